@@ -1,0 +1,23 @@
+/*
+ * alloc.h - every heap allocation of slagg goes through here.
+ *
+ * One place so that the allocator is a build choice (the binary links
+ * jemalloc, which replaces malloc) and so that allocation failure can be
+ * injected by tests: SLAGG_TEST_FAIL_ALLOC_AFTER=N in the environment makes
+ * the N+1-th allocation fail (read once, at the first call).
+ * All functions return NULL on failure and never abort. (zstd allocations.h)
+ */
+#ifndef SLAGG_CORE_ALLOC_H
+#define SLAGG_CORE_ALLOC_H
+
+#include <stddef.h>
+
+void *slagg_malloc(size_t n);
+void *slagg_calloc(size_t count, size_t size);   /* checks count*size overflow */
+void *slagg_realloc(void *p, size_t n);
+/* realloc of an array of count elements of size bytes, overflow-checked */
+void *slagg_reallocarray(void *p, size_t count, size_t size);
+char *slagg_strndup(const char *s, size_t n);     /* always NUL-terminates */
+void slagg_free(void *p);
+
+#endif

@@ -1,0 +1,15 @@
+#include "core/error.h"
+
+#include <stdio.h>
+
+slagg_status slagg_err_set(slagg_err *err, slagg_status code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return code;
+}
