@@ -1,0 +1,382 @@
+/*
+ * csv.c - streaming RFC 4180 reader (SPEC section 3: "UTF-8 CSV with a
+ * header line (RFC 4180 quoting)").
+ *
+ * A byte-at-a-time state machine over a fixed input buffer. The decoded
+ * record (fields back to back, each NUL-terminated) lives in one buffer
+ * that grows on demand up to SLAGG_CSV_MAX_RECORD + 1 bytes: a record is
+ * at most SLAGG_CSV_MAX_RECORD raw bytes, and the decoded fields plus their
+ * NULs never outgrow the raw bytes plus one. Beyond that the record is
+ * reported malformed and the reader skips to the next physical line, so
+ * memory is bounded whatever the input.
+ */
+#include "io/csv.h"
+
+#include <string.h>
+
+#include "core/alloc.h"
+
+#define CSV_IBUF (64u * 1024u)
+#define CSV_REC_INIT 4096u
+#define CSV_FIELDS_INIT 16u
+
+struct slagg_csv {
+    slagg_source *src;
+    unsigned char *ibuf;
+    size_t ipos, ilen;
+    int eof;
+    int started;          /* BOM check done */
+    int done;             /* end of input returned */
+    char *rec;            /* decoded fields, NUL-terminated */
+    size_t rec_cap, rec_len;
+    size_t *offs, *lens;  /* per field: offset in rec, length */
+    const char **ptrs;
+    size_t fcap;
+    uint64_t line;        /* line number of the next byte */
+};
+
+enum csv_state {
+    CSV_REC_START,   /* nothing of the record read yet */
+    CSV_REC_CR,      /* a CR at record start (maybe an empty CRLF line) */
+    CSV_FIELD_START,
+    CSV_UNQUOTED,
+    CSV_QUOTED,
+    CSV_QUOTE_SEEN,  /* a '"' inside a quoted field: end or escaped quote */
+    CSV_CR           /* a CR after a field: must be followed by LF */
+};
+
+slagg_status slagg_csv_from_source(slagg_source *src, slagg_csv **out, slagg_err *err)
+{
+    *out = NULL;
+    slagg_csv *c = slagg_calloc(1, sizeof *c);
+    if (!c) {
+        slagg_status st = slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory",
+                                        slagg_source_name(src));
+        slagg_source_close(src);
+        return st;
+    }
+    c->src = src;
+    c->line = 1;
+    c->ibuf = slagg_malloc(CSV_IBUF);
+    c->rec_cap = CSV_REC_INIT;
+    c->rec = slagg_malloc(c->rec_cap);
+    c->fcap = CSV_FIELDS_INIT;
+    c->offs = slagg_calloc(c->fcap, sizeof *c->offs);
+    c->lens = slagg_calloc(c->fcap, sizeof *c->lens);
+    c->ptrs = slagg_calloc(c->fcap, sizeof *c->ptrs);
+    if (!c->ibuf || !c->rec || !c->offs || !c->lens || !c->ptrs) {
+        slagg_status st = slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory",
+                                        slagg_source_name(src));
+        slagg_csv_close(c);
+        return st;
+    }
+    *out = c;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_csv_open(const char *path, slagg_csv **out, slagg_err *err)
+{
+    slagg_source *src;
+    *out = NULL;
+    slagg_status st = slagg_source_open(path, &src, err);
+    if (st != SLAGG_OK) return st;
+    return slagg_csv_from_source(src, out, err);
+}
+
+/* Refills the input buffer (appending after ilen). Returns 1 when bytes
+ * arrived, 0 at end of input, -1 on error. */
+static int csv_fill(slagg_csv *c, slagg_err *err)
+{
+    if (c->eof) return 0;
+    if (c->ipos == c->ilen) c->ipos = c->ilen = 0;
+    ssize_t n = slagg_source_read(c->src, c->ibuf + c->ilen, CSV_IBUF - c->ilen, err);
+    if (n < 0) return -1;
+    if (n == 0) {
+        c->eof = 1;
+        return 0;
+    }
+    c->ilen += (size_t)n;
+    return 1;
+}
+
+/* Next input byte, -1 at end of input, -2 on error. */
+static inline int csv_byte(slagg_csv *c, slagg_err *err)
+{
+    if (c->ipos == c->ilen) {
+        int r = csv_fill(c, err);
+        if (r <= 0) return r == 0 ? -1 : -2;
+    }
+    return c->ibuf[c->ipos++];
+}
+
+/* Appends one decoded byte; the caller has checked the record size, so
+ * growth stops at SLAGG_CSV_MAX_RECORD + 1. */
+static int csv_put(slagg_csv *c, char b, slagg_err *err)
+{
+    if (c->rec_len == c->rec_cap) {
+        size_t cap = c->rec_cap * 2;
+        if (cap > SLAGG_CSV_MAX_RECORD + 1) cap = SLAGG_CSV_MAX_RECORD + 1;
+        char *p = cap > c->rec_cap ? slagg_realloc(c->rec, cap) : NULL;
+        if (!p) {
+            slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", slagg_source_name(c->src));
+            return -1;
+        }
+        c->rec = p;
+        c->rec_cap = cap;
+    }
+    c->rec[c->rec_len++] = b;
+    return 0;
+}
+
+/* Bytes that end a run of plain field content: bit 0 outside quotes
+ * (, " LF CR NUL), bit 1 inside quotes (" LF NUL; LF only for line counting). */
+static const unsigned char csv_special[256] = {
+    [0] = 3, ['\n'] = 3, ['\r'] = 1, [','] = 1, ['"'] = 3,
+};
+
+/* Fast path: appends the run of plain content bytes at the read position
+ * (state CSV_UNQUOTED when quoted == 0, CSV_QUOTED when 1), stopping short
+ * of the record size limit so the byte loop reports it. */
+static int csv_run(slagg_csv *c, int quoted, size_t *raw, slagg_err *err)
+{
+    const unsigned char mask = quoted ? 2 : 1;
+    const unsigned char *p = c->ibuf + c->ipos, *e = c->ibuf + c->ilen, *q = p;
+    while (q < e && !(csv_special[*q] & mask)) q++;
+    size_t n = (size_t)(q - p);
+    if (n > SLAGG_CSV_MAX_RECORD - *raw) n = SLAGG_CSV_MAX_RECORD - *raw;
+    if (n == 0) return 0;
+    if (c->rec_cap - c->rec_len < n) {
+        size_t cap = c->rec_cap;
+        while (cap - c->rec_len < n) cap *= 2;
+        if (cap > SLAGG_CSV_MAX_RECORD + 1) cap = SLAGG_CSV_MAX_RECORD + 1;
+        char *nb = slagg_realloc(c->rec, cap);
+        if (!nb) {
+            slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", slagg_source_name(c->src));
+            return -1;
+        }
+        c->rec = nb;
+        c->rec_cap = cap;
+    }
+    memcpy(c->rec + c->rec_len, p, n);
+    c->rec_len += n;
+    c->ipos += n;
+    *raw += n;
+    return 0;
+}
+
+/* Ends the field that started at rec offset start: 0, -1 on error, or 1
+ * when the record has too many fields. */
+static int csv_end_field(slagg_csv *c, size_t *nf, size_t start, slagg_err *err)
+{
+    if (*nf == SLAGG_CSV_MAX_FIELDS) return 1;
+    if (*nf == c->fcap) {
+        size_t cap = c->fcap * 2;
+        if (cap > SLAGG_CSV_MAX_FIELDS) cap = SLAGG_CSV_MAX_FIELDS;
+        size_t *o = slagg_reallocarray(c->offs, cap, sizeof *o);
+        if (o) c->offs = o;
+        size_t *l = o ? slagg_reallocarray(c->lens, cap, sizeof *l) : NULL;
+        if (l) c->lens = l;
+        const char **p = l ? slagg_reallocarray((void *)c->ptrs, cap, sizeof *p) : NULL;
+        if (!p) {
+            slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", slagg_source_name(c->src));
+            return -1;
+        }
+        c->ptrs = p;
+        c->fcap = cap;
+    }
+    c->offs[*nf] = start;
+    c->lens[*nf] = c->rec_len - start;
+    (*nf)++;
+    return csv_put(c, '\0', err);
+}
+
+/* Discards input up to and including the next LF (or to the end). */
+static int csv_skip_line(slagg_csv *c, slagg_err *err)
+{
+    for (;;) {
+        if (c->ipos == c->ilen) {
+            int r = csv_fill(c, err);
+            if (r < 0) return -1;
+            if (r == 0) return 0;
+        }
+        unsigned char *p = memchr(c->ibuf + c->ipos, '\n', c->ilen - c->ipos);
+        if (p) {
+            c->ipos = (size_t)(p - c->ibuf) + 1;
+            c->line++;
+            return 0;
+        }
+        c->ipos = c->ilen;
+    }
+}
+
+/* Skips a UTF-8 BOM at the very start of the stream (short reads
+ * included). */
+static int csv_start(slagg_csv *c, slagg_err *err)
+{
+    c->started = 1;
+    while (c->ilen < 3) {
+        int r = csv_fill(c, err);
+        if (r < 0) return -1;
+        if (r == 0) break;
+    }
+    if (c->ilen >= 3 && c->ibuf[0] == 0xEF && c->ibuf[1] == 0xBB && c->ibuf[2] == 0xBF)
+        c->ipos = 3;
+    return 0;
+}
+
+int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err)
+{
+    if (!c->started && csv_start(c, err) < 0) return -1;
+    if (c->done) return 0;
+
+    enum csv_state st = CSV_REC_START;
+    size_t nf = 0, fstart = 0, raw = 0;
+    uint64_t start_line = c->line;
+    const char *bad = NULL;
+    int b = 0;
+    c->rec_len = 0;
+
+    for (;;) {
+        if ((st == CSV_UNQUOTED || st == CSV_QUOTED) && c->ipos < c->ilen &&
+            csv_run(c, st == CSV_QUOTED, &raw, err) < 0)
+            return -1;
+        b = csv_byte(c, err);
+        if (b == -2) return -1;
+        if (b == '\n') c->line++;
+        if (st == CSV_REC_START || st == CSV_REC_CR) {
+            if (b == -1) {
+                c->done = 1;
+                return 0;
+            }
+            if (b == '\n') {   /* an empty line (LF or CRLF): not a record */
+                st = CSV_REC_START;
+                start_line = c->line;
+                continue;
+            }
+            if (st == CSV_REC_CR) {
+                bad = "bare CR (not followed by LF)";
+                break;
+            }
+            if (b == '\r') {
+                st = CSV_REC_CR;
+                continue;
+            }
+            st = CSV_FIELD_START;
+        }
+        if (b == 0) {
+            bad = "NUL byte";
+            break;
+        }
+        /* raw size: every byte but the LF that ends the record */
+        if (b >= 0 && (b != '\n' || st == CSV_QUOTED) && ++raw > SLAGG_CSV_MAX_RECORD) {
+            bad = "record longer than 1048576 bytes";
+            break;
+        }
+        int end_field = 0, end_record = 0;
+        switch (st) {
+        case CSV_FIELD_START:
+        case CSV_UNQUOTED:
+            if (b == ',') {
+                end_field = 1;
+            } else if (b == '\n' || b == -1) {
+                end_field = end_record = 1;
+            } else if (b == '\r') {
+                end_field = 1;
+                st = CSV_CR;
+            } else if (b == '"') {
+                if (st == CSV_UNQUOTED) {
+                    bad = "stray quote in unquoted field";
+                    break;
+                }
+                st = CSV_QUOTED;
+            } else {
+                if (csv_put(c, (char)b, err)) return -1;
+                st = CSV_UNQUOTED;
+            }
+            break;
+        case CSV_QUOTED:
+            if (b == -1) {
+                bad = "unterminated quote";
+                break;
+            }
+            if (b == '"')
+                st = CSV_QUOTE_SEEN;
+            else if (csv_put(c, (char)b, err))
+                return -1;
+            break;
+        case CSV_QUOTE_SEEN:
+            if (b == '"') {
+                if (csv_put(c, '"', err)) return -1;
+                st = CSV_QUOTED;
+            } else if (b == ',') {
+                end_field = 1;
+            } else if (b == '\n' || b == -1) {
+                end_field = end_record = 1;
+            } else if (b == '\r') {
+                end_field = 1;
+                st = CSV_CR;
+            } else {
+                bad = "text after closing quote";
+            }
+            break;
+        case CSV_CR:
+            if (b == '\n' || b == -1)
+                end_record = 1;
+            else
+                bad = "bare CR (not followed by LF)";
+            break;
+        default:
+            break;
+        }
+        if (bad) break;
+        if (end_field) {
+            int r = csv_end_field(c, &nf, fstart, err);
+            if (r < 0) return -1;
+            if (r > 0) {
+                bad = "more than 4096 fields";
+                break;
+            }
+            fstart = c->rec_len;
+            if (st != CSV_CR) st = CSV_FIELD_START;
+        }
+        if (end_record) {
+            if (b == -1) c->done = 1;
+            break;
+        }
+    }
+
+    row->line = start_line;
+    if (bad) {
+        /* resume at the next physical line; a LF that caused the error
+         * (never the case today) or the end of input needs no skipping */
+        if (b == -1)
+            c->done = 1;
+        else if (b != '\n' && csv_skip_line(c, err) < 0)
+            return -1;
+        row->nfields = 0;
+        row->fields = NULL;
+        row->lens = NULL;
+        row->malformed = bad;
+        return 1;
+    }
+    for (size_t k = 0; k < nf; k++) c->ptrs[k] = c->rec + c->offs[k];
+    row->nfields = nf;
+    row->fields = c->ptrs;
+    row->lens = c->lens;
+    row->malformed = NULL;
+    return 1;
+}
+
+const char *slagg_csv_name(const slagg_csv *c) { return slagg_source_name(c->src); }
+
+void slagg_csv_close(slagg_csv *c)
+{
+    if (!c) return;
+    slagg_source_close(c->src);
+    slagg_free(c->ibuf);
+    slagg_free(c->rec);
+    slagg_free(c->offs);
+    slagg_free(c->lens);
+    slagg_free((void *)c->ptrs);
+    slagg_free(c);
+}

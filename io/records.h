@@ -1,0 +1,70 @@
+/*
+ * records.h - request records from a log file: CSV or NDJSON, plain or
+ * zstd-compressed (SPEC section 3, "Request records").
+ *
+ * The format is told by content: NDJSON when the first non-blank byte of
+ * the (decompressed) stream is '{', else CSV with a header line. The reader
+ * validates every field; a row that cannot be used is returned as a reject
+ * with its line and a reason, never guessed at. Columns other than ts /
+ * ts_ms, account, status and cause are skipped and never stored.
+ */
+#ifndef SLAGG_IO_RECORDS_H
+#define SLAGG_IO_RECORDS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/classify.h"
+#include "core/error.h"
+
+#define SLAGG_ACCOUNT_MAX 128
+/* Accepted record instants: [1970-01-01T00:00Z, 2100-01-01T00:00Z). */
+#define SLAGG_TS_MIN_MS 0LL
+#define SLAGG_TS_MAX_MS 4102444800000LL
+
+typedef enum slagg_record_format {
+    SLAGG_FORMAT_CSV = 1,
+    SLAGG_FORMAT_NDJSON = 2
+} slagg_record_format;
+
+typedef struct slagg_record {
+    int64_t ts_ms;          /* Unix milliseconds, floored */
+    const char *account;    /* 1-128 bytes of valid UTF-8, no control chars;
+                               valid until the next call */
+    uint32_t account_len;
+    int32_t status;         /* 0 or 100-599 (others are rejected) */
+    slagg_cause cause;
+} slagg_record;
+
+typedef struct slagg_reject {
+    uint64_t line;          /* 1-based line of the rejected row */
+    char reason[256];       /* e.g. "status 600 is not 0 or 100-599" */
+} slagg_reject;
+
+typedef struct slagg_record_reader slagg_record_reader;
+
+/* Opens path ("-" = stdin), detects compression and format, and for CSV
+ * reads and checks the header: it needs `account`, `status` and exactly one
+ * of `ts` / `ts_ms`; `cause` is optional. Errors (SLAGG_E_INPUT, message
+ * "PATH:1: ..."): empty input, missing or duplicate required column;
+ * SLAGG_E_IO: cannot open/read. */
+slagg_status slagg_record_reader_open(const char *path, slagg_record_reader **out,
+                                      slagg_err *err);
+
+/* Next record. Returns 1 = *rec filled; 2 = the row was rejected, *rej
+ * filled (the caller counts it and goes on); 0 = end of input; -1 = a
+ * fatal error (I/O, corrupt compression), err set and naming the file. */
+int slagg_record_reader_next(slagg_record_reader *r, slagg_record *rec,
+                             slagg_reject *rej, slagg_err *err);
+
+const char *slagg_record_reader_name(const slagg_record_reader *r);
+slagg_record_format slagg_record_reader_format(const slagg_record_reader *r);
+/* Compressed bytes consumed so far (for progress reports). */
+uint64_t slagg_record_reader_raw_bytes(const slagg_record_reader *r);
+void slagg_record_reader_close(slagg_record_reader *r);
+
+/* Validates an account name (1-128 bytes, UTF-8, no control characters).
+ * Returns NULL when valid, else a static reason. Shared with the tables. */
+const char *slagg_account_check(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * timestamp.c - parsing and formatting of instants (SPEC section 3,
+ * "Request records": `ts` is RFC 3339 with an offset or Z, or Unix seconds;
+ * `ts_ms` is Unix milliseconds) and of the --tz offset (SPEC section 2,
+ * "Time").
+ *
+ * Every parser is strict (no leading/trailing blanks, no guessing) and
+ * floors sub-millisecond digits toward -infinity, so that an instant never
+ * moves into a later 5-minute window.
+ */
+#include "io/timestamp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/calendar.h"
+
+#define MS_PER_S 1000LL
+
+/* Reads exactly n decimal digits at s. Returns 0 and *out, or -1. */
+static int fixed_digits(const char *s, size_t n, unsigned *out)
+{
+    unsigned v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (unsigned)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* Parses ".d{1,18}" fraction digits at s[0..n): returns the milliseconds
+ * (first three digits, zero-padded) and sets *rest when any later digit is
+ * non-zero (the caller needs it to floor negative instants). -1 if not 1-18
+ * digits. */
+static int fraction_ms(const char *s, size_t n, int64_t *ms, int *rest)
+{
+    if (n < 1 || n > 18) return -1;
+    int64_t v = 0;
+    *rest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        if (i < 3)
+            v = v * 10 + (s[i] - '0');
+        else if (s[i] != '0')
+            *rest = 1;
+    }
+    for (size_t i = n; i < 3; i++) v *= 10;
+    *ms = v;
+    return 0;
+}
+
+/* "+HH:MM" / "-HH:MM" (exactly 6 bytes), HH 00-23, MM 00-59. */
+static int offset_hhmm(const char *s, size_t n, int32_t *offset_s)
+{
+    unsigned hh, mm;
+    if (n != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':') return -1;
+    if (fixed_digits(s + 1, 2, &hh) || fixed_digits(s + 4, 2, &mm)) return -1;
+    if (hh > 23 || mm > 59) return -1;
+    int32_t v = (int32_t)(hh * 3600 + mm * 60);
+    *offset_s = s[0] == '-' ? -v : v;
+    return 0;
+}
+
+int slagg_parse_rfc3339(const char *s, size_t n, int64_t *ms)
+{
+    unsigned y, mo, d, hh, mi, ss;
+    /* shortest form: YYYY-MM-DDTHH:MM:SSZ */
+    if (!s || n < 20) return -1;
+    if (s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':') return -1;
+    if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return -1;
+    if (fixed_digits(s, 4, &y) || fixed_digits(s + 5, 2, &mo) || fixed_digits(s + 8, 2, &d) ||
+        fixed_digits(s + 11, 2, &hh) || fixed_digits(s + 14, 2, &mi) ||
+        fixed_digits(s + 17, 2, &ss))
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > slagg_days_in_month(y, mo)) return -1;
+    if (hh > 23 || mi > 59 || ss > 59) return -1;
+
+    size_t i = 19;
+    int64_t frac = 0;
+    if (s[i] == '.') {
+        size_t j = i + 1;
+        while (j < n && s[j] >= '0' && s[j] <= '9') j++;
+        int rest;
+        /* the fraction is non-negative, so dropping digits is a floor */
+        if (fraction_ms(s + i + 1, j - i - 1, &frac, &rest)) return -1;
+        i = j;
+    }
+    if (i >= n) return -1;
+    int32_t off = 0;
+    if (s[i] == 'Z' || s[i] == 'z') {
+        if (n - i != 1) return -1;
+    } else if (offset_hhmm(s + i, n - i, &off)) {
+        return -1;
+    }
+    int64_t day = slagg_days_from_civil((int64_t)y, mo, d);
+    int64_t sod = (int64_t)hh * 3600 + (int64_t)mi * 60 + (int64_t)ss;
+    *ms = (day * 86400 + sod - off) * MS_PER_S + frac;
+    return 0;
+}
+
+int slagg_parse_unix_seconds(const char *s, size_t n, int64_t *ms)
+{
+    if (!s || n == 0) return -1;
+    size_t i = 0;
+    int neg = 0;
+    if (s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    size_t start = i;
+    uint64_t v = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') {
+        if (v > (UINT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+        i++;
+    }
+    if (i == start) return -1;
+    int64_t frac = 0;
+    int rest = 0;
+    if (i < n) {
+        if (s[i] != '.') return -1;
+        if (fraction_ms(s + i + 1, n - i - 1, &frac, &rest)) return -1;
+    }
+    /* magnitude in ms, rounded away from zero for negatives (= floor) */
+    unsigned __int128 mag = (unsigned __int128)v * 1000u + (uint64_t)frac;
+    if (neg && rest) mag += 1;
+    if (!neg) {
+        if (mag > (unsigned __int128)INT64_MAX) return -1;
+        *ms = (int64_t)mag;
+    } else {
+        if (mag > (unsigned __int128)INT64_MAX + 1) return -1;
+        *ms = mag == 0 ? 0 : -(int64_t)(mag - 1) - 1;
+    }
+    return 0;
+}
+
+int slagg_parse_unix_ms(const char *s, size_t n, int64_t *ms)
+{
+    if (!s || n == 0) return -1;
+    size_t i = 0;
+    int neg = 0;
+    if (s[0] == '-') {
+        neg = 1;
+        i = 1;
+    }
+    if (i == n) return -1;
+    uint64_t v = 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        if (v > (UINT64_MAX - 9) / 10) return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (!neg) {
+        if (v > (uint64_t)INT64_MAX) return -1;
+        *ms = (int64_t)v;
+    } else {
+        if (v > (uint64_t)INT64_MAX + 1) return -1;
+        *ms = v == 0 ? 0 : -(int64_t)(v - 1) - 1;
+    }
+    return 0;
+}
+
+int slagg_parse_ts(const char *s, size_t n, int64_t *ms)
+{
+    if (!s || n == 0) return -1;
+    /* A '-' anywhere but in front, or a 'T', means a calendar date; a
+     * leading '-' alone is a negative Unix time. */
+    for (size_t i = 0; i < n; i++) {
+        if ((i > 0 && s[i] == '-') || s[i] == 'T' || s[i] == 't')
+            return slagg_parse_rfc3339(s, n, ms);
+    }
+    return slagg_parse_unix_seconds(s, n, ms);
+}
+
+int slagg_parse_tz(const char *s, size_t n, int32_t *offset_s)
+{
+    if (!s) return -1;
+    if (n == 1 && s[0] == 'Z') {
+        *offset_s = 0;
+        return 0;
+    }
+    return offset_hhmm(s, n, offset_s);
+}
+
+void slagg_format_tz(int32_t offset_s, char out[8])
+{
+    int64_t a = offset_s < 0 ? -(int64_t)offset_s : offset_s;
+    unsigned hh = (unsigned)(a / 3600 % 100), mm = (unsigned)(a / 60 % 60);
+    out[0] = offset_s < 0 ? '-' : '+';
+    out[1] = (char)('0' + hh / 10);
+    out[2] = (char)('0' + hh % 10);
+    out[3] = ':';
+    out[4] = (char)('0' + mm / 10);
+    out[5] = (char)('0' + mm % 10);
+    out[6] = '\0';
+}
+
+void slagg_format_rfc3339(int64_t ms, int32_t offset_s, char out[40])
+{
+    /* local = ms + offset; computed without overflow near the int64 ends
+     * by splitting into days and milliseconds of the day first */
+    int64_t day = ms / SLAGG_MS_PER_DAY, msd = ms % SLAGG_MS_PER_DAY;
+    if (msd < 0) {
+        msd += SLAGG_MS_PER_DAY;
+        day--;
+    }
+    msd += (int64_t)offset_s * MS_PER_S;
+    int64_t carry = slagg_floordiv(msd, SLAGG_MS_PER_DAY);
+    day += carry;
+    msd -= carry * SLAGG_MS_PER_DAY;
+
+    int64_t y;
+    unsigned mo, d;
+    slagg_civil_from_days(day, &y, &mo, &d);
+    unsigned hh = (unsigned)(msd / 3600000), mi = (unsigned)(msd / 60000 % 60),
+             ss = (unsigned)(msd / 1000 % 60), mss = (unsigned)(msd % 1000);
+    char tz[8];
+    slagg_format_tz(offset_s, tz);
+    snprintf(out, 40, "%04lld-%02u-%02uT%02u:%02u:%02u.%03u%s", (long long)y, mo, d, hh, mi,
+             ss, mss, tz);
+}
