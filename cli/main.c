@@ -1,0 +1,64 @@
+/*
+ * main.c - the slagg command: dispatch to a subcommand (SPEC section 5).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "slagg/slagg.h"
+
+void slagg_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("slagg: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static const char usage[] =
+    "slagg " SLAGG_VERSION_STRING " - SLA availability, credit tiers and finance exports\n"
+    "\n"
+    "Usage: slagg COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  fold     request logs -> finance.csv, finance.jsonl, summary.json and the\n"
+    "           compact availability summary (the nightly job)\n"
+    "  export   the finance files again from a compact summary (e.g. new fees)\n"
+    "  inspect  what a compact summary holds, and whether it is intact\n"
+    "  gen      a synthetic fleet (records, contracts, fees, maintenance,\n"
+    "           holidays) for demos and benchmarks\n"
+    "\n"
+    "Run 'slagg COMMAND --help' for a command's options and an example.\n"
+    "\n"
+    "Quick start:\n"
+    "  slagg gen --out fleet\n"
+    "  slagg fold --out out --contracts fleet/contracts.csv --fees fleet/fees.csv \\\n"
+    "      --maintenance fleet/maintenance.csv --holidays fleet/holidays.csv fleet/\n"
+    "\n"
+    "Exit codes: 0 success, 1 usage error, 2 input error, 3 internal or I/O error.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 1;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("slagg %s\n", slagg_version());
+        return 0;
+    }
+    if (strcmp(cmd, "fold") == 0) return slagg_cmd_fold(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0) return slagg_cmd_export(argc - 1, argv + 1);
+    if (strcmp(cmd, "inspect") == 0) return slagg_cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "gen") == 0) return slagg_cmd_gen(argc - 1, argv + 1);
+    slagg_cli_error("unknown command '%s' (see 'slagg --help')", cmd);
+    return 1;
+}

@@ -1,0 +1,529 @@
+/*
+ * fold.c - request logs -> slagg_fleet (docs/DESIGN.md "The fold").
+ *
+ * Order of checks for each record (SPEC section 2, "Each record lands in
+ * exactly one count"): rejected (by the reader), after_through, uncontracted,
+ * then the classification table. Only the reader's verdict is known while
+ * reading: --through may default to the last day with a record. So workers
+ * fold into (account, window) buckets holding one counter per class, and
+ * the after_through / uncontracted split is made per bucket at the end,
+ * which is exact because periods and --through are whole service-time days
+ * and every window lies inside one day.
+ */
+#include "core/fold.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/buckets.h"
+#include "core/calendar.h"
+#include "core/dict.h"
+#include "core/maint.h"
+#include "io/records.h"
+
+/* Records of accounts without a contract are kept per day, not per window:
+ * only their day matters (after_through or uncontracted). */
+#define UNKNOWN_ACCOUNT SLAGG_DICT_NONE
+
+typedef struct file_result {
+    slagg_reject_row *rej;
+    size_t n_rej, cap_rej;
+    uint64_t n_rejected;
+    slagg_err err;           /* err.code != OK: this file failed */
+} file_result;
+
+typedef struct worker {
+    struct fold_ctx *ctx;
+    pthread_t tid;
+    slagg_buckets buckets;
+    uint64_t records, rejected;
+    int64_t max_ms;
+    int has_record;
+    slagg_err err;           /* a failure outside any one file (memory) */
+} worker;
+
+typedef struct fold_ctx {
+    const char *const *inputs;
+    size_t n_inputs;
+    const slagg_fold_opts *o;
+    const slagg_dict *accounts;
+    const slagg_maint_index *maint;
+    file_result *files;
+    atomic_size_t next_file;
+    atomic_size_t files_done;
+    atomic_int stop;
+    atomic_uint_fast64_t progress_records;
+    atomic_uint_fast64_t progress_bytes;
+    uint64_t keep_rejects;   /* per file, at most */
+} fold_ctx;
+
+static int keep_reject(file_result *fr, size_t file, const slagg_reject *r, uint64_t keep)
+{
+    fr->n_rejected++;
+    if (fr->n_rej >= keep) return 0;
+    if (fr->n_rej == fr->cap_rej) {
+        size_t nc = fr->cap_rej ? fr->cap_rej * 2 : 16;
+        slagg_reject_row *p = slagg_reallocarray(fr->rej, nc, sizeof *p);
+        if (!p) return -1;
+        fr->rej = p;
+        fr->cap_rej = nc;
+    }
+    char *reason = slagg_strndup(r->reason, strlen(r->reason));
+    if (!reason) return -1;
+    fr->rej[fr->n_rej++] = (slagg_reject_row){(uint32_t)file, r->line, reason};
+    return 0;
+}
+
+/* Folds one input file into w's buckets. Returns 0, or -1 with the file's
+ * err set. */
+static int fold_file(worker *w, size_t fi)
+{
+    fold_ctx *c = w->ctx;
+    file_result *fr = &c->files[fi];
+    slagg_record_reader *rd;
+    slagg_record rec;
+    slagg_reject rej;
+    const int64_t tz_ms = (int64_t)c->o->tz_s * 1000;
+    uint64_t local = 0, last_bytes = 0;
+
+    if (slagg_record_reader_open(c->inputs[fi], &rd, &fr->err) != SLAGG_OK) return -1;
+    int r;
+    while ((r = slagg_record_reader_next(rd, &rec, &rej, &fr->err)) != 0) {
+        if (r < 0) break;
+        if (r == 2) {
+            w->rejected++;
+            if (keep_reject(fr, fi, &rej, c->keep_rejects) != 0) {
+                slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
+                r = -1;
+                break;
+            }
+            continue;
+        }
+        w->records++;
+        if (!w->has_record || rec.ts_ms > w->max_ms) w->max_ms = rec.ts_ms;
+        w->has_record = 1;
+        int64_t window = slagg_floordiv(rec.ts_ms + tz_ms, SLAGG_MS_PER_WINDOW);
+        uint32_t id = slagg_dict_find(c->accounts, rec.account, rec.account_len);
+        uint64_t *cnt;
+        if (id == SLAGG_DICT_NONE) {
+            int64_t day = slagg_floordiv(window, SLAGG_WINDOWS_PER_DAY);
+            cnt = slagg_buckets_get(&w->buckets, UNKNOWN_ACCOUNT, day * SLAGG_WINDOWS_PER_DAY);
+            if (cnt) cnt[0]++;
+        } else {
+            int in_m = slagg_maint_contains(c->maint, id, rec.ts_ms);
+            cnt = slagg_buckets_get(&w->buckets, id, window);
+            if (cnt) cnt[slagg_classify(rec.status, rec.cause, in_m)]++;
+        }
+        if (!cnt) {
+            slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
+            r = -1;
+            break;
+        }
+        if (++local == 65536) {
+            uint64_t b = slagg_record_reader_raw_bytes(rd);
+            atomic_fetch_add(&c->progress_records, local);
+            atomic_fetch_add(&c->progress_bytes, b - last_bytes);
+            last_bytes = b;
+            local = 0;
+            if (atomic_load(&c->stop)) break;
+        }
+    }
+    atomic_fetch_add(&c->progress_records, local);
+    atomic_fetch_add(&c->progress_bytes, slagg_record_reader_raw_bytes(rd) - last_bytes);
+    slagg_record_reader_close(rd);
+    return r < 0 ? -1 : 0;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    fold_ctx *c = w->ctx;
+    for (;;) {
+        if (atomic_load(&c->stop)) break;
+        size_t fi = atomic_fetch_add(&c->next_file, 1);
+        if (fi >= c->n_inputs) break;
+        if (fold_file(w, fi) != 0) atomic_store(&c->stop, 1);
+        atomic_fetch_add(&c->files_done, 1);
+    }
+    return NULL;
+}
+
+static int acct_ptr_cmp(const void *pa, const void *pb)
+{
+    const slagg_contract_in *a = *(const slagg_contract_in *const *)pa;
+    const slagg_contract_in *b = *(const slagg_contract_in *const *)pb;
+    return slagg_name_cmp(a->account, a->account_len, b->account, b->account_len);
+}
+
+/* Interns contracted accounts in bytewise order, so that id order is the
+ * export's account order. */
+static slagg_status build_accounts(const slagg_tables *t, slagg_dict **out, slagg_err *err)
+{
+    slagg_dict *d = slagg_dict_new();
+    const slagg_contract_in **idx = slagg_calloc(t->n_contracts ? t->n_contracts : 1, sizeof *idx);
+    slagg_status st = SLAGG_OK;
+    if (!d || !idx) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; st == SLAGG_OK && i < t->n_contracts; i++) idx[i] = &t->contracts[i];
+    if (st == SLAGG_OK) qsort(idx, t->n_contracts, sizeof *idx, acct_ptr_cmp);
+    for (size_t i = 0; st == SLAGG_OK && i < t->n_contracts; i++)
+        if (slagg_dict_intern(d, idx[i]->account, idx[i]->account_len) == SLAGG_DICT_NONE)
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    slagg_free(idx);
+    if (st != SLAGG_OK) {
+        slagg_dict_free(d);
+        return st;
+    }
+    *out = d;
+    return SLAGG_OK;
+}
+
+static slagg_status check_overlaps(const slagg_tables *t, const slagg_dict *d, slagg_err *err)
+{
+    size_t n = t->n_contracts;
+    if (n < 2) return SLAGG_OK;
+    slagg_contract_row *rows = slagg_calloc(n, sizeof *rows);
+    size_t *scratch = slagg_calloc(n, sizeof *scratch);
+    slagg_status st = SLAGG_OK;
+    if (!rows || !scratch) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            const slagg_contract_in *c = &t->contracts[i];
+            rows[i] = (slagg_contract_row){slagg_dict_find(d, c->account, c->account_len),
+                                           c->start, c->end, c->line};
+        }
+        size_t a, b;
+        if (slagg_contracts_find_overlap(rows, n, scratch, &a, &b)) {
+            const slagg_contract_in *ca = &t->contracts[a], *cb = &t->contracts[b];
+            st = slagg_err_set(err, SLAGG_E_INPUT,
+                               "%s:%llu: contract overlaps the one at line %llu for account '%.*s'",
+                               t->contracts_path, (unsigned long long)cb->line,
+                               (unsigned long long)ca->line,
+                               (int)(ca->account_len > 128 ? 128 : ca->account_len), ca->account);
+        }
+    }
+    slagg_free(rows);
+    slagg_free(scratch);
+    return st;
+}
+
+static int period_cmp(const void *pa, const void *pb)
+{
+    const slagg_period_agg *a = pa, *b = pb;
+    if (a->account != b->account) return a->account < b->account ? -1 : 1;
+    return (a->span.start > b->span.start) - (a->span.start < b->span.start);
+}
+
+/* The periods of every contract row up to through, sorted. */
+static slagg_status build_periods(const slagg_tables *t, const slagg_dict *d, int64_t through,
+                                  slagg_fleet *f, slagg_err *err)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < t->n_contracts; i++)
+        total += slagg_split_periods(t->contracts[i].start, t->contracts[i].end, through, NULL, 0);
+    f->periods = slagg_calloc(total ? total : 1, sizeof *f->periods);
+    slagg_span *spans = NULL;
+    size_t spans_cap = 0;
+    if (!f->periods) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t i = 0; i < t->n_contracts; i++) {
+        const slagg_contract_in *c = &t->contracts[i];
+        size_t n = slagg_split_periods(c->start, c->end, through, NULL, 0);
+        if (n > spans_cap) {
+            slagg_span *p = slagg_reallocarray(spans, n, sizeof *p);
+            if (!p) {
+                slagg_free(spans);
+                return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            }
+            spans = p;
+            spans_cap = n;
+        }
+        slagg_split_periods(c->start, c->end, through, spans, n);
+        uint32_t id = slagg_dict_find(d, c->account, c->account_len);
+        for (size_t j = 0; j < n; j++) {
+            f->periods[k].account = id;
+            f->periods[k].span = spans[j];
+            k++;
+        }
+    }
+    slagg_free(spans);
+    f->n_periods = k;
+    qsort(f->periods, k, sizeof *f->periods, period_cmp);
+    return SLAGG_OK;
+}
+
+/* Distributes the merged, sorted buckets over the periods. */
+static slagg_status assign_buckets(slagg_fleet *f, const slagg_bucket *b, size_t nb, slagg_err *err)
+{
+    size_t cap_win = 0;
+    size_t p = 0;  /* first period of the current bucket's account or later */
+    for (size_t i = 0; i < nb; i++) {
+        const slagg_bucket *e = &b[i];
+        int64_t day = slagg_floordiv(e->window, SLAGG_WINDOWS_PER_DAY);
+        uint64_t all = 0;
+        for (int k = 0; k < SLAGG_CLASS_COUNT; k++) all += e->cls[k];
+        if (day > f->through) {
+            f->after_through += all;
+            continue;
+        }
+        if (e->account == UNKNOWN_ACCOUNT) {
+            f->uncontracted += all;
+            continue;
+        }
+        /* buckets and periods are both sorted by (account, time) */
+        while (p < f->n_periods &&
+               (f->periods[p].account < e->account ||
+                (f->periods[p].account == e->account && f->periods[p].span.counted_end < day)))
+            p++;
+        if (p == f->n_periods || f->periods[p].account != e->account ||
+            f->periods[p].span.start > day) {
+            f->uncontracted += all;
+            continue;
+        }
+        slagg_period_agg *pa = &f->periods[p];
+        for (int k = 0; k < SLAGG_CLASS_COUNT; k++) pa->cls[k] += e->cls[k];
+        uint64_t E = slagg_agg_error(e->cls);
+        if (E == 0) continue;
+        if (f->n_win == cap_win) {
+            size_t nc = cap_win ? cap_win * 2 : 256;
+            slagg_ev *ne = slagg_reallocarray(f->ev, nc, sizeof *ne);
+            if (!ne) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            f->ev = ne;
+            uint32_t *nw = slagg_reallocarray(f->win, nc, sizeof *nw);
+            if (!nw) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            f->win = nw;
+            cap_win = nc;
+        }
+        if (pa->win_count == 0) pa->win_off = f->n_win;
+        f->ev[f->n_win] = (slagg_ev){E, slagg_agg_valid(e->cls)};
+        f->win[f->n_win] = (uint32_t)(e->window - pa->span.start * SLAGG_WINDOWS_PER_DAY);
+        f->n_win++;
+        pa->win_count++;
+        pa->error_windows++;
+    }
+    return SLAGG_OK;
+}
+
+static slagg_status copy_late_maint(const slagg_tables *t, slagg_fleet *f, slagg_err *err)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n_maint; i++) n += t->maint[i].late != 0;
+    if (!n) return SLAGG_OK;
+    f->late = slagg_calloc(n, sizeof *f->late);
+    if (!f->late) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < t->n_maint; i++) {
+        const slagg_maint_in *m = &t->maint[i];
+        if (!m->late) continue;
+        slagg_late_maint *l = &f->late[f->n_late++];
+        l->line = m->line;
+        l->file = slagg_strndup(t->maintenance_path, strlen(t->maintenance_path));
+        l->start = slagg_strndup(m->raw_start, strlen(m->raw_start));
+        l->end = slagg_strndup(m->raw_end, strlen(m->raw_end));
+        l->scope = slagg_strndup(m->scope, m->scope_len);
+        l->notice_at = slagg_strndup(m->raw_notice, strlen(m->raw_notice));
+        if (!l->file || !l->start || !l->end || !l->scope || !l->notice_at)
+            return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    return SLAGG_OK;
+}
+
+static slagg_status copy_accounts(const slagg_dict *d, slagg_fleet *f, slagg_err *err)
+{
+    uint32_t n = slagg_dict_count(d);
+    f->accounts = slagg_calloc(n ? n : 1, sizeof *f->accounts);
+    f->account_len = slagg_calloc(n ? n : 1, sizeof *f->account_len);
+    if (!f->accounts || !f->account_len) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    f->n_accounts = n;
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len;
+        const char *s = slagg_dict_name(d, i, &len);
+        f->accounts[i] = slagg_strndup(s, len);
+        f->account_len[i] = (uint32_t)len;
+        if (!f->accounts[i]) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    return SLAGG_OK;
+}
+
+/* The latest date named in the contracts: --through when no record has one. */
+static int64_t latest_contract_day(const slagg_tables *t)
+{
+    int64_t d = INT64_MIN;
+    for (size_t i = 0; i < t->n_contracts; i++) {
+        const slagg_contract_in *c = &t->contracts[i];
+        int64_t x = c->end == SLAGG_DAY_OPEN ? c->start : c->end;
+        if (x > d) d = x;
+    }
+    return d == INT64_MIN ? 0 : d;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                             const slagg_fold_opts *o, slagg_fleet *f, slagg_rejects *rej,
+                             slagg_err *err)
+{
+    slagg_dict *accounts = NULL;
+    slagg_maint_index *maint = NULL;
+    worker *workers = NULL;
+    fold_ctx ctx;
+    unsigned nthreads = o->threads ? o->threads : 1, started = 0;
+    slagg_status st;
+
+    memset(f, 0, sizeof *f);
+    memset(rej, 0, sizeof *rej);
+    memset(&ctx, 0, sizeof ctx);
+    f->tz_s = o->tz_s;
+
+    if ((st = build_accounts(t, &accounts, err)) != SLAGG_OK) goto done;
+    if ((st = check_overlaps(t, accounts, err)) != SLAGG_OK) goto done;
+    if ((st = slagg_maint_build(t, accounts, &maint, err)) != SLAGG_OK) goto done;
+
+    if (nthreads > n_inputs && n_inputs > 0) nthreads = (unsigned)n_inputs;
+    ctx.inputs = inputs;
+    ctx.n_inputs = n_inputs;
+    ctx.o = o;
+    ctx.accounts = accounts;
+    ctx.maint = maint;
+    ctx.keep_rejects = o->max_rejects + SLAGG_REJECTS_KEEP;
+    ctx.files = slagg_calloc(n_inputs ? n_inputs : 1, sizeof *ctx.files);
+    workers = slagg_calloc(nthreads, sizeof *workers);
+    if (!ctx.files || !workers) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (unsigned i = 0; i < nthreads; i++) {
+        workers[i].ctx = &ctx;
+        if (slagg_buckets_init(&workers[i].buckets) != 0) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    for (; started < nthreads; started++) {
+        if (pthread_create(&workers[started].tid, NULL, worker_main, &workers[started]) != 0) {
+            atomic_store(&ctx.stop, 1);
+            break;
+        }
+    }
+    if (o->progress) {
+        while (atomic_load(&ctx.files_done) < n_inputs && !atomic_load(&ctx.stop)) {
+            sleep_ms(250);
+            o->progress(o->progress_ctx, atomic_load(&ctx.progress_records),
+                        atomic_load(&ctx.progress_bytes), atomic_load(&ctx.files_done), n_inputs);
+        }
+    }
+    for (unsigned i = 0; i < started; i++) pthread_join(workers[i].tid, NULL);
+    if (started < nthreads) {
+        st = slagg_err_set(err, SLAGG_E_INTERNAL, "cannot start worker threads");
+        goto done;
+    }
+    /* The first failing input in the order given, whatever thread saw it. */
+    for (size_t i = 0; i < n_inputs; i++) {
+        if (ctx.files[i].err.code != SLAGG_OK) {
+            *err = ctx.files[i].err;
+            st = err->code;
+            goto done;
+        }
+    }
+
+    /* merge the workers' tables into the first one */
+    int has_record = 0;
+    int64_t max_ms = 0;
+    for (unsigned i = 0; i < nthreads; i++) {
+        f->records_read += workers[i].records + workers[i].rejected;
+        f->rejected += workers[i].rejected;
+        if (workers[i].has_record && (!has_record || workers[i].max_ms > max_ms))
+            max_ms = workers[i].max_ms;
+        has_record |= workers[i].has_record;
+        if (i > 0) {
+            if (slagg_buckets_merge(&workers[0].buckets, &workers[i].buckets) != 0) {
+                st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+                goto done;
+            }
+            slagg_buckets_free(&workers[i].buckets);
+        }
+    }
+    if (o->has_through) f->through = o->through;
+    else if (has_record) f->through = slagg_floordiv(max_ms + (int64_t)o->tz_s * 1000, SLAGG_MS_PER_DAY);
+    else f->through = latest_contract_day(t);
+
+    if ((st = copy_accounts(accounts, f, err)) != SLAGG_OK) goto done;
+    if ((st = build_periods(t, accounts, f->through, f, err)) != SLAGG_OK) goto done;
+    size_t nb = slagg_buckets_sort(&workers[0].buckets);
+    if ((st = assign_buckets(f, workers[0].buckets.slot, nb, err)) != SLAGG_OK) goto done;
+    if ((st = copy_late_maint(t, f, err)) != SLAGG_OK) goto done;
+
+    /* rejects, in input order */
+    size_t nrej = 0;
+    for (size_t i = 0; i < n_inputs; i++) {
+        nrej += ctx.files[i].n_rej;
+        rej->total += ctx.files[i].n_rejected;
+    }
+    if (nrej) {
+        rej->rows = slagg_calloc(nrej, sizeof *rej->rows);
+        if (!rej->rows) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < n_inputs; i++) {
+            memcpy(rej->rows + rej->n, ctx.files[i].rej, ctx.files[i].n_rej * sizeof *rej->rows);
+            rej->n += ctx.files[i].n_rej;
+            ctx.files[i].n_rej = 0;  /* reasons now owned by rej */
+        }
+    }
+    st = SLAGG_OK;
+
+done:
+    if (ctx.files) {
+        for (size_t i = 0; i < n_inputs; i++) {
+            for (size_t k = 0; k < ctx.files[i].n_rej; k++) slagg_free(ctx.files[i].rej[k].reason);
+            slagg_free(ctx.files[i].rej);
+        }
+        slagg_free(ctx.files);
+    }
+    if (workers) {
+        for (unsigned i = 0; i < nthreads; i++) slagg_buckets_free(&workers[i].buckets);
+        slagg_free(workers);
+    }
+    slagg_maint_free(maint);
+    slagg_dict_free(accounts);
+    if (st != SLAGG_OK) {
+        slagg_fleet_free(f);
+        slagg_rejects_free(rej);
+    }
+    return st;
+}
+
+void slagg_rejects_free(slagg_rejects *r)
+{
+    for (size_t i = 0; i < r->n; i++) slagg_free(r->rows[i].reason);
+    slagg_free(r->rows);
+    memset(r, 0, sizeof *r);
+}
+
+void slagg_fleet_free(slagg_fleet *f)
+{
+    for (uint32_t i = 0; i < f->n_accounts; i++) slagg_free(f->accounts[i]);
+    slagg_free(f->accounts);
+    slagg_free(f->account_len);
+    slagg_free(f->periods);
+    slagg_free(f->ev);
+    slagg_free(f->win);
+    for (size_t i = 0; i < f->n_late; i++) {
+        slagg_late_maint *l = &f->late[i];
+        slagg_free(l->file);
+        slagg_free(l->start);
+        slagg_free(l->end);
+        slagg_free(l->scope);
+        slagg_free(l->notice_at);
+    }
+    slagg_free(f->late);
+    memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,241 @@
+/*
+ * export.c - finance.csv, finance.jsonl and summary.json (SPEC section 4).
+ * Both finance files come from one field list, so they cannot disagree.
+ */
+#include "io/export.h"
+
+#include <string.h>
+
+#include "core/calendar.h"
+#include "core/exact.h"
+#include "core/money.h"
+#include "io/output.h"
+#include "io/summary_file.h"
+#include "io/timestamp.h"
+
+enum kind { K_STR, K_NUM, K_BOOL };  /* how a value is written in JSON */
+
+typedef struct field {
+    const char *name;
+    enum kind kind;
+    char text[48];   /* the CSV text; empty = empty field / JSON null */
+    const char *ptr; /* for long values (the account): used instead of text */
+    size_t len;
+} field;
+
+#define N_FIELDS 18
+
+static void set_text(field *f, const char *name, enum kind k, const char *s)
+{
+    f->name = name;
+    f->kind = k;
+    f->ptr = NULL;
+    size_t n = strlen(s);
+    memcpy(f->text, s, n + 1);
+    f->len = n;
+}
+
+static void set_u64(field *f, const char *name, uint64_t v)
+{
+    char t[24];
+    int i = 23;
+    t[23] = '\0';
+    do {
+        t[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    set_text(f, name, K_NUM, t + i);
+}
+
+static void set_date(field *f, const char *name, int64_t day)
+{
+    char d[11];
+    slagg_format_date(day, d);
+    set_text(f, name, K_STR, d);
+}
+
+static void set_money(field *f, const char *name, int has, int64_t fen)
+{
+    char m[24] = "";
+    if (has) slagg_money_format(fen, m);
+    set_text(f, name, K_STR, m);
+}
+
+/* The 18 fields of one finance row, in header order. */
+static void row_fields(const slagg_fleet *fl, const slagg_row *row, field out[N_FIELDS])
+{
+    const slagg_period_agg *p = row->p;
+    char avail[16];
+    out[0].name = "account";
+    out[0].kind = K_STR;
+    out[0].ptr = fl->accounts[p->account];
+    out[0].len = fl->account_len[p->account];
+    set_date(&out[1], "period_start", p->span.start);
+    set_date(&out[2], "period_end", p->span.end);
+    set_u64(&out[3], "days", (uint64_t)row->days);
+    set_u64(&out[4], "windows", row->windows);
+    set_u64(&out[5], "valid_requests", row->valid);
+    set_u64(&out[6], "error_requests", row->errors);
+    set_u64(&out[7], "excluded_requests", row->excluded);
+    set_u64(&out[8], "error_windows", p->error_windows);
+    slagg_format_availability(row->unavail_ppm, avail);
+    set_text(&out[9], "availability_pct", K_STR, avail);
+    set_u64(&out[10], "tier_pct", (uint64_t)row->tier_pct);
+    set_money(&out[11], "fee", row->has_fee, row->fee);
+    set_money(&out[12], "voucher_paid", row->has_fee, row->voucher_paid);
+    set_money(&out[13], "credit", row->has_credit, row->credit);
+    set_text(&out[14], "credit_capped", K_BOOL, row->has_credit && row->capped ? "true" : "false");
+    set_text(&out[15], "state", K_STR, slagg_state_name(row->state));
+    set_date(&out[16], "claim_opens", row->claim_opens);
+    set_date(&out[17], "claim_deadline", row->claim_deadline);
+}
+
+static const char *fval(const field *f, size_t *n)
+{
+    *n = f->len;
+    return f->ptr ? f->ptr : f->text;
+}
+
+void slagg_format_finance_csv(const slagg_fleet *f, const slagg_report *r, slagg_buf *out)
+{
+    field fs[N_FIELDS];
+    slagg_buf_puts(out, SLAGG_FINANCE_HEADER "\n");
+    for (size_t i = 0; i < r->n_rows; i++) {
+        row_fields(f, &r->rows[i], fs);
+        for (int k = 0; k < N_FIELDS; k++) {
+            size_t n;
+            const char *s = fval(&fs[k], &n);
+            if (k) slagg_buf_put(out, ",", 1);
+            slagg_buf_csv_field(out, s, n);
+        }
+        slagg_buf_put(out, "\n", 1);
+    }
+}
+
+void slagg_format_finance_jsonl(const slagg_fleet *f, const slagg_report *r, slagg_buf *out)
+{
+    field fs[N_FIELDS];
+    for (size_t i = 0; i < r->n_rows; i++) {
+        row_fields(f, &r->rows[i], fs);
+        slagg_buf_put(out, "{", 1);
+        for (int k = 0; k < N_FIELDS; k++) {
+            size_t n;
+            const char *s = fval(&fs[k], &n);
+            if (k) slagg_buf_put(out, ",", 1);
+            slagg_buf_json_str(out, fs[k].name, strlen(fs[k].name));
+            slagg_buf_put(out, ":", 1);
+            if (n == 0) slagg_buf_puts(out, "null");
+            else if (fs[k].kind == K_STR) slagg_buf_json_str(out, s, n);
+            else slagg_buf_put(out, s, n);
+        }
+        slagg_buf_put(out, "}\n", 2);
+    }
+}
+
+static void key_u64(slagg_buf *b, const char *key, uint64_t v)
+{
+    slagg_buf_printf(b, "  \"%s\": ", key);
+    slagg_buf_u64(b, v);
+    slagg_buf_puts(b, ",\n");
+}
+
+static void json_kv_str(slagg_buf *b, const char *key, const char *s, int last)
+{
+    slagg_buf_printf(b, "\"%s\": ", key);
+    slagg_buf_json_str(b, s ? s : "", s ? strlen(s) : 0);
+    if (!last) slagg_buf_puts(b, ", ");
+}
+
+void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
+                               const char *fees_path, slagg_buf *b)
+{
+    const uint64_t *c = r->cls;
+    char money[24], day[11], tz[8];
+    slagg_buf_puts(b, "{\n");
+    key_u64(b, "records_read", f->records_read);
+    key_u64(b, "ok", c[SLAGG_CLASS_OK]);
+    key_u64(b, "error", c[SLAGG_CLASS_ERROR]);
+    key_u64(b, "lost_provider", c[SLAGG_CLASS_LOST]);
+    key_u64(b, "not_received", c[SLAGG_CLASS_NOT_RECEIVED]);
+    slagg_buf_printf(b,
+                     "  \"excluded\": {\"maintenance\": %llu, \"attack\": %llu, \"content_ban\": "
+                     "%llu, \"external\": %llu, \"client\": %llu},\n",
+                     (unsigned long long)(c[SLAGG_CLASS_EXCL_MAINTENANCE] + c[SLAGG_CLASS_EXCL_MAINT_LOST]),
+                     (unsigned long long)c[SLAGG_CLASS_EXCL_ATTACK],
+                     (unsigned long long)c[SLAGG_CLASS_EXCL_CONTENT_BAN],
+                     (unsigned long long)c[SLAGG_CLASS_EXCL_EXTERNAL],
+                     (unsigned long long)c[SLAGG_CLASS_EXCL_CLIENT]);
+    key_u64(b, "uncontracted", f->uncontracted);
+    key_u64(b, "after_through", f->after_through);
+    key_u64(b, "rejected", f->rejected);
+    key_u64(b, "accounts", r->accounts);
+    slagg_buf_printf(b, "  \"periods\": {\"final\": %llu, \"in_progress\": %llu, \"no_fee\": %llu},\n",
+                     (unsigned long long)r->periods[SLAGG_STATE_FINAL],
+                     (unsigned long long)r->periods[SLAGG_STATE_IN_PROGRESS],
+                     (unsigned long long)r->periods[SLAGG_STATE_NO_FEE]);
+    slagg_buf_printf(b, "  \"tiers\": {\"0\": %llu, \"10\": %llu, \"25\": %llu, \"50\": %llu},\n",
+                     (unsigned long long)r->tiers[0], (unsigned long long)r->tiers[1],
+                     (unsigned long long)r->tiers[2], (unsigned long long)r->tiers[3]);
+    slagg_money_format(r->total_credit, money);
+    slagg_buf_printf(b, "  \"total_credit\": \"%s\",\n", money);
+
+    slagg_buf_puts(b, "  \"late_notice_maintenance\": [");
+    for (size_t i = 0; i < f->n_late; i++) {
+        const slagg_late_maint *l = &f->late[i];
+        slagg_buf_puts(b, i ? ", {" : "{");
+        json_kv_str(b, "file", l->file, 0);
+        slagg_buf_printf(b, "\"line\": %llu, ", (unsigned long long)l->line);
+        json_kv_str(b, "start", l->start, 0);
+        json_kv_str(b, "end", l->end, 0);
+        json_kv_str(b, "scope", l->scope, 0);
+        json_kv_str(b, "notice_at", l->notice_at, 1);
+        slagg_buf_puts(b, "}");
+    }
+    slagg_buf_puts(b, "],\n");
+
+    slagg_buf_puts(b, "  \"unmatched_fees\": [");
+    for (size_t i = 0; i < r->n_unmatched; i++) {
+        const slagg_fee_in *fe = r->unmatched[i];
+        slagg_buf_puts(b, i ? ", {" : "{");
+        json_kv_str(b, "file", fees_path, 0);
+        slagg_buf_printf(b, "\"line\": %llu, \"account\": ", (unsigned long long)fe->line);
+        slagg_buf_json_str(b, fe->account, fe->account_len);
+        slagg_format_date(fe->period_start, day);
+        slagg_buf_printf(b, ", \"period_start\": \"%s\"}", day);
+    }
+    slagg_buf_puts(b, "],\n");
+
+    slagg_format_date(f->through, day);
+    slagg_format_tz(f->tz_s, tz);
+    slagg_buf_printf(b, "  \"through\": \"%s\",\n  \"tz\": \"%s\"\n}\n", day, tz);
+}
+
+slagg_status slagg_write_outputs(const char *dir, const slagg_fleet *f, const slagg_tables *t,
+                                 int with_compact, slagg_report *r, slagg_err *err)
+{
+    static const char *const names[4] = {"finance.csv", "finance.jsonl", "summary.json",
+                                          SLAGG_SUMMARY_NAME};
+    slagg_buf bufs[4];
+    slagg_staged staged[4];
+    size_t n_files = with_compact ? 4 : 3, n_staged = 0;
+    memset(bufs, 0, sizeof bufs);
+    memset(staged, 0, sizeof staged);
+
+    slagg_status st = slagg_report_build(f, t, r, err);
+    if (st != SLAGG_OK) return st;
+    slagg_format_finance_csv(f, r, &bufs[0]);
+    slagg_format_finance_jsonl(f, r, &bufs[1]);
+    slagg_format_summary_json(f, r, t->fees_path, &bufs[2]);
+    if (with_compact) st = slagg_summary_encode(f, t, &bufs[3], err);
+    for (size_t i = 0; st == SLAGG_OK && i < n_files; i++)
+        if (slagg_buf_failed(&bufs[i])) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if (st == SLAGG_OK) st = slagg_mkdir_p(dir, err);
+    for (size_t i = 0; st == SLAGG_OK && i < n_files; i++) {
+        st = slagg_stage_file(dir, names[i], bufs[i].data, bufs[i].len, &staged[i], err);
+        if (st == SLAGG_OK) n_staged++;
+    }
+    if (st == SLAGG_OK) st = slagg_commit_staged(dir, staged, n_staged, err);
+    slagg_discard_staged(staged, n_staged);
+    for (size_t i = 0; i < 4; i++) slagg_buf_free(&bufs[i]);
+    return st;
+}
