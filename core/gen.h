@@ -1,0 +1,74 @@
+/*
+ * gen.h - the synthetic fleet behind `slagg gen`: request records,
+ * contracts, fees, maintenance windows and holidays for one service month,
+ * shaped so that every rule of SPEC sections 1-2 is exercised.
+ *
+ * Deterministic: the same options give the same bytes, on any machine
+ * (integer arithmetic and xoshiro256** only, no libm, no clock, no locale).
+ * The fleet design (contracts, fees, incidents, maintenance) depends on
+ * --seed and --accounts only, never on --records, so a small and a large
+ * run of one seed describe the same fleet.
+ *
+ * The generator writes files and returns a status; it never prints
+ * (STYLE.md, "Names and errors"). cli/cmd_gen.c is its command line.
+ */
+#ifndef SLAGG_CORE_GEN_H
+#define SLAGG_CORE_GEN_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+
+#define SLAGG_GEN_MAX_ACCOUNTS 1000000u
+#define SLAGG_GEN_MAX_RECORDS 100000000000ull   /* 1e11 */
+#define SLAGG_GEN_MAX_FILES 1000u
+
+typedef enum slagg_gen_format {
+    SLAGG_GEN_CSV = 0,
+    SLAGG_GEN_NDJSON = 1
+} slagg_gen_format;
+
+typedef struct slagg_gen_opts {
+    const char *out_dir;      /* created like `mkdir -p` */
+    uint32_t accounts;        /* 1..SLAGG_GEN_MAX_ACCOUNTS */
+    uint64_t records;         /* 0..SLAGG_GEN_MAX_RECORDS, exact total */
+    int32_t year;             /* 1971..9998 */
+    unsigned month;           /* 1..12 */
+    uint64_t seed;
+    slagg_gen_format format;
+    int compress;             /* records files as zstd (level 3) */
+    unsigned files;           /* 1..SLAGG_GEN_MAX_FILES record files */
+    int32_t tz_offset_s;      /* service time zone, seconds east of UTC */
+} slagg_gen_opts;
+
+/* What was written, and the tiers the fleet was designed to land in for
+ * its main month (the fold computes the real ones; background noise can in
+ * principle move an account, the design keeps wide margins). */
+typedef struct slagg_gen_result {
+    uint64_t records;             /* request records written */
+    uint64_t bytes;               /* bytes of all files written */
+    unsigned files;               /* files written, records and tables */
+    uint32_t designed_tier[4];    /* accounts designed for tier 0/10/25/50
+                                     (contracted accounts only) */
+    uint32_t uncontracted_accounts;
+    uint32_t no_fee_periods;      /* periods left without a fee row */
+    uint32_t contract_rows;
+    uint32_t fee_rows;
+} slagg_gen_result;
+
+/* Defaults of SPEC/`slagg gen --help`: 200 accounts, 500000 records,
+ * 2026-03, seed 1, CSV, not compressed, 2 files, +08:00. out_dir NULL. */
+void slagg_gen_opts_default(slagg_gen_opts *o);
+
+/*
+ * Writes the fleet into o->out_dir: records-000.csv ... (".ndjson", plus
+ * ".zst" when compressed), contracts.csv, fees.csv, maintenance.csv and
+ * holidays.csv, each atomically (".NAME.tmp", fsync, rename). Memory stays
+ * bounded whatever o->records is (records are produced window by window).
+ * Returns SLAGG_OK and fills *res (may be NULL); SLAGG_E_USAGE for options
+ * out of range; SLAGG_E_IO / SLAGG_E_NOMEM with err->msg naming the path.
+ * On failure no temporary file is left behind; files already renamed stay.
+ */
+slagg_status slagg_gen_write(const slagg_gen_opts *o, slagg_gen_result *res, slagg_err *err);
+
+#endif
