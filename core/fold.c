@@ -473,6 +473,7 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
             goto done;
         }
         for (size_t i = 0; i < n_inputs; i++) {
+            if (!ctx.files[i].n_rej) continue;
             memcpy(rej->rows + rej->n, ctx.files[i].rej, ctx.files[i].n_rej * sizeof *rej->rows);
             rej->n += ctx.files[i].n_rej;
             ctx.files[i].n_rej = 0;  /* reasons now owned by rej */

@@ -319,8 +319,8 @@ slagg_status slagg_load_holidays(slagg_tables *tb, const char *path, slagg_err *
     }
     slagg_free(lines);
     if (st == SLAGG_OK) {
-        qsort(tb->holidays, tb->n_holidays, sizeof *tb->holidays, day_cmp);
-        qsort(tb->workdays, tb->n_workdays, sizeof *tb->workdays, day_cmp);
+        if (tb->n_holidays) qsort(tb->holidays, tb->n_holidays, sizeof *tb->holidays, day_cmp);
+        if (tb->n_workdays) qsort(tb->workdays, tb->n_workdays, sizeof *tb->workdays, day_cmp);
     }
     return st;
 }

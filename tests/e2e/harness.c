@@ -45,7 +45,7 @@ char *h_fmt(const char *fmt, ...)
 /* Temp dirs made by this process, removed at exit even when a failed
  * assertion skipped the test's own h_rmtree (set SLAGG_E2E_KEEP=1 to keep
  * them for a look). */
-static char *h_made[64];
+static char *h_made[4096];
 static size_t h_nmade;
 
 static void h_cleanup(void)
@@ -66,9 +66,11 @@ char *h_tmpdir(void)
     cr_assert_not_null(d, "mkdtemp: %s", strerror(errno));
     if (h_nmade == 0)
         atexit(h_cleanup);
-    if (h_nmade < sizeof h_made / sizeof h_made[0])
-        h_made[h_nmade++] = h_fmt("%s", d);
-    return h_fmt("%s", d);
+    /* the caller's copy is the one freed at exit (no leak under ASan) */
+    char *copy = h_fmt("%s", d);
+    cr_assert(h_nmade < sizeof h_made / sizeof h_made[0], "too many temp dirs");
+    h_made[h_nmade++] = copy;
+    return copy;
 }
 
 void h_rmtree(const char *dir)

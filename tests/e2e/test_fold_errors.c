@@ -185,7 +185,9 @@ Test(fold_errors, rejects_file_in_input_order)
         p++;
     }
     cr_assert_str_eq(p, "", "extra rows in rejects file:\n%s", rej);
-    cr_assert_eq(h_json_int(h_read_in(d, "out/summary.json", NULL), "rejected"), 4);
+    char *sum = h_read_in(d, "out/summary.json", NULL);
+    cr_assert_eq(h_json_int(sum, "rejected"), 4);
+    free(sum);
     free(rej);
     h_buf_free(&z);
     h_buf_free(&a);
