@@ -10,6 +10,8 @@ int slagg_cmd_fold(int argc, char **argv);
 int slagg_cmd_export(int argc, char **argv);
 int slagg_cmd_inspect(int argc, char **argv);
 int slagg_cmd_gen(int argc, char **argv);
+int slagg_cmd_pack(int argc, char **argv);
+int slagg_cmd_cat(int argc, char **argv);
 
 /* Prints "slagg: " + message + newline on stderr. */
 void slagg_cli_error(const char *fmt, ...)

@@ -1,16 +1,14 @@
 /*
  * cmd_fold.c - `slagg fold`, the main job (SPEC section 5).
  */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/common.h"
 #include "cli/opts.h"
 #include "core/alloc.h"
 #include "core/calendar.h"
@@ -58,76 +56,6 @@ static const char help[] =
     "Exit codes: 0 success, 1 usage error, 2 input error (bad input, rejects\n"
     "over the limit), 3 internal or I/O error. A failed run changes nothing in DIR.\n";
 
-typedef struct path_list {
-    char **v;
-    size_t n, cap;
-} path_list;
-
-static int path_push(path_list *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 16;
-        char **p = slagg_reallocarray(l->v, nc, sizeof *p);
-        if (!p) return -1;
-        l->v = p;
-        l->cap = nc;
-    }
-    if (!(l->v[l->n] = slagg_strndup(s, strlen(s)))) return -1;
-    l->n++;
-    return 0;
-}
-
-static void path_list_free(path_list *l)
-{
-    for (size_t i = 0; i < l->n; i++) slagg_free(l->v[i]);
-    slagg_free(l->v);
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Expands a directory into its regular, non-hidden files, sorted by name
- * (so the set of inputs, not readdir's order, decides what is read). */
-static int expand_input(path_list *out, const char *path)
-{
-    struct stat sb;
-    if (strcmp(path, "-") == 0) return path_push(out, path) ? 3 : 0;
-    if (stat(path, &sb) != 0) {
-        slagg_cli_error("%s: %s", path, strerror(errno));
-        return 3;
-    }
-    if (!S_ISDIR(sb.st_mode)) return path_push(out, path) ? 3 : 0;
-    DIR *d = opendir(path);
-    if (!d) {
-        slagg_cli_error("%s: %s", path, strerror(errno));
-        return 3;
-    }
-    size_t first = out->n;
-    struct dirent *e;
-    int rc = 0;
-    while (!rc && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        size_t n = strlen(path) + strlen(e->d_name) + 2;
-        char *full = slagg_malloc(n);
-        if (!full) {
-            rc = 3;
-            break;
-        }
-        snprintf(full, n, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", e->d_name);
-        if (stat(full, &sb) == 0 && S_ISREG(sb.st_mode) && path_push(out, full)) rc = 3;
-        slagg_free(full);
-    }
-    closedir(d);
-    qsort(out->v + first, out->n - first, sizeof *out->v, str_cmp);
-    if (!rc && out->n == first) {
-        slagg_cli_error("%s: directory holds no input files", path);
-        return 2;
-    }
-    return rc;
-}
-
 typedef struct progress {
     int enabled;
     struct timespec t0;
@@ -150,41 +78,6 @@ static void on_progress(void *ctx, uint64_t records, uint64_t bytes, size_t done
     fprintf(stderr, "\rslagg: %.1f M records, %zu/%zu files, %.1f MB read (%.1f MB/s)   ",
             (double)records / 1e6, done, files, (double)bytes / 1e6, (double)bytes / 1e6 / s);
     p->printed = 1;
-}
-
-static int write_rejects(const char *path, const char *const *inputs, const slagg_rejects *rj)
-{
-    slagg_buf b = {0};
-    slagg_err err = {0};
-    slagg_buf_puts(&b, "file,line,reason\n");
-    for (size_t i = 0; i < rj->n; i++) {
-        const char *f = inputs[rj->rows[i].file];
-        slagg_buf_csv_field(&b, f, strlen(f));
-        slagg_buf_printf(&b, ",%llu,", (unsigned long long)rj->rows[i].line);
-        slagg_buf_csv_field(&b, rj->rows[i].reason, strlen(rj->rows[i].reason));
-        slagg_buf_put(&b, "\n", 1);
-    }
-    if (rj->total > rj->n)
-        slagg_buf_printf(&b, ",,\"%llu more rejected rows not listed (at most --max-rejects + %d are kept per input)\"\n",
-                         (unsigned long long)(rj->total - rj->n), SLAGG_REJECTS_KEEP);
-    if (slagg_buf_failed(&b)) {
-        slagg_buf_free(&b);
-        slagg_cli_error("out of memory");
-        return 3;
-    }
-    /* split path into dir + name for the atomic write */
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? slagg_strndup(path, (size_t)(slash - path) + (slash == path)) : slagg_strndup(".", 1);
-    const char *name = slash ? slash + 1 : path;
-    slagg_status st = dir ? slagg_write_atomic(dir, name, b.data, b.len, &err)
-                          : slagg_err_set(&err, SLAGG_E_NOMEM, "out of memory");
-    slagg_free(dir);
-    slagg_buf_free(&b);
-    if (st != SLAGG_OK) {
-        slagg_cli_error("%s", err.msg);
-        return slagg_status_exit_code(st);
-    }
-    return 0;
 }
 
 static void print_result(const char *out, const slagg_fleet *f, const slagg_report *r,
@@ -227,7 +120,7 @@ int slagg_cmd_fold(int argc, char **argv)
     const char **pos = slagg_calloc((size_t)argc + 1, sizeof *pos);
     size_t n_pos = 0;
     int rc = 1;
-    path_list inputs = {0};
+    slagg_path_list inputs = {0};
     slagg_tables tables = {0};
     slagg_fleet fleet = {0};
     slagg_rejects rejects = {0};
@@ -290,7 +183,7 @@ int slagg_cmd_fold(int argc, char **argv)
         goto done;
     }
     for (size_t i = 0; i < n_pos; i++)
-        if ((rc = expand_input(&inputs, pos[i])) != 0) goto done;
+        if ((rc = slagg_cli_expand_input(&inputs, pos[i])) != 0) goto done;
     rc = 1;
 
     slagg_status st;
@@ -316,24 +209,11 @@ int slagg_cmd_fold(int argc, char **argv)
         rc = slagg_status_exit_code(st);
         goto done;
     }
-    if (OPT("rejects") && (rc = write_rejects(OPT("rejects"), (const char *const *)inputs.v, &rejects)) != 0)
+    if (OPT("rejects") && (rc = slagg_cli_write_rejects(OPT("rejects"), (const char *const *)inputs.v, &rejects)) != 0)
         goto done;
     rc = 1;
-    if (rejects.total > 0) {
-        /* name the first few on stderr even when under the limit: nothing is
-         * dropped silently */
-        size_t show = rejects.n < 10 ? rejects.n : 10;
-        for (size_t i = 0; i < show; i++)
-            slagg_cli_error("%s:%llu: rejected: %s", inputs.v[rejects.rows[i].file],
-                            (unsigned long long)rejects.rows[i].line, rejects.rows[i].reason);
-        if (rejects.total > show)
-            slagg_cli_error("... %llu rejected rows in all%s", (unsigned long long)rejects.total,
-                            OPT("rejects") ? "" : " (--rejects FILE lists them)");
-    }
-    if (rejects.total > fo.max_rejects) {
-        slagg_cli_error("%llu row%s rejected, more than --max-rejects %llu allows; no export written",
-                        (unsigned long long)rejects.total, rejects.total == 1 ? "" : "s",
-                        (unsigned long long)fo.max_rejects);
+    if (slagg_cli_report_rejects((const char *const *)inputs.v, &rejects, fo.max_rejects,
+                                 OPT("rejects") != NULL) != 0) {
         rc = 2;
         goto done;
     }
@@ -351,7 +231,7 @@ done:
     slagg_rejects_free(&rejects);
     slagg_fleet_free(&fleet);
     slagg_tables_free(&tables);
-    path_list_free(&inputs);
+    slagg_path_list_free(&inputs);
     slagg_free(pos);
     return rc;
 }

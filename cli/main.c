@@ -27,7 +27,9 @@ static const char usage[] =
     "  fold     request logs -> finance.csv, finance.jsonl, summary.json and the\n"
     "           compact availability summary (the nightly job)\n"
     "  export   the finance files again from a compact summary (e.g. new fees)\n"
-    "  inspect  what a compact summary holds, and whether it is intact\n"
+    "  pack     request logs -> shards (columnar, zstd, checksummed)\n"
+    "  cat      shards -> CSV or NDJSON on stdout\n"
+    "  inspect  what a shard or compact summary holds, and whether it is intact\n"
     "  gen      a synthetic fleet (records, contracts, fees, maintenance,\n"
     "           holidays) for demos and benchmarks\n"
     "\n"
@@ -36,7 +38,7 @@ static const char usage[] =
     "Quick start:\n"
     "  slagg gen --out fleet\n"
     "  slagg fold --out out --contracts fleet/contracts.csv --fees fleet/fees.csv \\\n"
-    "      --maintenance fleet/maintenance.csv --holidays fleet/holidays.csv fleet/\n"
+    "      --maintenance fleet/maintenance.csv --holidays fleet/holidays.csv fleet/records-*.csv\n"
     "\n"
     "Exit codes: 0 success, 1 usage error, 2 input error, 3 internal or I/O error.\n";
 
@@ -59,6 +61,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "export") == 0) return slagg_cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0) return slagg_cmd_inspect(argc - 1, argv + 1);
     if (strcmp(cmd, "gen") == 0) return slagg_cmd_gen(argc - 1, argv + 1);
+    if (strcmp(cmd, "pack") == 0) return slagg_cmd_pack(argc - 1, argv + 1);
+    if (strcmp(cmd, "cat") == 0) return slagg_cmd_cat(argc - 1, argv + 1);
     slagg_cli_error("unknown command '%s' (see 'slagg --help')", cmd);
     return 1;
 }

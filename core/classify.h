@@ -13,16 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum slagg_cause {
-    SLAGG_CAUSE_NONE = 0,       /* empty or absent */
-    SLAGG_CAUSE_PROVIDER,
-    SLAGG_CAUSE_MAINTENANCE,
-    SLAGG_CAUSE_ATTACK,
-    SLAGG_CAUSE_CONTENT_BAN,
-    SLAGG_CAUSE_EXTERNAL,
-    SLAGG_CAUSE_CLIENT,
-    SLAGG_CAUSE_COUNT
-} slagg_cause;
+#include "slagg/shard.h"
+
+/* slagg_cause is public (slagg/shard.h): its values are stored in shards. */
 
 /* Parses an allowed cause ("" included). Returns 0, or -1 for an unknown one. */
 int slagg_cause_parse(const char *s, size_t n, slagg_cause *out);

@@ -24,15 +24,14 @@
 #include "core/dict.h"
 #include "core/maint.h"
 #include "io/records.h"
+#include "io/shard.h"
 
 /* Records of accounts without a contract are kept per day, not per window:
  * only their day matters (after_through or uncontracted). */
 #define UNKNOWN_ACCOUNT SLAGG_DICT_NONE
 
 typedef struct file_result {
-    slagg_reject_row *rej;
-    size_t n_rej, cap_rej;
-    uint64_t n_rejected;
+    slagg_reject_log rej;
     slagg_err err;           /* err.code != OK: this file failed */
 } file_result;
 
@@ -61,21 +60,74 @@ typedef struct fold_ctx {
     uint64_t keep_rejects;   /* per file, at most */
 } fold_ctx;
 
-static int keep_reject(file_result *fr, size_t file, const slagg_reject *r, uint64_t keep)
+/* Folds one record into w's buckets; id is the contracted account id or
+ * SLAGG_DICT_NONE. Returns 0, or -1 when out of memory. */
+static inline int fold_one(worker *w, uint32_t id, int64_t ts_ms, int status, slagg_cause cause)
 {
-    fr->n_rejected++;
-    if (fr->n_rej >= keep) return 0;
-    if (fr->n_rej == fr->cap_rej) {
-        size_t nc = fr->cap_rej ? fr->cap_rej * 2 : 16;
-        slagg_reject_row *p = slagg_reallocarray(fr->rej, nc, sizeof *p);
-        if (!p) return -1;
-        fr->rej = p;
-        fr->cap_rej = nc;
+    const fold_ctx *c = w->ctx;
+    uint64_t *cnt;
+    if (!w->has_record || ts_ms > w->max_ms) w->max_ms = ts_ms;
+    w->has_record = 1;
+    w->records++;
+    int64_t window = slagg_floordiv(ts_ms + (int64_t)c->o->tz_s * 1000, SLAGG_MS_PER_WINDOW);
+    if (id == SLAGG_DICT_NONE) {
+        int64_t day = slagg_floordiv(window, SLAGG_WINDOWS_PER_DAY);
+        cnt = slagg_buckets_get(&w->buckets, UNKNOWN_ACCOUNT, day * SLAGG_WINDOWS_PER_DAY);
+        if (!cnt) return -1;
+        cnt[0]++;
+        return 0;
     }
-    char *reason = slagg_strndup(r->reason, strlen(r->reason));
-    if (!reason) return -1;
-    fr->rej[fr->n_rej++] = (slagg_reject_row){(uint32_t)file, r->line, reason};
+    int in_m = slagg_maint_contains(c->maint, id, ts_ms);
+    cnt = slagg_buckets_get(&w->buckets, id, window);
+    if (!cnt) return -1;
+    cnt[slagg_classify(status, cause, in_m)]++;
     return 0;
+}
+
+/* Folds one shard: account names are resolved once per shard, not per
+ * record. Returns 0, or -1 with the file's err set. */
+static int fold_shard(worker *w, size_t fi)
+{
+    fold_ctx *c = w->ctx;
+    file_result *fr = &c->files[fi];
+    slagg_shard *sh;
+    slagg_shard_block blk;
+    uint32_t *map = NULL;
+    int rc = 0;
+    memset(&blk, 0, sizeof blk);
+    if (slagg_shard_open(c->inputs[fi], &sh, &fr->err) != SLAGG_OK) return -1;
+    uint32_t na = slagg_shard_account_count(sh);
+    map = slagg_calloc(na ? na : 1, sizeof *map);
+    if (!map) {
+        slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
+        rc = -1;
+    }
+    for (uint32_t a = 0; !rc && a < na; a++) {
+        size_t len;
+        const char *name = slagg_shard_account(sh, a, &len);
+        map[a] = slagg_dict_find(c->accounts, name, len);
+    }
+    for (size_t b = 0; !rc && b < slagg_shard_block_count(sh); b++) {
+        if (atomic_load(&c->stop)) break;
+        if (slagg_shard_read_block(sh, b, &blk, &fr->err) != SLAGG_OK) {
+            rc = -1;
+            break;
+        }
+        for (uint32_t j = 0; j < blk.n; j++) {
+            if (fold_one(w, map[blk.account[j]], blk.ts_ms[j], blk.status[j],
+                         (slagg_cause)blk.cause[j]) != 0) {
+                slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
+                rc = -1;
+                break;
+            }
+        }
+        atomic_fetch_add(&c->progress_records, blk.n);
+        atomic_fetch_add(&c->progress_bytes, slagg_shard_block_at(sh, b)->comp_size);
+    }
+    slagg_shard_block_free(&blk);
+    slagg_free(map);
+    slagg_shard_close(sh);
+    return rc;
 }
 
 /* Folds one input file into w's buckets. Returns 0, or -1 with the file's
@@ -87,7 +139,6 @@ static int fold_file(worker *w, size_t fi)
     slagg_record_reader *rd;
     slagg_record rec;
     slagg_reject rej;
-    const int64_t tz_ms = (int64_t)c->o->tz_s * 1000;
     uint64_t local = 0, last_bytes = 0;
 
     if (slagg_record_reader_open(c->inputs[fi], &rd, &fr->err) != SLAGG_OK) return -1;
@@ -96,29 +147,15 @@ static int fold_file(worker *w, size_t fi)
         if (r < 0) break;
         if (r == 2) {
             w->rejected++;
-            if (keep_reject(fr, fi, &rej, c->keep_rejects) != 0) {
+            if (slagg_reject_log_add(&fr->rej, (uint32_t)fi, rej.line, rej.reason, c->keep_rejects) != 0) {
                 slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
                 r = -1;
                 break;
             }
             continue;
         }
-        w->records++;
-        if (!w->has_record || rec.ts_ms > w->max_ms) w->max_ms = rec.ts_ms;
-        w->has_record = 1;
-        int64_t window = slagg_floordiv(rec.ts_ms + tz_ms, SLAGG_MS_PER_WINDOW);
         uint32_t id = slagg_dict_find(c->accounts, rec.account, rec.account_len);
-        uint64_t *cnt;
-        if (id == SLAGG_DICT_NONE) {
-            int64_t day = slagg_floordiv(window, SLAGG_WINDOWS_PER_DAY);
-            cnt = slagg_buckets_get(&w->buckets, UNKNOWN_ACCOUNT, day * SLAGG_WINDOWS_PER_DAY);
-            if (cnt) cnt[0]++;
-        } else {
-            int in_m = slagg_maint_contains(c->maint, id, rec.ts_ms);
-            cnt = slagg_buckets_get(&w->buckets, id, window);
-            if (cnt) cnt[slagg_classify(rec.status, rec.cause, in_m)]++;
-        }
-        if (!cnt) {
+        if (fold_one(w, id, rec.ts_ms, rec.status, rec.cause) != 0) {
             slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
             r = -1;
             break;
@@ -146,7 +183,8 @@ static void *worker_main(void *arg)
         if (atomic_load(&c->stop)) break;
         size_t fi = atomic_fetch_add(&c->next_file, 1);
         if (fi >= c->n_inputs) break;
-        if (fold_file(w, fi) != 0) atomic_store(&c->stop, 1);
+        int bad = slagg_is_shard(c->inputs[fi]) ? fold_shard(w, fi) : fold_file(w, fi);
+        if (bad) atomic_store(&c->stop, 1);
         atomic_fetch_add(&c->files_done, 1);
     }
     return NULL;
@@ -461,32 +499,25 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
     if ((st = copy_late_maint(t, f, err)) != SLAGG_OK) goto done;
 
     /* rejects, in input order */
-    size_t nrej = 0;
-    for (size_t i = 0; i < n_inputs; i++) {
-        nrej += ctx.files[i].n_rej;
-        rej->total += ctx.files[i].n_rejected;
-    }
-    if (nrej) {
-        rej->rows = slagg_calloc(nrej, sizeof *rej->rows);
-        if (!rej->rows) {
+    {
+        slagg_reject_log *logs = slagg_calloc(n_inputs ? n_inputs : 1, sizeof *logs);
+        if (!logs) {
             st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
             goto done;
         }
         for (size_t i = 0; i < n_inputs; i++) {
-            if (!ctx.files[i].n_rej) continue;
-            memcpy(rej->rows + rej->n, ctx.files[i].rej, ctx.files[i].n_rej * sizeof *rej->rows);
-            rej->n += ctx.files[i].n_rej;
-            ctx.files[i].n_rej = 0;  /* reasons now owned by rej */
+            logs[i] = ctx.files[i].rej;
+            memset(&ctx.files[i].rej, 0, sizeof ctx.files[i].rej);
         }
+        st = slagg_rejects_gather(logs, n_inputs, rej, err);
+        slagg_free(logs);
+        if (st != SLAGG_OK) goto done;
     }
     st = SLAGG_OK;
 
 done:
     if (ctx.files) {
-        for (size_t i = 0; i < n_inputs; i++) {
-            for (size_t k = 0; k < ctx.files[i].n_rej; k++) slagg_free(ctx.files[i].rej[k].reason);
-            slagg_free(ctx.files[i].rej);
-        }
+        for (size_t i = 0; i < n_inputs; i++) slagg_reject_log_free(&ctx.files[i].rej);
         slagg_free(ctx.files);
     }
     if (workers) {
@@ -500,13 +531,6 @@ done:
         slagg_rejects_free(rej);
     }
     return st;
-}
-
-void slagg_rejects_free(slagg_rejects *r)
-{
-    for (size_t i = 0; i < r->n; i++) slagg_free(r->rows[i].reason);
-    slagg_free(r->rows);
-    memset(r, 0, sizeof *r);
 }
 
 void slagg_fleet_free(slagg_fleet *f)

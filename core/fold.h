@@ -16,12 +16,8 @@
 
 #include "core/error.h"
 #include "core/fleet.h"
+#include "core/rejects.h"
 #include "io/tables.h"
-
-/* Rejected rows kept (per input file) beyond --max-rejects, for the rejects
- * file and messages; further ones are counted, not kept, so a file of
- * garbage cannot exhaust memory. */
-#define SLAGG_REJECTS_KEEP 100000
 
 typedef struct slagg_fold_opts {
     int32_t tz_s;             /* service time zone offset, seconds */
@@ -36,18 +32,6 @@ typedef struct slagg_fold_opts {
     void *progress_ctx;
 } slagg_fold_opts;
 
-typedef struct slagg_reject_row {
-    uint32_t file;   /* index into the inputs */
-    uint64_t line;
-    char *reason;
-} slagg_reject_row;
-
-typedef struct slagg_rejects {
-    slagg_reject_row *rows;  /* in input order, then line order */
-    size_t n;
-    uint64_t total;          /* all rejected rows, also those not kept */
-} slagg_rejects;
-
 /* Folds the inputs (paths to request logs; "-" = stdin) under the tables
  * (contracts, maintenance; fees and holidays are not used here). Fails with
  * SLAGG_E_INPUT for overlapping contracts or a bad input file, SLAGG_E_IO
@@ -56,7 +40,5 @@ typedef struct slagg_rejects {
 slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
                              const slagg_fold_opts *o, slagg_fleet *fleet, slagg_rejects *rej,
                              slagg_err *err);
-
-void slagg_rejects_free(slagg_rejects *r);
 
 #endif

@@ -189,6 +189,13 @@ static slagg_status rec_sniff(slagg_source *src, unsigned char *first, uint64_t 
         }
     }
     *first = pre[scan];
+    if (scan == 0 && len >= 8 && memcmp(pre, "SLAGGSHD", 8) == 0) {
+        /* a shard is read by seeking to its index, which a pipe cannot do */
+        slagg_free(pre);
+        return slagg_err_set(err, SLAGG_E_INPUT,
+                             "%s: a slagg shard cannot be read from a pipe or standard input; "
+                             "give its path", name);
+    }
     slagg_status st = slagg_source_unread(src, pre, len, err);
     slagg_free(pre);
     return st;

@@ -3,7 +3,7 @@
  * summary. Layout (docs/FORMAT.md):
  *   0  "SLAGGSUM"   8  u16 major, u16 minor   12 u32 flags (0)
  *   16 u64 raw payload size   24 u64 compressed size
- *   32 u64 header hash (slagg_hash_bytes of bytes 0..31)
+ *   32 u64 header hash (XXH64 of bytes 0..31, seed 0)
  *   40 one zstd frame with content checksum (the payload)
  *   .. "SLAGGEND"
  * All integers little-endian.
@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "core/alloc.h"
 #include "core/calendar.h"
-#include "core/hash.h"
 #include "core/money.h"
 #include "core/dict.h"
 #include "io/records.h"
@@ -125,7 +127,7 @@ slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, s
     slagg_buf_le32(&h, 0);
     slagg_buf_le64(&h, p.len);
     slagg_buf_le64(&h, cn);
-    if (!slagg_buf_failed(&h)) slagg_buf_le64(&h, slagg_hash_bytes(h.data, 32));
+    if (!slagg_buf_failed(&h)) slagg_buf_le64(&h, (uint64_t)XXH64(h.data, 32, 0));
     slagg_buf_put(out, h.data, h.len);
     slagg_buf_put(out, comp, cn);
     slagg_buf_put(out, SLAGG_SUMMARY_END, 8);
@@ -417,7 +419,7 @@ slagg_status slagg_summary_read(const char *path, slagg_fleet *f, slagg_tables *
     uint32_t ver = get32(&h);
     uint32_t flags = get32(&h);
     uint64_t raw_size = get64(&h), comp_size = get64(&h), hash = get64(&h);
-    if (hash != slagg_hash_bytes(data, 32)) {
+    if (hash != (uint64_t)XXH64(data, 32, 0)) {
         st = corrupt(err, path, "header checksum mismatch");
         goto done;
     }

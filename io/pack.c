@@ -1,0 +1,155 @@
+/*
+ * pack.c - request logs to shards, one worker per input at a time.
+ */
+#include "io/pack.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "io/records.h"
+#include "io/shard.h"
+
+typedef struct pack_ctx {
+    const char *const *inputs;
+    const char *const *outputs;
+    size_t n;
+    const slagg_pack_opts *o;
+    slagg_pack *p;
+    slagg_reject_log *logs;
+    slagg_err *errs;          /* one per input */
+    atomic_size_t next;
+    atomic_int stop;
+    atomic_uint_fast64_t raw_bytes;
+} pack_ctx;
+
+/* Packs input i. Returns 0 or -1 with errs[i] set. */
+static int pack_one(pack_ctx *c, size_t i)
+{
+    slagg_err *err = &c->errs[i];
+    slagg_record_reader *rd;
+    slagg_record rec;
+    slagg_reject rej;
+    slagg_shard_writer *w;
+    if (slagg_record_reader_open(c->inputs[i], &rd, err) != SLAGG_OK) return -1;
+    slagg_status st = slagg_shard_writer_open_err(c->outputs[i], &c->o->writer, &w, err);
+    if (st != SLAGG_OK) {
+        slagg_record_reader_close(rd);
+        return -1;
+    }
+    c->p->writers[i] = w;
+    int r;
+    uint64_t keep = c->o->max_rejects + SLAGG_REJECTS_KEEP;
+    while ((r = slagg_record_reader_next(rd, &rec, &rej, err)) != 0) {
+        if (r < 0) break;
+        if (r == 2) {
+            if (slagg_reject_log_add(&c->logs[i], (uint32_t)i, rej.line, rej.reason, keep) != 0) {
+                slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+                r = -1;
+                break;
+            }
+            continue;
+        }
+        slagg_shard_record sr = {rec.ts_ms, rec.account, rec.account_len, rec.status, rec.cause};
+        if ((st = slagg_shard_writer_append(w, &sr)) != SLAGG_OK) {
+            slagg_err_set(err, st, "%s", slagg_shard_writer_error(w));
+            r = -1;
+            break;
+        }
+        c->p->records[i]++;
+        if ((c->p->records[i] & 0xffff) == 0 && atomic_load(&c->stop)) break;
+    }
+    atomic_fetch_add(&c->raw_bytes, slagg_record_reader_raw_bytes(rd));
+    slagg_record_reader_close(rd);
+    return r < 0 ? -1 : 0;
+}
+
+static void *pack_worker(void *arg)
+{
+    pack_ctx *c = arg;
+    for (;;) {
+        if (atomic_load(&c->stop)) break;
+        size_t i = atomic_fetch_add(&c->next, 1);
+        if (i >= c->n) break;
+        if (pack_one(c, i) != 0) atomic_store(&c->stop, 1);
+    }
+    return NULL;
+}
+
+slagg_status slagg_pack_files(const char *const *inputs, const char *const *outputs, size_t n,
+                              const slagg_pack_opts *o, slagg_pack *p, slagg_rejects *rej,
+                              slagg_err *err)
+{
+    pack_ctx c;
+    pthread_t tids[256];
+    unsigned nt = o->threads ? o->threads : 1, started = 0;
+    slagg_status st = SLAGG_OK;
+    if (nt > n) nt = n ? (unsigned)n : 1;
+    if (nt > 256) nt = 256;
+    memset(&c, 0, sizeof c);
+    memset(p, 0, sizeof *p);
+    memset(rej, 0, sizeof *rej);
+    p->n = n;
+    p->writers = slagg_calloc(n ? n : 1, sizeof *p->writers);
+    p->records = slagg_calloc(n ? n : 1, sizeof *p->records);
+    c.logs = slagg_calloc(n ? n : 1, sizeof *c.logs);
+    c.errs = slagg_calloc(n ? n : 1, sizeof *c.errs);
+    if (!p->writers || !p->records || !c.logs || !c.errs) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    c.inputs = inputs;
+    c.outputs = outputs;
+    c.n = n;
+    c.o = o;
+    c.p = p;
+    for (; started < nt; started++)
+        if (pthread_create(&tids[started], NULL, pack_worker, &c) != 0) break;
+    if (started == 0) pack_worker(&c);  /* no thread could start: do it here */
+    for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    p->raw_bytes = atomic_load(&c.raw_bytes);
+    for (size_t i = 0; i < n; i++) {
+        if (c.errs[i].code != SLAGG_OK) {
+            *err = c.errs[i];
+            st = err->code;
+            goto done;
+        }
+    }
+    st = slagg_rejects_gather(c.logs, n, rej, err);
+done:
+    if (c.logs)
+        for (size_t i = 0; i < n; i++) slagg_reject_log_free(&c.logs[i]);
+    slagg_free(c.logs);
+    slagg_free(c.errs);
+    if (st != SLAGG_OK) {
+        slagg_pack_discard(p);
+        slagg_rejects_free(rej);
+    }
+    return st;
+}
+
+slagg_status slagg_pack_commit(slagg_pack *p, slagg_err *err)
+{
+    slagg_status st = SLAGG_OK;
+    for (size_t i = 0; i < p->n; i++) {
+        slagg_shard_writer *w = p->writers[i];
+        if (!w) continue;
+        p->writers[i] = NULL;
+        if (st != SLAGG_OK) {
+            slagg_shard_writer_abort(w);
+            continue;
+        }
+        st = slagg_shard_writer_close_err(w, err);
+    }
+    return st;
+}
+
+void slagg_pack_discard(slagg_pack *p)
+{
+    for (size_t i = 0; p->writers && i < p->n; i++)
+        if (p->writers[i]) slagg_shard_writer_abort(p->writers[i]);
+    slagg_free(p->writers);
+    slagg_free(p->records);
+    memset(p, 0, sizeof *p);
+}

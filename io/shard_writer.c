@@ -1,0 +1,701 @@
+/*
+ * shard_writer.c - writes request-record shards (docs/FORMAT.md,
+ * "Request-record shards (.shard), version 1.0"); the API and its contract
+ * are public: include/slagg/shard.h.
+ *
+ * Records are buffered block_records at a time (struct of arrays: ts,
+ * shard-global account id, (status, cause) key), then one block is
+ * sorted by (account id, ts, arrival order) with a stable LSD radix sort
+ * on a permutation, encoded column by column, compressed as one zstd frame
+ * and written. Buffers live as long as the writer: no per-record malloc.
+ * The shard's account dictionary is kept in the footer's own byte layout
+ * (u8 length + bytes), so close() copies it as is.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "core/alloc.h"
+#include "core/classify.h"
+#include "io/output.h"
+#include "io/records.h"
+#include "io/shard.h"
+
+#define DEFAULT_BLOCK_RECORDS 262144u
+/* A block's raw size must stay under the 64 MiB readers accept
+ * (SLAGG_SHARD_RAW_MAX). Worst case per record: account varint 5 + run
+ * length varint 4 (both only when every record is its own run) + code 2 +
+ * ts varint 6 = 17 bytes; 2^21 records x 17 < 36 MB. Larger requests are
+ * clamped (docs/FORMAT.md). */
+#define MAX_BLOCK_RECORDS (1u << 21)
+#define DEFAULT_LEVEL 3
+/* (status, cause) key: status * 8 + cause; statuses are 0..599. */
+#define SC_KEYS (600 * 8)
+
+struct slagg_shard_writer {
+    char *path, *tmp_path, *dir;
+    int fd;
+    uint32_t block_records;
+    int level;
+    ZSTD_CCtx *cctx;
+    slagg_status sticky;        /* SLAGG_OK, or the I/O / memory failure that stops everything */
+    char err[1024];
+    uint64_t count;             /* records accepted */
+    uint64_t offset;            /* bytes written to the temporary */
+
+    /* account dictionary: names in footer layout, ids by first appearance */
+    unsigned char *names;
+    size_t names_len, names_cap;
+    size_t *name_off;           /* id -> offset of its length byte in names */
+    uint32_t n_acc, acc_cap;
+    uint32_t *ht;               /* open addressing, id + 1, 0 = empty */
+    size_t ht_mask;
+    uint32_t last_id;           /* cache: the previous record's account */
+    int have_last;
+
+    /* the block being filled */
+    int64_t *ts;
+    uint32_t *acct;
+    uint16_t *sc;
+    uint32_t n, cap;
+
+    /* sort and encode scratch, reused */
+    uint64_t *k0, *k1;
+    uint32_t *p0, *p1;
+    uint16_t code_of[SC_KEYS];
+    unsigned char *raw, *comp;
+    size_t raw_cap, comp_cap;
+
+    /* block index */
+    slagg_shard_block_info *index;
+    size_t n_blocks, index_cap;
+};
+
+/* ---- little-endian helpers -------------------------------------------------- */
+
+static void put16(unsigned char *p, uint16_t v)
+{
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+}
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put64(unsigned char *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+/* ---- errors ------------------------------------------------------------------ */
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static slagg_status fail(slagg_shard_writer *w, slagg_status code, const char *fmt, ...)
+{
+    int n = snprintf(w->err, sizeof w->err, "%s: ", w->path);
+    if (n < 0 || (size_t)n >= sizeof w->err) n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->err + n, sizeof w->err - (size_t)n, fmt, ap);
+    va_end(ap);
+    if (code == SLAGG_E_IO || code == SLAGG_E_NOMEM || code == SLAGG_E_INTERNAL) w->sticky = code;
+    return code;
+}
+
+static slagg_status write_all(slagg_shard_writer *w, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    while (n) {
+        ssize_t r = write(w->fd, p, n);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            return fail(w, SLAGG_E_IO, "cannot write: %s", strerror(errno));
+        }
+        p += r;
+        n -= (size_t)r;
+        w->offset += (uint64_t)r;
+    }
+    return SLAGG_OK;
+}
+
+/* ---- open ---------------------------------------------------------------------- */
+
+static void writer_free(slagg_shard_writer *w)
+{
+    if (!w) return;
+    if (w->fd >= 0) close(w->fd);
+    ZSTD_freeCCtx(w->cctx);
+    slagg_free(w->path);
+    slagg_free(w->tmp_path);
+    slagg_free(w->dir);
+    slagg_free(w->names);
+    slagg_free(w->name_off);
+    slagg_free(w->ht);
+    slagg_free(w->ts);
+    slagg_free(w->acct);
+    slagg_free(w->sc);
+    slagg_free(w->k0);
+    slagg_free(w->k1);
+    slagg_free(w->p0);
+    slagg_free(w->p1);
+    slagg_free(w->raw);
+    slagg_free(w->comp);
+    slagg_free(w->index);
+    slagg_free(w);
+}
+
+slagg_status slagg_shard_writer_open_err(const char *path, const slagg_shard_writer_opts *opts,
+                                         slagg_shard_writer **out, slagg_err *err)
+{
+    *out = NULL;
+    if (!path || !*path) return slagg_err_set(err, SLAGG_E_USAGE, "shard writer: empty path");
+    slagg_shard_writer *w = slagg_calloc(1, sizeof *w);
+    if (!w) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    w->fd = -1;
+    w->block_records = opts && opts->block_records ? opts->block_records : DEFAULT_BLOCK_RECORDS;
+    if (w->block_records > MAX_BLOCK_RECORDS) w->block_records = MAX_BLOCK_RECORDS;
+    w->level = opts && opts->level ? opts->level : DEFAULT_LEVEL;
+    if (w->level > ZSTD_maxCLevel()) w->level = ZSTD_maxCLevel();
+    if (w->level < ZSTD_minCLevel()) w->level = ZSTD_minCLevel();
+
+    size_t plen = strlen(path);
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    w->path = slagg_strndup(path, plen);
+    w->dir = slash ? slagg_strndup(path, slash == path ? 1 : (size_t)(slash - path))
+                   : slagg_strndup(".", 1);
+    w->tmp_path = slagg_malloc(plen + 24);
+    w->cctx = ZSTD_createCCtx();
+    w->ht_mask = 1023;
+    w->ht = slagg_calloc(w->ht_mask + 1, sizeof *w->ht);
+    if (!w->path || !w->dir || !w->tmp_path || !w->cctx || !w->ht) {
+        writer_free(w);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    if (!*name) {
+        writer_free(w);
+        return slagg_err_set(err, SLAGG_E_USAGE, "%s: not a file name", path);
+    }
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1))) {
+        writer_free(w);
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "%s: cannot set up zstd", path);
+    }
+    slagg_err e;
+    if (slash && slagg_mkdir_p(w->dir, &e) != SLAGG_OK) {
+        writer_free(w);
+        return slagg_err_set(err, e.code, "%s", e.msg);
+    }
+    snprintf(w->tmp_path, plen + 24, "%s/.%s.tmp-XXXXXX", w->dir, name);
+    w->fd = mkstemp(w->tmp_path);
+    if (w->fd < 0) {
+        slagg_status st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot create: %s", path, strerror(errno));
+        writer_free(w);
+        return st;
+    }
+    /* The file header goes first, so even a crashed writer's temporary is
+     * recognisable as an (unfinished) shard. */
+    unsigned char h[32];
+    memcpy(h, SLAGG_SHARD_MAGIC, 8);
+    put16(h + 8, SLAGG_SHARD_MAJOR);
+    put16(h + 10, SLAGG_SHARD_MINOR);
+    put32(h + 12, 0);
+    put64(h + 16, 0);
+    put64(h + 24, XXH64(h, 24, 0));
+    if (write_all(w, h, sizeof h) != SLAGG_OK) {
+        slagg_status st = slagg_err_set(err, SLAGG_E_IO, "%s", w->err);
+        unlink(w->tmp_path);
+        writer_free(w);
+        return st;
+    }
+    *out = w;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_shard_writer_open(const char *path, const slagg_shard_writer_opts *opts,
+                                     slagg_shard_writer **out)
+{
+    return slagg_shard_writer_open_err(path, opts, out, NULL);
+}
+
+/* ---- account dictionary ----------------------------------------------------------- */
+
+static uint64_t acc_hash(const char *s, size_t n)
+{
+    return XXH3_64bits(s, n);
+}
+
+static int acc_equal(const slagg_shard_writer *w, uint32_t id, const char *s, size_t n)
+{
+    const unsigned char *e = w->names + w->name_off[id];
+    return e[0] == n && memcmp(e + 1, s, n) == 0;
+}
+
+static slagg_status ht_grow(slagg_shard_writer *w)
+{
+    size_t cap = (w->ht_mask + 1) * 2;
+    uint32_t *t = slagg_calloc(cap, sizeof *t);
+    if (!t) return fail(w, SLAGG_E_NOMEM, "out of memory");
+    for (uint32_t id = 0; id < w->n_acc; id++) {
+        const unsigned char *e = w->names + w->name_off[id];
+        size_t i = (size_t)acc_hash((const char *)e + 1, e[0]) & (cap - 1);
+        while (t[i]) i = (i + 1) & (cap - 1);
+        t[i] = id + 1;
+    }
+    slagg_free(w->ht);
+    w->ht = t;
+    w->ht_mask = cap - 1;
+    return SLAGG_OK;
+}
+
+/* The id of account s, adding it (after validating it) when new.
+ * Returns SLAGG_E_INPUT for an invalid name, with w->err set. */
+static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, uint32_t *id)
+{
+    if (w->have_last && acc_equal(w, w->last_id, s, n)) {
+        *id = w->last_id;
+        return SLAGG_OK;
+    }
+    if (n >= 1 && n <= SLAGG_ACCOUNT_MAX) {
+        size_t i = (size_t)acc_hash(s, n) & w->ht_mask;
+        for (; w->ht[i]; i = (i + 1) & w->ht_mask) {
+            if (acc_equal(w, w->ht[i] - 1, s, n)) {
+                *id = w->last_id = w->ht[i] - 1;
+                w->have_last = 1;
+                return SLAGG_OK;
+            }
+        }
+    }
+    const char *why = s ? slagg_account_check(s, n) : "account is missing";
+    if (why)
+        return fail(w, SLAGG_E_INPUT, "record %llu: account: %s",
+                    (unsigned long long)w->count + 1, why);
+    if (w->n_acc == UINT32_MAX) return fail(w, SLAGG_E_INPUT, "too many accounts in one shard");
+    if (w->n_acc == w->acc_cap) {
+        uint32_t cap = w->acc_cap ? (w->acc_cap > UINT32_MAX / 2 ? UINT32_MAX : w->acc_cap * 2) : 256;
+        size_t *p = slagg_reallocarray(w->name_off, cap, sizeof *p);
+        if (!p) return fail(w, SLAGG_E_NOMEM, "out of memory");
+        w->name_off = p;
+        w->acc_cap = cap;
+    }
+    if (w->names_len + 1 + n > w->names_cap) {
+        size_t cap = w->names_cap ? w->names_cap * 2 : 4096;
+        while (cap < w->names_len + 1 + n) cap *= 2;
+        unsigned char *p = slagg_realloc(w->names, cap);
+        if (!p) return fail(w, SLAGG_E_NOMEM, "out of memory");
+        w->names = p;
+        w->names_cap = cap;
+    }
+    /* keep the table at most half full */
+    if ((size_t)(w->n_acc + 1) * 2 > w->ht_mask + 1 && ht_grow(w) != SLAGG_OK) return SLAGG_E_NOMEM;
+    uint32_t nid = w->n_acc++;
+    w->name_off[nid] = w->names_len;
+    w->names[w->names_len] = (unsigned char)n;
+    memcpy(w->names + w->names_len + 1, s, n);
+    w->names_len += 1 + n;
+    size_t i = (size_t)acc_hash(s, n) & w->ht_mask;
+    while (w->ht[i]) i = (i + 1) & w->ht_mask;
+    w->ht[i] = nid + 1;
+    *id = w->last_id = nid;
+    w->have_last = 1;
+    return SLAGG_OK;
+}
+
+/* ---- one block ------------------------------------------------------------------------ */
+
+/*
+ * Stable LSD radix sort of (key, payload) pairs, 8 bits a pass; passes
+ * whose digit is the same for every key are skipped. (*k, *p) hold the
+ * input and receive the output; (*tk, *tp) are scratch of n entries (the
+ * pointers may be swapped).
+ */
+static void radix_sort(uint64_t **k, uint32_t **p, uint64_t **tk, uint32_t **tp, uint32_t n)
+{
+    static const int digits = 8;
+    uint32_t hist[8][256];
+    memset(hist, 0, sizeof hist);
+    uint64_t *src_k = *k, *dst_k = *tk;
+    uint32_t *src_p = *p, *dst_p = *tp;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t v = src_k[i];
+        for (int d = 0; d < digits; d++) hist[d][(v >> (8 * d)) & 0xff]++;
+    }
+    for (int d = 0; d < digits; d++) {
+        uint32_t *h = hist[d];
+        uint32_t sum = 0;
+        int trivial = 0;
+        for (int b = 0; b < 256; b++) {
+            if (h[b] == n) trivial = 1;
+            uint32_t c = h[b];
+            h[b] = sum;
+            sum += c;
+        }
+        if (trivial) continue;
+        int shift = 8 * d;
+        for (uint32_t i = 0; i < n; i++) {
+            uint64_t v = src_k[i];
+            uint32_t pos = h[(v >> shift) & 0xff]++;
+            dst_k[pos] = v;
+            dst_p[pos] = src_p[i];
+        }
+        uint64_t *tk2 = src_k;
+        src_k = dst_k;
+        dst_k = tk2;
+        uint32_t *tp2 = src_p;
+        src_p = dst_p;
+        dst_p = tp2;
+    }
+    *k = src_k;
+    *p = src_p;
+    *tk = dst_k;
+    *tp = dst_p;
+}
+
+static int bits_of(uint64_t v)
+{
+    int b = 0;
+    while (v) {
+        b++;
+        v >>= 1;
+    }
+    return b;
+}
+
+/* Sorts the buffered block: on return w->p0[j] is the arrival index of the
+ * j-th record in (account, ts, arrival) order. */
+static void sort_block(slagg_shard_writer *w, int64_t min_ts, int64_t max_ts)
+{
+    uint32_t n = w->n;
+    uint32_t *perm = w->p0;
+    int sorted = 1;
+    for (uint32_t i = 0; i < n; i++) perm[i] = i;
+    for (uint32_t i = 1; i < n && sorted; i++)
+        if (w->acct[i] < w->acct[i - 1] || (w->acct[i] == w->acct[i - 1] && w->ts[i] < w->ts[i - 1]))
+            sorted = 0;
+    if (sorted) return;   /* already in order (a repack, a single account): identity */
+
+    uint64_t *k = w->k0, *tk = w->k1;
+    uint32_t *p = w->p0, *tp = w->p1;
+    int ts_bits = bits_of((uint64_t)(max_ts - min_ts));
+    uint32_t max_acct = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (w->acct[i] > max_acct) max_acct = w->acct[i];
+    if (ts_bits + bits_of(max_acct) <= 64) {
+        /* one key: account above ts offset; stability keeps arrival order */
+        for (uint32_t i = 0; i < n; i++)
+            k[i] = ((uint64_t)w->acct[i] << ts_bits) | (uint64_t)(w->ts[i] - min_ts);
+        radix_sort(&k, &p, &tk, &tp, n);
+    } else {
+        /* two stable passes: by ts offset, then by account */
+        for (uint32_t i = 0; i < n; i++) k[i] = (uint64_t)(w->ts[i] - min_ts);
+        radix_sort(&k, &p, &tk, &tp, n);
+        for (uint32_t j = 0; j < n; j++) k[j] = w->acct[p[j]];
+        radix_sort(&k, &p, &tk, &tp, n);
+    }
+    if (p != w->p0) memcpy(w->p0, p, (size_t)n * sizeof *p);
+}
+
+static slagg_status ensure_buf(slagg_shard_writer *w, unsigned char **buf, size_t *cap, size_t need)
+{
+    if (*cap >= need) return SLAGG_OK;
+    unsigned char *p = slagg_realloc(*buf, need);
+    if (!p) return fail(w, SLAGG_E_NOMEM, "out of memory");
+    *buf = p;
+    *cap = need;
+    return SLAGG_OK;
+}
+
+/* Compresses raw[0..raw_len) into w->comp. */
+static slagg_status compress_frame(slagg_shard_writer *w, size_t raw_len, size_t *comp_len)
+{
+    if (ensure_buf(w, &w->comp, &w->comp_cap, ZSTD_compressBound(raw_len)) != SLAGG_OK)
+        return w->sticky;
+    size_t r = ZSTD_compress2(w->cctx, w->comp, w->comp_cap, w->raw, raw_len);
+    if (ZSTD_isError(r))
+        return fail(w, SLAGG_E_INTERNAL, "zstd compression failed: %s", ZSTD_getErrorName(r));
+    *comp_len = r;
+    return SLAGG_OK;
+}
+
+/* Sorts, encodes, compresses and writes the buffered records as one block
+ * (docs/FORMAT.md, "Block"). */
+static slagg_status flush_block(slagg_shard_writer *w)
+{
+    uint32_t n = w->n;
+    if (n == 0) return SLAGG_OK;
+    int64_t min_ts = w->ts[0], max_ts = w->ts[0];
+    for (uint32_t i = 1; i < n; i++) {
+        if (w->ts[i] < min_ts) min_ts = w->ts[i];
+        if (w->ts[i] > max_ts) max_ts = w->ts[i];
+    }
+    sort_block(w, min_ts, max_ts);
+    const uint32_t *perm = w->p0;
+
+    /* (status, cause) pair table, sorted because keys are status * 8 + cause */
+    static const uint16_t absent = 0xffff;
+    for (size_t i = 0; i < SC_KEYS; i++) w->code_of[i] = absent;
+    for (uint32_t i = 0; i < n; i++) w->code_of[w->sc[i]] = 0;
+    uint32_t n_pairs = 0;
+    for (size_t i = 0; i < SC_KEYS; i++)
+        if (w->code_of[i] != absent) w->code_of[i] = (uint16_t)n_pairs++;
+
+    size_t bound = 2 + 3 * (size_t)n_pairs + 4 + (size_t)n * 17;
+    if (ensure_buf(w, &w->raw, &w->raw_cap, bound) != SLAGG_OK) return w->sticky;
+    unsigned char *q = w->raw;
+    put16(q, (uint16_t)n_pairs);
+    q += 2;
+    for (size_t i = 0; i < SC_KEYS; i++) {
+        if (w->code_of[i] == absent) continue;
+        put16(q, (uint16_t)(i >> 3));
+        q[2] = (unsigned char)(i & 7);
+        q += 3;
+    }
+    /* runs of one account */
+    unsigned char *runs_at = q;
+    q += 4;
+    uint32_t n_runs = 0;
+    for (uint32_t j = 0; j < n;) {
+        uint32_t a = w->acct[perm[j]], e = j + 1;
+        while (e < n && w->acct[perm[e]] == a) e++;
+        q = put_varint(q, a);
+        q = put_varint(q, e - j);
+        n_runs++;
+        j = e;
+    }
+    put32(runs_at, n_runs);
+    /* codes */
+    if (n_pairs <= 256) {
+        for (uint32_t j = 0; j < n; j++) *q++ = (unsigned char)w->code_of[w->sc[perm[j]]];
+    } else {
+        for (uint32_t j = 0; j < n; j++, q += 2) put16(q, w->code_of[w->sc[perm[j]]]);
+    }
+    /* ts: first of a run from min_ts, the others from the previous record */
+    uint32_t prev_a = UINT32_MAX;
+    int64_t prev_ts = min_ts;
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t i = perm[j];
+        if (w->acct[i] != prev_a) {
+            prev_a = w->acct[i];
+            prev_ts = min_ts;
+        }
+        q = put_varint(q, (uint64_t)(w->ts[i] - prev_ts));
+        prev_ts = w->ts[i];
+    }
+    size_t raw_len = (size_t)(q - w->raw);
+    size_t comp_len;
+    if (compress_frame(w, raw_len, &comp_len) != SLAGG_OK) return w->sticky;
+
+    if (w->n_blocks == w->index_cap) {
+        size_t cap = w->index_cap ? w->index_cap * 2 : 64;
+        slagg_shard_block_info *p = slagg_reallocarray(w->index, cap, sizeof *p);
+        if (!p) return fail(w, SLAGG_E_NOMEM, "out of memory");
+        w->index = p;
+        w->index_cap = cap;
+    }
+    slagg_shard_block_info *bi = &w->index[w->n_blocks];
+    bi->offset = w->offset;
+    bi->records = n;
+    bi->comp_size = (uint32_t)comp_len;
+    bi->raw_size = (uint32_t)raw_len;
+    bi->min_ts_ms = min_ts;
+    bi->max_ts_ms = max_ts;
+
+    unsigned char h[48];
+    memcpy(h, "BLK1", 4);
+    put32(h + 4, n);
+    put64(h + 8, (uint64_t)min_ts);
+    put64(h + 16, (uint64_t)max_ts);
+    put32(h + 24, (uint32_t)comp_len);
+    put32(h + 28, (uint32_t)raw_len);
+    put64(h + 32, XXH64(w->comp, comp_len, 0));
+    put64(h + 40, XXH64(h, 40, 0));
+    if (write_all(w, h, sizeof h) != SLAGG_OK || write_all(w, w->comp, comp_len) != SLAGG_OK)
+        return w->sticky;
+    w->n_blocks++;
+    w->n = 0;
+    return SLAGG_OK;
+}
+
+/* ---- append ------------------------------------------------------------------------------ */
+
+static slagg_status grow_block(slagg_shard_writer *w)
+{
+    uint32_t cap = w->cap ? w->cap * 2 : 1024;
+    if (cap > w->block_records) cap = w->block_records;
+    int64_t *ts = slagg_reallocarray(w->ts, cap, sizeof *ts);
+    if (ts) w->ts = ts;
+    uint32_t *acct = slagg_reallocarray(w->acct, cap, sizeof *acct);
+    if (acct) w->acct = acct;
+    uint16_t *sc = slagg_reallocarray(w->sc, cap, sizeof *sc);
+    if (sc) w->sc = sc;
+    /* sort scratch: contents need not survive, so free + malloc */
+    slagg_free(w->k0);
+    slagg_free(w->k1);
+    slagg_free(w->p0);
+    slagg_free(w->p1);
+    w->k0 = slagg_reallocarray(NULL, cap, sizeof *w->k0);
+    w->k1 = slagg_reallocarray(NULL, cap, sizeof *w->k1);
+    w->p0 = slagg_reallocarray(NULL, cap, sizeof *w->p0);
+    w->p1 = slagg_reallocarray(NULL, cap, sizeof *w->p1);
+    if (!ts || !acct || !sc || !w->k0 || !w->k1 || !w->p0 || !w->p1)
+        return fail(w, SLAGG_E_NOMEM, "out of memory");
+    w->cap = cap;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_record *r)
+{
+    if (w->sticky != SLAGG_OK) return w->sticky;
+    if (!slagg_status_allowed(r->status))
+        return fail(w, SLAGG_E_INPUT, "record %llu: status %d is not 0 or 100-599",
+                    (unsigned long long)w->count + 1, r->status);
+    if ((unsigned)r->cause >= SLAGG_CAUSE_COUNT)
+        return fail(w, SLAGG_E_INPUT, "record %llu: cause %d is not a known cause",
+                    (unsigned long long)w->count + 1, (int)r->cause);
+    if (r->ts_ms < SLAGG_TS_MIN_MS || r->ts_ms >= SLAGG_TS_MAX_MS)
+        return fail(w, SLAGG_E_INPUT, "record %llu: ts %lld ms is outside 1970-01-01..2099-12-31",
+                    (unsigned long long)w->count + 1, (long long)r->ts_ms);
+    uint32_t id = 0;
+    slagg_status st = acc_id(w, r->account, r->account ? r->account_len : 0, &id);
+    if (st != SLAGG_OK) return st;
+    if (w->n == w->cap && grow_block(w) != SLAGG_OK) return w->sticky;
+    uint32_t i = w->n++;
+    w->ts[i] = r->ts_ms;
+    w->acct[i] = id;
+    w->sc[i] = (uint16_t)(r->status * 8 + (int)r->cause);
+    w->count++;
+    if (w->n == w->block_records) return flush_block(w);
+    return SLAGG_OK;
+}
+
+slagg_status slagg_shard_writer_append_batch(slagg_shard_writer *w, const slagg_shard_record *r,
+                                             size_t n, size_t *appended)
+{
+    uint64_t before = w->count;
+    slagg_status st = SLAGG_OK;
+    for (size_t i = 0; i < n && st == SLAGG_OK; i++) st = slagg_shard_writer_append(w, &r[i]);
+    /* by the count: a record whose block then failed to write was stored */
+    if (appended) *appended = (size_t)(w->count - before);
+    return st;
+}
+
+const char *slagg_shard_writer_error(const slagg_shard_writer *w)
+{
+    return w ? w->err : "";
+}
+
+uint64_t slagg_shard_writer_count(const slagg_shard_writer *w)
+{
+    return w ? w->count : 0;
+}
+
+/* ---- close -------------------------------------------------------------------------------- */
+
+static slagg_status finish(slagg_shard_writer *w)
+{
+    if (w->sticky != SLAGG_OK) return w->sticky;
+    if (flush_block(w) != SLAGG_OK) return w->sticky;
+
+    /* footer: dictionary + block index */
+    uint64_t footer_offset = w->offset;
+    size_t raw_len = 4 + w->names_len + 8 + w->n_blocks * 36;
+    if (ensure_buf(w, &w->raw, &w->raw_cap, raw_len) != SLAGG_OK) return w->sticky;
+    unsigned char *q = w->raw;
+    put32(q, w->n_acc);
+    q += 4;
+    if (w->names_len) memcpy(q, w->names, w->names_len);
+    q += w->names_len;
+    put64(q, w->n_blocks);
+    q += 8;
+    for (size_t i = 0; i < w->n_blocks; i++, q += 36) {
+        const slagg_shard_block_info *b = &w->index[i];
+        put64(q, b->offset);
+        put32(q + 8, b->records);
+        put32(q + 12, b->comp_size);
+        put32(q + 16, b->raw_size);
+        put64(q + 20, (uint64_t)b->min_ts_ms);
+        put64(q + 28, (uint64_t)b->max_ts_ms);
+    }
+    size_t comp_len;
+    if (compress_frame(w, raw_len, &comp_len) != SLAGG_OK) return w->sticky;
+    if (write_all(w, w->comp, comp_len) != SLAGG_OK) return w->sticky;
+
+    unsigned char t[64];
+    put64(t, footer_offset);
+    put64(t + 8, comp_len);
+    put64(t + 16, raw_len);
+    put64(t + 24, w->n_blocks);
+    put64(t + 32, w->count);
+    put64(t + 40, XXH64(w->comp, comp_len, 0));
+    put64(t + 48, XXH64(t, 48, 0));
+    memcpy(t + 56, "SLAGGEND", 8);
+    if (write_all(w, t, sizeof t) != SLAGG_OK) return w->sticky;
+
+    if (fchmod(w->fd, 0644) != 0) return fail(w, SLAGG_E_IO, "cannot chmod: %s", strerror(errno));
+    if (fsync(w->fd) != 0) return fail(w, SLAGG_E_IO, "cannot sync: %s", strerror(errno));
+    int fd = w->fd;
+    w->fd = -1;
+    if (close(fd) != 0) return fail(w, SLAGG_E_IO, "cannot close: %s", strerror(errno));
+    if (rename(w->tmp_path, w->path) != 0)
+        return fail(w, SLAGG_E_IO, "cannot rename into place: %s", strerror(errno));
+    slagg_free(w->tmp_path);
+    w->tmp_path = NULL;   /* renamed: nothing to remove any more */
+    int dfd = open(w->dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+        int rc = fsync(dfd);
+        int e = errno;
+        close(dfd);
+        if (rc != 0 && e != EINVAL)
+            return fail(w, SLAGG_E_IO, "cannot sync directory %s: %s", w->dir, strerror(e));
+    }
+    return SLAGG_OK;
+}
+
+slagg_status slagg_shard_writer_close_err(slagg_shard_writer *w, slagg_err *err)
+{
+    if (!w) return SLAGG_OK;
+    slagg_status st = finish(w);
+    if (st != SLAGG_OK) {
+        if (err) slagg_err_set(err, st, "%s", w->err);
+        if (w->tmp_path) unlink(w->tmp_path);
+    }
+    writer_free(w);
+    return st;
+}
+
+slagg_status slagg_shard_writer_close(slagg_shard_writer *w)
+{
+    return slagg_shard_writer_close_err(w, NULL);
+}
+
+void slagg_shard_writer_abort(slagg_shard_writer *w)
+{
+    if (!w) return;
+    if (w->fd >= 0) {
+        close(w->fd);
+        w->fd = -1;
+    }
+    if (w->tmp_path) unlink(w->tmp_path);
+    writer_free(w);
+}
