@@ -404,9 +404,26 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
-                             const slagg_fold_opts *o, slagg_fleet *f, slagg_rejects *rej,
-                             slagg_err *err)
+/* Account ids, the overlap check and the maintenance index: the same for
+ * every scan of the same tables, so partial states from several processes
+ * use the same ids. */
+static slagg_status prepare(const slagg_tables *t, slagg_dict **accounts, slagg_maint_index **maint,
+                            slagg_err *err)
+{
+    slagg_status st;
+    *accounts = NULL;
+    *maint = NULL;
+    if ((st = build_accounts(t, accounts, err)) != SLAGG_OK) return st;
+    if ((st = check_overlaps(t, *accounts, err)) == SLAGG_OK &&
+        (st = slagg_maint_build(t, *accounts, maint, err)) == SLAGG_OK)
+        return SLAGG_OK;
+    slagg_dict_free(*accounts);
+    *accounts = NULL;
+    return st;
+}
+
+slagg_status slagg_fold_scan(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                             const slagg_fold_opts *o, slagg_fold_state *s, slagg_err *err)
 {
     slagg_dict *accounts = NULL;
     slagg_maint_index *maint = NULL;
@@ -415,14 +432,9 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
     unsigned nthreads = o->threads ? o->threads : 1, started = 0;
     slagg_status st;
 
-    memset(f, 0, sizeof *f);
-    memset(rej, 0, sizeof *rej);
+    memset(s, 0, sizeof *s);
     memset(&ctx, 0, sizeof ctx);
-    f->tz_s = o->tz_s;
-
-    if ((st = build_accounts(t, &accounts, err)) != SLAGG_OK) goto done;
-    if ((st = check_overlaps(t, accounts, err)) != SLAGG_OK) goto done;
-    if ((st = slagg_maint_build(t, accounts, &maint, err)) != SLAGG_OK) goto done;
+    if ((st = prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
 
     if (nthreads > n_inputs && n_inputs > 0) nthreads = (unsigned)n_inputs;
     ctx.inputs = inputs;
@@ -470,16 +482,13 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
             goto done;
         }
     }
-
-    /* merge the workers' tables into the first one */
-    int has_record = 0;
-    int64_t max_ms = 0;
+    /* merge the workers' tables into the first one, which the state keeps */
     for (unsigned i = 0; i < nthreads; i++) {
-        f->records_read += workers[i].records + workers[i].rejected;
-        f->rejected += workers[i].rejected;
-        if (workers[i].has_record && (!has_record || workers[i].max_ms > max_ms))
-            max_ms = workers[i].max_ms;
-        has_record |= workers[i].has_record;
+        s->records_read += workers[i].records + workers[i].rejected;
+        s->rejected += workers[i].rejected;
+        if (workers[i].has_record && (!s->has_record || workers[i].max_ms > s->max_ms))
+            s->max_ms = workers[i].max_ms;
+        s->has_record |= workers[i].has_record;
         if (i > 0) {
             if (slagg_buckets_merge(&workers[0].buckets, &workers[i].buckets) != 0) {
                 st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
@@ -488,15 +497,8 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
             slagg_buckets_free(&workers[i].buckets);
         }
     }
-    if (o->has_through) f->through = o->through;
-    else if (has_record) f->through = slagg_floordiv(max_ms + (int64_t)o->tz_s * 1000, SLAGG_MS_PER_DAY);
-    else f->through = latest_contract_day(t);
-
-    if ((st = copy_accounts(accounts, f, err)) != SLAGG_OK) goto done;
-    if ((st = build_periods(t, accounts, f->through, f, err)) != SLAGG_OK) goto done;
-    size_t nb = slagg_buckets_sort(&workers[0].buckets);
-    if ((st = assign_buckets(f, workers[0].buckets.slot, nb, err)) != SLAGG_OK) goto done;
-    if ((st = copy_late_maint(t, f, err)) != SLAGG_OK) goto done;
+    s->buckets = workers[0].buckets;
+    memset(&workers[0].buckets, 0, sizeof workers[0].buckets);
 
     /* rejects, in input order */
     {
@@ -509,7 +511,7 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
             logs[i] = ctx.files[i].rej;
             memset(&ctx.files[i].rej, 0, sizeof ctx.files[i].rej);
         }
-        st = slagg_rejects_gather(logs, n_inputs, rej, err);
+        st = slagg_rejects_gather(logs, n_inputs, &s->rejects, err);
         slagg_free(logs);
         if (st != SLAGG_OK) goto done;
     }
@@ -526,10 +528,80 @@ done:
     }
     slagg_maint_free(maint);
     slagg_dict_free(accounts);
-    if (st != SLAGG_OK) {
-        slagg_fleet_free(f);
-        slagg_rejects_free(rej);
+    if (st != SLAGG_OK) slagg_fold_state_free(s);
+    return st;
+}
+
+slagg_status slagg_fold_state_merge(slagg_fold_state *dst, slagg_fold_state *src, slagg_err *err)
+{
+    if (!dst->buckets.slot) {
+        *dst = *src;
+        memset(src, 0, sizeof *src);
+        return SLAGG_OK;
     }
+    if (slagg_buckets_merge(&dst->buckets, &src->buckets) != 0)
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    dst->records_read += src->records_read;
+    dst->rejected += src->rejected;
+    if (src->has_record && (!dst->has_record || src->max_ms > dst->max_ms)) dst->max_ms = src->max_ms;
+    dst->has_record |= src->has_record;
+    dst->rejects.total += src->rejects.total;
+    slagg_fold_state_free(src);
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_finish(const slagg_tables *t, const slagg_fold_opts *o, slagg_fold_state *s,
+                               slagg_fleet *f, slagg_err *err)
+{
+    slagg_dict *accounts = NULL;
+    slagg_maint_index *maint = NULL;
+    slagg_status st;
+    memset(f, 0, sizeof *f);
+    f->tz_s = o->tz_s;
+    f->records_read = s->records_read;
+    f->rejected = s->rejected;
+    if ((st = prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
+    if (o->has_through) f->through = o->through;
+    else if (s->has_record) f->through = slagg_floordiv(s->max_ms + (int64_t)o->tz_s * 1000, SLAGG_MS_PER_DAY);
+    else f->through = latest_contract_day(t);
+
+    if ((st = copy_accounts(accounts, f, err)) != SLAGG_OK) goto done;
+    if ((st = build_periods(t, accounts, f->through, f, err)) != SLAGG_OK) goto done;
+    if (!s->buckets.slot && slagg_buckets_init(&s->buckets) != 0) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    size_t nb = slagg_buckets_sort(&s->buckets);
+    if ((st = assign_buckets(f, s->buckets.slot, nb, err)) != SLAGG_OK) goto done;
+    st = copy_late_maint(t, f, err);
+done:
+    slagg_maint_free(maint);
+    slagg_dict_free(accounts);
+    if (st != SLAGG_OK) slagg_fleet_free(f);
+    return st;
+}
+
+void slagg_fold_state_free(slagg_fold_state *s)
+{
+    slagg_buckets_free(&s->buckets);
+    slagg_rejects_free(&s->rejects);
+    memset(s, 0, sizeof *s);
+}
+
+slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                             const slagg_fold_opts *o, slagg_fleet *f, slagg_rejects *rej,
+                             slagg_err *err)
+{
+    slagg_fold_state s;
+    memset(f, 0, sizeof *f);
+    memset(rej, 0, sizeof *rej);
+    slagg_status st = slagg_fold_scan(t, inputs, n_inputs, o, &s, err);
+    if (st != SLAGG_OK) return st;
+    *rej = s.rejects;
+    memset(&s.rejects, 0, sizeof s.rejects);
+    st = slagg_fold_finish(t, o, &s, f, err);
+    slagg_fold_state_free(&s);
+    if (st != SLAGG_OK) slagg_rejects_free(rej);
     return st;
 }
 

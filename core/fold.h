@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buckets.h"
 #include "core/error.h"
 #include "core/fleet.h"
 #include "core/rejects.h"
@@ -31,6 +32,31 @@ typedef struct slagg_fold_opts {
                      size_t files);
     void *progress_ctx;
 } slagg_fold_opts;
+
+/* The mergeable state between reading records and building periods:
+ * per (account, window) class counters, account ids being the contracted
+ * accounts in bytewise order (the same in every process given the same
+ * contracts), plus the fleet counters. Partial results (--partial, MPI)
+ * are this state. */
+typedef struct slagg_fold_state {
+    slagg_buckets buckets;
+    uint64_t records_read, rejected;
+    int has_record;
+    int64_t max_ms;          /* latest instant of a non-rejected record */
+    slagg_rejects rejects;
+} slagg_fold_state;
+
+/* Phase 1: reads the inputs into s (with its rejects). */
+slagg_status slagg_fold_scan(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                             const slagg_fold_opts *o, slagg_fold_state *s, slagg_err *err);
+/* Adds src into dst (counters and buckets; dst keeps its own reject rows,
+ * src's are counted) and frees src. */
+slagg_status slagg_fold_state_merge(slagg_fold_state *dst, slagg_fold_state *src, slagg_err *err);
+/* Phase 2: --through, periods, after_through / uncontracted, windows with
+ * errors. Consumes s->buckets (sorted in place). */
+slagg_status slagg_fold_finish(const slagg_tables *t, const slagg_fold_opts *o, slagg_fold_state *s,
+                               slagg_fleet *f, slagg_err *err);
+void slagg_fold_state_free(slagg_fold_state *s);
 
 /* Folds the inputs (paths to request logs; "-" = stdin) under the tables
  * (contracts, maintenance; fees and holidays are not used here). Fails with
