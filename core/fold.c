@@ -11,6 +11,7 @@
  * and every window lies inside one day.
  */
 #include "core/fold.h"
+#include "core/fold_internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -257,7 +258,7 @@ static int period_cmp(const void *pa, const void *pb)
 }
 
 /* The periods of every contract row up to through, sorted. */
-static slagg_status build_periods(const slagg_tables *t, const slagg_dict *d, int64_t through,
+slagg_status slagg_fold_build_periods(const slagg_tables *t, const slagg_dict *d, int64_t through,
                                   slagg_fleet *f, slagg_err *err)
 {
     size_t total = 0;
@@ -346,7 +347,7 @@ static slagg_status assign_buckets(slagg_fleet *f, const slagg_bucket *b, size_t
     return SLAGG_OK;
 }
 
-static slagg_status copy_late_maint(const slagg_tables *t, slagg_fleet *f, slagg_err *err)
+slagg_status slagg_fold_copy_late_maint(const slagg_tables *t, slagg_fleet *f, slagg_err *err)
 {
     size_t n = 0;
     for (size_t i = 0; i < t->n_maint; i++) n += t->maint[i].late != 0;
@@ -369,7 +370,7 @@ static slagg_status copy_late_maint(const slagg_tables *t, slagg_fleet *f, slagg
     return SLAGG_OK;
 }
 
-static slagg_status copy_accounts(const slagg_dict *d, slagg_fleet *f, slagg_err *err)
+slagg_status slagg_fold_copy_accounts(const slagg_dict *d, slagg_fleet *f, slagg_err *err)
 {
     uint32_t n = slagg_dict_count(d);
     f->accounts = slagg_calloc(n ? n : 1, sizeof *f->accounts);
@@ -407,7 +408,7 @@ static void sleep_ms(long ms)
 /* Account ids, the overlap check and the maintenance index: the same for
  * every scan of the same tables, so partial states from several processes
  * use the same ids. */
-static slagg_status prepare(const slagg_tables *t, slagg_dict **accounts, slagg_maint_index **maint,
+slagg_status slagg_fold_prepare(const slagg_tables *t, slagg_dict **accounts, slagg_maint_index **maint,
                             slagg_err *err)
 {
     slagg_status st;
@@ -434,7 +435,7 @@ slagg_status slagg_fold_scan(const slagg_tables *t, const char *const *inputs, s
 
     memset(s, 0, sizeof *s);
     memset(&ctx, 0, sizeof ctx);
-    if ((st = prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
+    if ((st = slagg_fold_prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
 
     if (nthreads > n_inputs && n_inputs > 0) nthreads = (unsigned)n_inputs;
     ctx.inputs = inputs;
@@ -560,20 +561,20 @@ slagg_status slagg_fold_finish(const slagg_tables *t, const slagg_fold_opts *o, 
     f->tz_s = o->tz_s;
     f->records_read = s->records_read;
     f->rejected = s->rejected;
-    if ((st = prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
+    if ((st = slagg_fold_prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
     if (o->has_through) f->through = o->through;
     else if (s->has_record) f->through = slagg_floordiv(s->max_ms + (int64_t)o->tz_s * 1000, SLAGG_MS_PER_DAY);
     else f->through = latest_contract_day(t);
 
-    if ((st = copy_accounts(accounts, f, err)) != SLAGG_OK) goto done;
-    if ((st = build_periods(t, accounts, f->through, f, err)) != SLAGG_OK) goto done;
+    if ((st = slagg_fold_copy_accounts(accounts, f, err)) != SLAGG_OK) goto done;
+    if ((st = slagg_fold_build_periods(t, accounts, f->through, f, err)) != SLAGG_OK) goto done;
     if (!s->buckets.slot && slagg_buckets_init(&s->buckets) != 0) {
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         goto done;
     }
     size_t nb = slagg_buckets_sort(&s->buckets);
     if ((st = assign_buckets(f, s->buckets.slot, nb, err)) != SLAGG_OK) goto done;
-    st = copy_late_maint(t, f, err);
+    st = slagg_fold_copy_late_maint(t, f, err);
 done:
     slagg_maint_free(maint);
     slagg_dict_free(accounts);
@@ -593,9 +594,13 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
                              slagg_err *err)
 {
     slagg_fold_state s;
+    int used;
     memset(f, 0, sizeof *f);
     memset(rej, 0, sizeof *rej);
-    slagg_status st = slagg_fold_scan(t, inputs, n_inputs, o, &s, err);
+    /* shards only: the time-ordered engine (core/fold_shards.c) */
+    slagg_status st = slagg_fold_shards(t, inputs, n_inputs, o, f, &used, err);
+    if (st != SLAGG_OK || used) return st;
+    st = slagg_fold_scan(t, inputs, n_inputs, o, &s, err);
     if (st != SLAGG_OK) return st;
     *rej = s.rejects;
     memset(&s.rejects, 0, sizeof s.rejects);

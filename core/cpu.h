@@ -1,0 +1,30 @@
+/*
+ * cpu.h - instruction-set detection, done once, and the fold kernel
+ * dispatch table (docs/DESIGN.md "Kernels").
+ *
+ * x86-64: cpuid for the feature bits *and* xgetbv for the OS having
+ * enabled the YMM/ZMM state; aarch64: getauxval(AT_HWCAP). The table lists
+ * kernels in priority order; the first the CPU can run wins, unless
+ * SLAGG_FORCE_ISA=scalar|avx2|avx512|neon names one (an unavailable one is
+ * an error, so a benchmark never silently measures the wrong kernel).
+ */
+#ifndef SLAGG_CORE_CPU_H
+#define SLAGG_CORE_CPU_H
+
+#include "core/error.h"
+#include "core/kernels/fold.h"
+
+typedef struct slagg_kernel {
+    const char *name;        /* "scalar", "avx2", "avx512", "neon" */
+    slagg_fold_run_fn run;
+} slagg_kernel;
+
+/* Every kernel compiled in, in priority order; *n gets the count. */
+const slagg_kernel *slagg_kernels_all(int *n);
+/* 1 when this CPU (and OS) can run kernel k. */
+int slagg_kernel_supported(const slagg_kernel *k);
+/* The kernel to use: SLAGG_FORCE_ISA if set, else the best supported.
+ * SLAGG_E_USAGE when SLAGG_FORCE_ISA names an unknown or unsupported one. */
+slagg_status slagg_kernel_select(const slagg_kernel **out, slagg_err *err);
+
+#endif

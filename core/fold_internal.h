@@ -1,0 +1,30 @@
+/*
+ * fold_internal.h - pieces of core/fold.c shared with the shard engine
+ * (core/fold_shards.c). Not part of any API.
+ */
+#ifndef SLAGG_CORE_FOLD_INTERNAL_H
+#define SLAGG_CORE_FOLD_INTERNAL_H
+
+#include "core/dict.h"
+#include "core/fleet.h"
+#include "core/fold.h"
+#include "core/maint.h"
+
+/* Contracted accounts interned in bytewise order, the overlap check and
+ * the maintenance index. */
+slagg_status slagg_fold_prepare(const slagg_tables *t, slagg_dict **accounts,
+                                slagg_maint_index **maint, slagg_err *err);
+/* f->periods: every contract row's periods up to through, sorted. */
+slagg_status slagg_fold_build_periods(const slagg_tables *t, const slagg_dict *d, int64_t through,
+                                      slagg_fleet *f, slagg_err *err);
+slagg_status slagg_fold_copy_late_maint(const slagg_tables *t, slagg_fleet *f, slagg_err *err);
+slagg_status slagg_fold_copy_accounts(const slagg_dict *d, slagg_fleet *f, slagg_err *err);
+
+/* The shard engine (core/fold_shards.c): when every input is a shard and
+ * the time span allows it, folds them time-ordered with bounded memory and
+ * sets *used = 1; else sets *used = 0 and does nothing. */
+slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                               const slagg_fold_opts *o, slagg_fleet *f, int *used,
+                               slagg_err *err);
+
+#endif

@@ -1,0 +1,625 @@
+/*
+ * fold_shards.c - the shard engine: time-ordered, lock-free, bounded memory
+ * (docs/DESIGN.md "The shard engine").
+ *
+ * When every input is a shard, --through is known before any record is
+ * read (it defaults to the day of the latest block's max_ts), so each
+ * record can go straight to its final count: after_through, uncontracted,
+ * or its period's class counter and its window's V and E.
+ *
+ * Blocks of all shards are sorted by their first instant and processed in
+ * epochs. Each worker thread folds whole blocks (morsels, taken from an
+ * atomic counter) into private counters: a ring of SLAGG_RING_MAX windows
+ * per account (V and E as u32) and a class table per period. A record whose
+ * window lies beyond the ring goes to a private overflow table (u64). After
+ * an epoch, every window older than the next block's first window is
+ * complete: the threads finalise them in parallel, each over its own slice
+ * of accounts, summing the rings of all threads; a window with E > 0 is
+ * kept as (account, window, E, V), the others are dropped. Memory is
+ * accounts x ring x threads, whatever the record count.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/buckets.h"
+#include "core/calendar.h"
+#include "core/classify.h"
+#include "core/cpu.h"
+#include "core/fold_internal.h"
+#include "io/shard.h"
+
+#define RING SLAGG_RING_MAX
+#define RING_MASK (RING - 1)
+#define NONE32 UINT32_MAX
+/* A u32 ring counter cannot overflow while a thread folds fewer records
+ * than this between two spills of its ring. */
+#define RING_RECORD_LIMIT 0xF0000000ULL
+/* Class codes of the (status, cause) table; NEEDS_MAINT: depends on the
+ * maintenance windows, looked up per record. */
+#define NEEDS_MAINT 0xff
+
+typedef struct blk_ref {
+    int64_t min_ts, max_ts;
+    uint32_t shard;
+    uint32_t block;
+    uint32_t records;
+} blk_ref;
+
+typedef struct ev4 {
+    uint32_t account;
+    int64_t window;
+    uint64_t e, v;
+} ev4;
+
+typedef struct ev_vec {
+    ev4 *v;
+    size_t n, cap;
+} ev_vec;
+
+struct engine;
+
+typedef struct thr {
+    struct engine *g;
+    pthread_t tid;
+    unsigned index;
+    uint32_t *rv, *re;        /* ring: [account][RING] */
+    uint64_t *ptot;           /* [period][SLAGG_CLASS_COUNT] */
+    slagg_buckets ovf;        /* (account, window) -> cls[0] = V, cls[1] = E */
+    slagg_shard_block blk;
+    uint32_t *rel;
+    uint8_t *flags;
+    size_t scratch_cap;
+    uint64_t records, uncontracted, after_through;
+    uint64_t since_spill;     /* records folded into the ring since its last spill */
+    ev_vec out;               /* finalised windows with E > 0 */
+    slagg_err err;
+    int failed;
+} thr;
+
+typedef struct engine {
+    const slagg_fold_opts *o;
+    const slagg_maint_index *maint;
+    const slagg_kernel *kernel;
+    slagg_shard **shards;
+    uint32_t **map;           /* per shard: shard account id -> account id */
+    blk_ref *blocks;
+    size_t n_blocks;
+    uint32_t n_accounts;
+    size_t n_periods;
+    int64_t day0, ndays, through;
+    uint32_t *day_period;     /* [account][ndays]: period index or NONE32 */
+    int64_t tz_ms;
+    uint64_t spill_limit;     /* RING_RECORD_LIMIT; tests lower it (SLAGG_TEST_SPILL_LIMIT) */
+    uint8_t ctab[600][SLAGG_CAUSE_COUNT];
+    thr *t;
+    unsigned nt;
+    /* the current step */
+    int phase;                /* 0 = fold blocks [lo, hi), 1 = finalise windows [wlo, whi) */
+    size_t lo, hi;
+    atomic_size_t next;
+    int64_t base;             /* the ring's base window */
+    int64_t wlo, whi;
+} engine;
+
+static int64_t window_of(const engine *g, int64_t ts) { return slagg_floordiv(ts + g->tz_ms, SLAGG_MS_PER_WINDOW); }
+
+static int ev_push(ev_vec *v, uint32_t a, int64_t w, uint64_t e, uint64_t val)
+{
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 1024;
+        ev4 *p = slagg_reallocarray(v->v, nc, sizeof *p);
+        if (!p) return -1;
+        v->v = p;
+        v->cap = nc;
+    }
+    v->v[v->n++] = (ev4){a, w, e, val};
+    return 0;
+}
+
+/* Moves a thread's whole ring into its overflow table (u64), so no u32
+ * counter can wrap however many records one window gets. */
+static int spill_ring(thr *t)
+{
+    engine *g = t->g;
+    for (uint32_t a = 0; a < g->n_accounts; a++) {
+        for (int64_t w = g->base; w < g->base + RING; w++) {
+            size_t s = (size_t)a * RING + (size_t)(w & RING_MASK);
+            if (!t->rv[s] && !t->re[s]) continue;
+            uint64_t *c = slagg_buckets_get(&t->ovf, a, w);
+            if (!c) return -1;
+            c[0] += t->rv[s];
+            c[1] += t->re[s];
+            t->rv[s] = t->re[s] = 0;
+        }
+    }
+    t->since_spill = 0;
+    return 0;
+}
+
+static int grow_scratch(thr *t, size_t n)
+{
+    if (n <= t->scratch_cap) return 0;
+    uint32_t *r = slagg_reallocarray(t->rel, n, sizeof *r);
+    if (!r) return -1;
+    t->rel = r;
+    uint8_t *f = slagg_reallocarray(t->flags, n, 1);
+    if (!f) return -1;
+    t->flags = f;
+    t->scratch_cap = n;
+    return 0;
+}
+
+/* One day-segment of one account's run: records [k, m) of the block, all
+ * in service-time day `day`, in period p. */
+static int fold_segment(thr *t, uint32_t a, uint32_t p, size_t k, size_t m)
+{
+    engine *g = t->g;
+    const slagg_shard_block *b = &t->blk;
+    uint64_t cnt[SLAGG_CLASS_COUNT] = {0};
+    const int64_t base_ms = g->base * SLAGG_MS_PER_WINDOW;
+    const int64_t ring_ms = (int64_t)RING * SLAGG_MS_PER_WINDOW;
+    size_t n = m - k, q = n;
+    for (size_t i = 0; i < n; i++) {
+        size_t r = k + i;
+        int status = b->status[r];
+        unsigned cause = b->cause[r];
+        unsigned c = g->ctab[status][cause];
+        if (c == NEEDS_MAINT)
+            c = slagg_classify(status, (slagg_cause)cause, slagg_maint_contains(g->maint, a, b->ts_ms[r]));
+        cnt[c]++;
+        t->flags[i] = (uint8_t)(slagg_class_is_valid((slagg_class)c) |
+                                (slagg_class_is_error((slagg_class)c) << 1));
+        int64_t rel = b->ts_ms[r] + g->tz_ms - base_ms;
+        if (rel >= ring_ms && q == n) q = i;
+        t->rel[i] = rel < ring_ms ? (uint32_t)rel : 0;
+    }
+    uint64_t *pt = t->ptot + (size_t)p * SLAGG_CLASS_COUNT;
+    for (int c = 0; c < SLAGG_CLASS_COUNT; c++) pt[c] += cnt[c];
+    /* records are sorted by time: [0, q) is inside the ring */
+    g->kernel->run(t->rel, t->flags, q, t->rv + (size_t)a * RING, t->re + (size_t)a * RING,
+                   (uint32_t)(g->base & RING_MASK), RING_MASK);
+    for (size_t i = q; i < n; i++) {
+        uint64_t *c = slagg_buckets_get(&t->ovf, a, window_of(g, b->ts_ms[k + i]));
+        if (!c) return -1;
+        c[0] += t->flags[i] & 1u;
+        c[1] += t->flags[i] >> 1;
+    }
+    t->since_spill += q;
+    return 0;
+}
+
+static int fold_block(thr *t, const blk_ref *br)
+{
+    engine *g = t->g;
+    if (slagg_shard_read_block(g->shards[br->shard], br->block, &t->blk, &t->err) != SLAGG_OK) return -1;
+    const slagg_shard_block *b = &t->blk;
+    const uint32_t *map = g->map[br->shard];
+    if (grow_scratch(t, b->n) != 0) goto nomem;
+    if (t->since_spill + b->n > g->spill_limit && spill_ring(t) != 0) goto nomem;
+    t->records += b->n;
+    size_t i = 0;
+    while (i < b->n) {
+        uint32_t sid = b->account[i];
+        size_t j = i + 1;
+        while (j < b->n && b->account[j] == sid) j++;
+        uint32_t a = map[sid];
+        size_t k = i;
+        while (k < j) {
+            /* a day-segment of the run: records are sorted by time */
+            int64_t day = slagg_floordiv(b->ts_ms[k] + g->tz_ms, SLAGG_MS_PER_DAY);
+            int64_t day_end = (day + 1) * SLAGG_MS_PER_DAY - g->tz_ms;
+            size_t m = k + 1;
+            while (m < j && b->ts_ms[m] < day_end) m++;
+            if (day > g->through) {
+                t->after_through += m - k;
+            } else if (a == NONE32 || day < g->day0 ||
+                       g->day_period[(size_t)a * (size_t)g->ndays + (size_t)(day - g->day0)] == NONE32) {
+                t->uncontracted += m - k;
+            } else {
+                uint32_t p = g->day_period[(size_t)a * (size_t)g->ndays + (size_t)(day - g->day0)];
+                if (fold_segment(t, a, p, k, m) != 0) goto nomem;
+            }
+            k = m;
+        }
+        i = j;
+    }
+    return 0;
+nomem:
+    slagg_err_set(&t->err, SLAGG_E_NOMEM, "out of memory");
+    return -1;
+}
+
+/* Finalises windows [wlo, whi) of accounts [a0, a1) over every thread's
+ * ring; whi - wlo <= RING. */
+static int finalise(thr *t, uint32_t a0, uint32_t a1)
+{
+    engine *g = t->g;
+    for (uint32_t a = a0; a < a1; a++) {
+        for (int64_t w = g->wlo; w < g->whi; w++) {
+            size_t s = (size_t)a * RING + (size_t)(w & RING_MASK);
+            uint64_t v = 0, e = 0;
+            for (unsigned k = 0; k < g->nt; k++) {
+                v += g->t[k].rv[s];
+                e += g->t[k].re[s];
+                g->t[k].rv[s] = g->t[k].re[s] = 0;
+            }
+            if (e && ev_push(&t->out, a, w, e, v) != 0) {
+                slagg_err_set(&t->err, SLAGG_E_NOMEM, "out of memory");
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+static void *thread_main(void *arg)
+{
+    thr *t = arg;
+    engine *g = t->g;
+    if (g->phase == 0) {
+        for (;;) {
+            size_t i = atomic_fetch_add(&g->next, 1) + g->lo;
+            if (i >= g->hi) break;
+            if (fold_block(t, &g->blocks[i]) != 0) {
+                t->failed = 1;
+                break;
+            }
+        }
+    } else {
+        uint32_t per = (g->n_accounts + g->nt - 1) / g->nt;
+        uint32_t a0 = per * t->index, a1 = a0 + per > g->n_accounts ? g->n_accounts : a0 + per;
+        if (a0 < a1 && finalise(t, a0, a1) != 0) t->failed = 1;
+    }
+    return NULL;
+}
+
+/* Runs the current step on every thread (fork-join). */
+static slagg_status run_step(engine *g, slagg_err *err)
+{
+    unsigned started = 0;
+    atomic_store(&g->next, 0);
+    for (; started < g->nt; started++)
+        if (pthread_create(&g->t[started].tid, NULL, thread_main, &g->t[started]) != 0) break;
+    for (unsigned i = 0; i < started; i++) pthread_join(g->t[i].tid, NULL);
+    if (started < g->nt) return slagg_err_set(err, SLAGG_E_INTERNAL, "cannot start worker threads");
+    /* the first failure in block order is reported: pick the lowest thread
+     * that failed (deterministic enough: any failure fails the run) */
+    for (unsigned i = 0; i < g->nt; i++) {
+        if (g->t[i].failed) {
+            *err = g->t[i].err;
+            return err->code;
+        }
+    }
+    return SLAGG_OK;
+}
+
+/* Before windows [wlo, whi) are finalised: overflow entries of those
+ * windows are added to the rings (thread 0's), so the finalisation sees
+ * them. An entry too big for a u32 ring counter takes the rings' counts
+ * instead and stays in the overflow table for the final sweep. */
+static void overflow_into_ring(engine *g)
+{
+    for (unsigned k = 0; k < g->nt; k++) {
+        slagg_buckets *o = &g->t[k].ovf;
+        if (!o->n) continue;
+        for (size_t i = 0; i <= o->mask; i++) {
+            slagg_bucket *e = &o->slot[i];
+            if (!e->used || e->window < g->wlo || e->window >= g->whi) continue;
+            if (!e->cls[0] && !e->cls[1]) continue;
+            size_t s = (size_t)e->account * RING + (size_t)(e->window & RING_MASK);
+            uint64_t v = e->cls[0], er = e->cls[1];
+            for (unsigned j = 0; j < g->nt; j++) {
+                v += g->t[j].rv[s];
+                er += g->t[j].re[s];
+                g->t[j].rv[s] = g->t[j].re[s] = 0;
+            }
+            if (v <= UINT32_MAX) {
+                g->t[0].rv[s] = (uint32_t)v;
+                g->t[0].re[s] = (uint32_t)er;
+                e->cls[0] = e->cls[1] = 0;
+            } else {
+                e->cls[0] = v;
+                e->cls[1] = er;
+            }
+        }
+    }
+}
+
+static int blk_cmp(const void *pa, const void *pb)
+{
+    const blk_ref *a = pa, *b = pb;
+    if (a->min_ts != b->min_ts) return a->min_ts < b->min_ts ? -1 : 1;
+    if (a->shard != b->shard) return a->shard < b->shard ? -1 : 1;
+    return (a->block > b->block) - (a->block < b->block);
+}
+
+static int ev4_cmp(const void *pa, const void *pb)
+{
+    const ev4 *a = pa, *b = pb;
+    if (a->account != b->account) return a->account < b->account ? -1 : 1;
+    return (a->window > b->window) - (a->window < b->window);
+}
+
+/* Attaches the windows with E > 0 to their periods, in (account, window)
+ * order; duplicates of one window (defensive: none are expected) are
+ * summed first. */
+static slagg_status attach_windows(engine *g, ev4 *all, size_t n, slagg_fleet *f, slagg_err *err)
+{
+    qsort(all, n, sizeof *all, ev4_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k && all[k - 1].account == all[i].account && all[k - 1].window == all[i].window) {
+            all[k - 1].e += all[i].e;
+            all[k - 1].v += all[i].v;
+        } else {
+            all[k++] = all[i];
+        }
+    }
+    f->ev = slagg_calloc(k ? k : 1, sizeof *f->ev);
+    f->win = slagg_calloc(k ? k : 1, sizeof *f->win);
+    if (!f->ev || !f->win) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < k; i++) {
+        if (all[i].e == 0) continue;  /* overflow entries carry V-only windows */
+        int64_t day = slagg_floordiv(all[i].window, SLAGG_WINDOWS_PER_DAY);
+        uint32_t p = g->day_period[(size_t)all[i].account * (size_t)g->ndays + (size_t)(day - g->day0)];
+        slagg_period_agg *pa = &f->periods[p];
+        if (pa->win_count == 0) pa->win_off = f->n_win;
+        else if (pa->win_off + pa->win_count != f->n_win)
+            return slagg_err_set(err, SLAGG_E_INTERNAL, "shard engine: windows out of order");
+        f->ev[f->n_win] = (slagg_ev){all[i].e, all[i].v};
+        f->win[f->n_win] = (uint32_t)(all[i].window - pa->span.start * SLAGG_WINDOWS_PER_DAY);
+        f->n_win++;
+        pa->win_count++;
+        pa->error_windows++;
+    }
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                               const slagg_fold_opts *o, slagg_fleet *f, int *used, slagg_err *err)
+{
+    engine g;
+    slagg_dict *accounts = NULL;
+    slagg_maint_index *maint = NULL;
+    slagg_status st = SLAGG_OK;
+    ev4 *all = NULL;
+    *used = 0;
+    memset(&g, 0, sizeof g);
+    const char *eng = getenv("SLAGG_ENGINE");
+    if (eng && strcmp(eng, "generic") == 0) return SLAGG_OK;
+    if (n_inputs == 0) return SLAGG_OK;
+    for (size_t i = 0; i < n_inputs; i++)
+        if (!slagg_is_shard(inputs[i])) return SLAGG_OK;
+
+    memset(f, 0, sizeof *f);
+    f->tz_s = o->tz_s;
+    g.o = o;
+    g.tz_ms = (int64_t)o->tz_s * 1000;
+    g.spill_limit = RING_RECORD_LIMIT;
+    const char *lim = getenv("SLAGG_TEST_SPILL_LIMIT");
+    if (lim) g.spill_limit = strtoull(lim, NULL, 10);
+    if ((st = slagg_kernel_select(&g.kernel, err)) != SLAGG_OK) return st;
+    if ((st = slagg_fold_prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
+    g.maint = maint;
+    g.n_accounts = slagg_dict_count(accounts);
+    g.shards = slagg_calloc(n_inputs, sizeof *g.shards);
+    g.map = slagg_calloc(n_inputs, sizeof *g.map);
+    if (!g.shards || !g.map) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    /* open every shard: footers only */
+    int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
+    size_t nb = 0;
+    for (size_t i = 0; i < n_inputs; i++) {
+        if ((st = slagg_shard_open(inputs[i], &g.shards[i], err)) != SLAGG_OK) goto done;
+        nb += slagg_shard_block_count(g.shards[i]);
+    }
+    g.blocks = slagg_calloc(nb ? nb : 1, sizeof *g.blocks);
+    if (!g.blocks) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    size_t max_block = 0;
+    uint64_t total = 0;
+    for (size_t i = 0; i < n_inputs; i++) {
+        for (size_t b = 0; b < slagg_shard_block_count(g.shards[i]); b++) {
+            const slagg_shard_block_info *bi = slagg_shard_block_at(g.shards[i], b);
+            g.blocks[g.n_blocks++] = (blk_ref){bi->min_ts_ms, bi->max_ts_ms, (uint32_t)i, (uint32_t)b, bi->records};
+            if (bi->min_ts_ms < min_ts) min_ts = bi->min_ts_ms;
+            if (bi->max_ts_ms > max_ts) max_ts = bi->max_ts_ms;
+            if (bi->records > max_block) max_block = bi->records;
+            total += bi->records;
+        }
+    }
+    if (g.n_blocks == 0) goto done;  /* *used stays 0: the generic path handles it */
+    g.through = o->has_through ? o->through : slagg_floordiv(max_ts + g.tz_ms, SLAGG_MS_PER_DAY);
+    g.day0 = slagg_floordiv(min_ts + g.tz_ms, SLAGG_MS_PER_DAY);
+    g.ndays = g.through - g.day0 + 1;
+    if (g.ndays < 1) g.ndays = 1;
+    /* the day -> period table must stay small; else the generic path */
+    if ((uint64_t)g.n_accounts * (uint64_t)g.ndays > (64u << 20)) goto done;
+
+    f->through = g.through;
+    if ((st = slagg_fold_copy_accounts(accounts, f, err)) != SLAGG_OK) goto done;
+    if ((st = slagg_fold_build_periods(t, accounts, f->through, f, err)) != SLAGG_OK) goto done;
+    g.n_periods = f->n_periods;
+    g.day_period = slagg_malloc((size_t)g.n_accounts * (size_t)g.ndays * sizeof *g.day_period + 1);
+    if (!g.day_period) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    memset(g.day_period, 0xff, (size_t)g.n_accounts * (size_t)g.ndays * sizeof *g.day_period);
+    for (size_t p = 0; p < f->n_periods; p++) {
+        const slagg_period_agg *pa = &f->periods[p];
+        for (int64_t d = pa->span.start; d <= pa->span.counted_end; d++)
+            if (d >= g.day0 && d - g.day0 < g.ndays)
+                g.day_period[(size_t)pa->account * (size_t)g.ndays + (size_t)(d - g.day0)] = (uint32_t)p;
+    }
+    for (size_t i = 0; i < n_inputs; i++) {
+        uint32_t na = slagg_shard_account_count(g.shards[i]);
+        g.map[i] = slagg_calloc(na ? na : 1, sizeof *g.map[i]);
+        if (!g.map[i]) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            goto done;
+        }
+        for (uint32_t a = 0; a < na; a++) {
+            size_t len;
+            const char *name = slagg_shard_account(g.shards[i], a, &len);
+            g.map[i][a] = slagg_dict_find(accounts, name, len);
+        }
+    }
+    for (int s = 0; s < 600; s++)
+        for (int c = 0; c < SLAGG_CAUSE_COUNT; c++) {
+            int needs = (s >= 500 && (c == SLAGG_CAUSE_NONE || c == SLAGG_CAUSE_PROVIDER)) ||
+                        (s == 0 && c == SLAGG_CAUSE_PROVIDER);
+            g.ctab[s][c] = needs ? NEEDS_MAINT
+                                 : (slagg_status_allowed(s) ? (uint8_t)slagg_classify(s, (slagg_cause)c, 0) : 0);
+        }
+    qsort(g.blocks, g.n_blocks, sizeof *g.blocks, blk_cmp);
+
+    g.nt = o->threads ? o->threads : 1;
+    if (g.nt > g.n_blocks) g.nt = (unsigned)g.n_blocks;
+    g.t = slagg_calloc(g.nt, sizeof *g.t);
+    if (!g.t) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (unsigned i = 0; i < g.nt; i++) {
+        thr *th = &g.t[i];
+        th->g = &g;
+        th->index = i;
+        th->rv = slagg_calloc((size_t)g.n_accounts * RING + 1, sizeof *th->rv);
+        th->re = slagg_calloc((size_t)g.n_accounts * RING + 1, sizeof *th->re);
+        th->ptot = slagg_calloc(g.n_periods * SLAGG_CLASS_COUNT + 1, sizeof *th->ptot);
+        if (!th->rv || !th->re || !th->ptot || slagg_buckets_init(&th->ovf) != 0 ||
+            grow_scratch(th, max_block) != 0) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+
+    /* epochs: blocks starting in the first half of the ring, then every
+     * window before the next block's first window is final */
+    g.base = window_of(&g, g.blocks[0].min_ts);
+    size_t next = 0;
+    uint64_t progress = 0;
+    while (next < g.n_blocks) {
+        size_t end = next;
+        uint64_t recs = 0;
+        while (end < g.n_blocks &&
+               (end == next || (window_of(&g, g.blocks[end].min_ts) < g.base + RING / 2 &&
+                                recs + g.blocks[end].records < (1ULL << 31)))) {
+            recs += g.blocks[end].records;
+            end++;
+        }
+        g.phase = 0;
+        g.lo = next;
+        g.hi = end;
+        if ((st = run_step(&g, err)) != SLAGG_OK) goto done;
+        next = end;
+        progress += recs;
+        if (o->progress) o->progress(o->progress_ctx, progress, 0, 0, n_inputs);
+        int64_t limit = next < g.n_blocks ? window_of(&g, g.blocks[next].min_ts) : INT64_MAX;
+        int64_t whi = limit < g.base + RING ? limit : g.base + RING;
+        if (whi > g.base) {
+            g.wlo = g.base;
+            g.whi = whi;
+            overflow_into_ring(&g);
+            g.phase = 1;
+            if ((st = run_step(&g, err)) != SLAGG_OK) goto done;
+            if (whi == g.base + RING)  /* the whole ring is empty again */
+                for (unsigned k = 0; k < g.nt; k++) g.t[k].since_spill = 0;
+            g.base = whi;
+        }
+        /* the next block starts beyond the ring, so the ring was finalised
+         * whole: jump to it (windows in between hold no ring record) */
+        if (next < g.n_blocks && limit > g.base) g.base = limit;
+    }
+    /* the rest of the ring */
+    g.wlo = g.base;
+    g.whi = g.base + RING;
+    overflow_into_ring(&g);
+    g.phase = 1;
+    if ((st = run_step(&g, err)) != SLAGG_OK) goto done;
+
+    /* gather: finalised windows, then what is left in the overflow tables
+     * (windows beyond the last ring position, and oversized counts) */
+    slagg_buckets rest;
+    if (slagg_buckets_init(&rest) != 0) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    size_t n_all = 0;
+    for (unsigned k = 0; k < g.nt; k++) {
+        n_all += g.t[k].out.n;
+        if (slagg_buckets_merge(&rest, &g.t[k].ovf) != 0) {
+            slagg_buckets_free(&rest);
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            goto done;
+        }
+    }
+    n_all += rest.n;
+    all = slagg_calloc(n_all ? n_all : 1, sizeof *all);
+    if (!all) {
+        slagg_buckets_free(&rest);
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    size_t m = 0;
+    for (unsigned k = 0; k < g.nt; k++) {
+        memcpy(all + m, g.t[k].out.v, g.t[k].out.n * sizeof *all);
+        m += g.t[k].out.n;
+    }
+    for (size_t i = 0; i <= rest.mask; i++) {
+        const slagg_bucket *e = &rest.slot[i];
+        if (e->used && (e->cls[0] || e->cls[1])) all[m++] = (ev4){e->account, e->window, e->cls[1], e->cls[0]};
+    }
+    slagg_buckets_free(&rest);
+    if ((st = attach_windows(&g, all, m, f, err)) != SLAGG_OK) goto done;
+
+    for (unsigned k = 0; k < g.nt; k++) {
+        f->records_read += g.t[k].records;
+        f->uncontracted += g.t[k].uncontracted;
+        f->after_through += g.t[k].after_through;
+        for (size_t p = 0; p < g.n_periods; p++)
+            for (int c = 0; c < SLAGG_CLASS_COUNT; c++)
+                f->periods[p].cls[c] += g.t[k].ptot[p * SLAGG_CLASS_COUNT + c];
+    }
+    (void)total;
+    if ((st = slagg_fold_copy_late_maint(t, f, err)) != SLAGG_OK) goto done;
+    *used = 1;
+
+done:
+    slagg_free(all);
+    if (g.t) {
+        for (unsigned i = 0; i < g.nt; i++) {
+            thr *th = &g.t[i];
+            slagg_free(th->rv);
+            slagg_free(th->re);
+            slagg_free(th->ptot);
+            slagg_buckets_free(&th->ovf);
+            slagg_shard_block_free(&th->blk);
+            slagg_free(th->rel);
+            slagg_free(th->flags);
+            slagg_free(th->out.v);
+        }
+        slagg_free(g.t);
+    }
+    if (g.shards)
+        for (size_t i = 0; i < n_inputs; i++)
+            if (g.shards[i]) slagg_shard_close(g.shards[i]);
+    if (g.map)
+        for (size_t i = 0; i < n_inputs; i++) slagg_free(g.map[i]);
+    slagg_free(g.shards);
+    slagg_free(g.map);
+    slagg_free(g.blocks);
+    slagg_free(g.day_period);
+    slagg_maint_free(maint);
+    slagg_dict_free(accounts);
+    if (st != SLAGG_OK || !*used) slagg_fleet_free(f);
+    return st;
+}

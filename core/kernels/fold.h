@@ -1,0 +1,50 @@
+/*
+ * kernels/fold.h - the histogram kernel of the shard fold, one
+ * implementation per instruction set (fold_scalar.c, fold_avx2.c,
+ * fold_avx512.c, fold_neon.c), chosen once at run time by core/cpu.c.
+ *
+ * A kernel folds one run of records of one account (sorted by time, as
+ * shards store them) into that account's row of the window ring:
+ *   w = rel_ms[i] / 300000       window offset from the ring's base window
+ *   v[(base_slot + w) & mask] += flags[i] & 1        (valid)
+ *   e[(base_slot + w) & mask] += flags[i] >> 1       (error)
+ * Preconditions: rel_ms ascending, rel_ms[n-1] / 300000 <= mask < 64 (the
+ * caller sends records beyond the ring elsewhere), counters cannot overflow
+ * (the caller bounds the records per epoch below 2^32).
+ * The division by 300000 is a multiply by a reciprocal that fits 32 bits,
+ * so SIMD lanes can use a 32x32->64 multiply: for x < 2^25,
+ * x / 300000 == (x * 0x37EC8ED) >> 44 (checked for every x < 2^25 by
+ * tests/unit/test_kernels.c).
+ */
+#ifndef SLAGG_CORE_KERNELS_FOLD_H
+#define SLAGG_CORE_KERNELS_FOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SLAGG_DIV300K_MUL 0x37EC8EDULL
+#define SLAGG_DIV300K_SHIFT 44
+#define SLAGG_RING_MAX 64   /* windows; 64 x 300000 < 2^25 */
+
+static inline uint32_t slagg_div300k(uint32_t x)
+{
+    return (uint32_t)(((uint64_t)x * SLAGG_DIV300K_MUL) >> SLAGG_DIV300K_SHIFT);
+}
+
+typedef void (*slagg_fold_run_fn)(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
+                                  uint32_t *v, uint32_t *e, uint32_t base_slot, uint32_t mask);
+
+void slagg_fold_run_scalar(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
+                           uint32_t *e, uint32_t base_slot, uint32_t mask);
+#if defined(SLAGG_HAVE_X86_KERNELS)
+void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
+                         uint32_t *e, uint32_t base_slot, uint32_t mask);
+void slagg_fold_run_avx512(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
+                           uint32_t *e, uint32_t base_slot, uint32_t mask);
+#endif
+#if defined(SLAGG_HAVE_NEON_KERNELS)
+void slagg_fold_run_neon(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
+                         uint32_t *e, uint32_t base_slot, uint32_t mask);
+#endif
+
+#endif
