@@ -9,9 +9,11 @@
  *
  * Blocks of all shards are sorted by their first instant and processed in
  * epochs. Each worker thread folds whole blocks (morsels, taken from an
- * atomic counter) into private counters: a ring of SLAGG_RING_MAX windows
- * per account (V and E as u32) and a class table per period. A record whose
- * window lies beyond the ring goes to a private overflow table (u64). After
+ * atomic counter) into private counters: a ring of windows per account (V
+ * and E as u32; the ring is sized at start to the blocks' time spans, at
+ * least 64 windows, within a memory budget) and a class table per period.
+ * A record whose window lies beyond the ring goes to a private overflow
+ * table (u64). After
  * an epoch, every window older than the next block's first window is
  * complete: the threads finalise them in parallel, each over its own slice
  * of accounts, summing the rings of all threads; a window with E > 0 is
@@ -24,15 +26,16 @@
 #include <string.h>
 
 #include "core/alloc.h"
-#include "core/buckets.h"
 #include "core/calendar.h"
 #include "core/classify.h"
 #include "core/cpu.h"
 #include "core/fold_internal.h"
 #include "io/shard.h"
 
-#define RING SLAGG_RING_MAX
-#define RING_MASK (RING - 1)
+#define RING_MIN 64
+#define RING_MAX 4096
+/* All threads' rings together stay under this many bytes. */
+#define RING_BUDGET (384ULL << 20)
 #define NONE32 UINT32_MAX
 /* A u32 ring counter cannot overflow while a thread folds fewer records
  * than this between two spills of its ring. */
@@ -47,6 +50,68 @@ typedef struct blk_ref {
     uint32_t block;
     uint32_t records;
 } blk_ref;
+
+/* The overflow table: open addressing, 32 bytes an entry. */
+typedef struct ovf_ent {
+    int64_t window;
+    uint32_t account;
+    uint32_t used;
+    uint64_t v, e;
+} ovf_ent;
+
+typedef struct ovf_map {
+    ovf_ent *slot;
+    size_t mask, n;
+} ovf_map;
+
+static uint64_t ovf_hash(uint32_t a, int64_t w)
+{
+    uint64_t x = ((uint64_t)a << 40) ^ (uint64_t)w;
+    x ^= x >> 31;
+    x *= 0x9e3779b97f4a7c15ULL;
+    return x ^ (x >> 29);
+}
+
+static int ovf_init(ovf_map *m)
+{
+    m->mask = 255;
+    m->n = 0;
+    m->slot = slagg_calloc(m->mask + 1, sizeof *m->slot);
+    return m->slot ? 0 : -1;
+}
+
+static void ovf_free(ovf_map *m)
+{
+    slagg_free(m->slot);
+    memset(m, 0, sizeof *m);
+}
+
+/* The entry of (a, w), created zeroed; NULL when out of memory. */
+static ovf_ent *ovf_get(ovf_map *m, uint32_t a, int64_t w)
+{
+    size_t i = ovf_hash(a, w) & m->mask;
+    for (; m->slot[i].used; i = (i + 1) & m->mask)
+        if (m->slot[i].account == a && m->slot[i].window == w) return &m->slot[i];
+    if ((m->n + 1) * 2 > m->mask + 1) {
+        size_t ncap = (m->mask + 1) * 2;
+        ovf_ent *ns = slagg_calloc(ncap, sizeof *ns);
+        if (!ns) return NULL;
+        for (size_t k = 0; k <= m->mask; k++) {
+            if (!m->slot[k].used) continue;
+            size_t j = ovf_hash(m->slot[k].account, m->slot[k].window) & (ncap - 1);
+            while (ns[j].used) j = (j + 1) & (ncap - 1);
+            ns[j] = m->slot[k];
+        }
+        slagg_free(m->slot);
+        m->slot = ns;
+        m->mask = ncap - 1;
+        i = ovf_hash(a, w) & m->mask;
+        while (m->slot[i].used) i = (i + 1) & m->mask;
+    }
+    m->slot[i] = (ovf_ent){w, a, 1, 0, 0};
+    m->n++;
+    return &m->slot[i];
+}
 
 typedef struct ev4 {
     uint32_t account;
@@ -65,9 +130,11 @@ typedef struct thr {
     struct engine *g;
     pthread_t tid;
     unsigned index;
-    uint32_t *rv, *re;        /* ring: [account][RING] */
+    uint32_t *rv, *re;        /* ring: [account][ring] */
+    int64_t *tlo, *thi;       /* per account: windows touched in the ring (tlo > thi: none) */
+    uint8_t *terr;            /* per account: an error was folded into the ring since finalised */
     uint64_t *ptot;           /* [period][SLAGG_CLASS_COUNT] */
-    slagg_buckets ovf;        /* (account, window) -> cls[0] = V, cls[1] = E */
+    ovf_map ovf;              /* (account, window) -> V, E beyond the ring */
     slagg_shard_block blk;
     uint32_t *rel;
     uint8_t *flags;
@@ -92,6 +159,7 @@ typedef struct engine {
     int64_t day0, ndays, through;
     uint32_t *day_period;     /* [account][ndays]: period index or NONE32 */
     int64_t tz_ms;
+    uint32_t ring, ring_mask;  /* windows in a ring (a power of two) */
     uint64_t spill_limit;     /* RING_RECORD_LIMIT; tests lower it (SLAGG_TEST_SPILL_LIMIT) */
     uint8_t ctab[600][SLAGG_CAUSE_COUNT];
     thr *t;
@@ -125,15 +193,17 @@ static int spill_ring(thr *t)
 {
     engine *g = t->g;
     for (uint32_t a = 0; a < g->n_accounts; a++) {
-        for (int64_t w = g->base; w < g->base + RING; w++) {
-            size_t s = (size_t)a * RING + (size_t)(w & RING_MASK);
+        for (int64_t w = g->base; w < g->base + g->ring; w++) {
+            size_t s = (size_t)a * g->ring + (size_t)(w & g->ring_mask);
             if (!t->rv[s] && !t->re[s]) continue;
-            uint64_t *c = slagg_buckets_get(&t->ovf, a, w);
+            ovf_ent *c = ovf_get(&t->ovf, a, w);
             if (!c) return -1;
-            c[0] += t->rv[s];
-            c[1] += t->re[s];
+            c->v += t->rv[s];
+            c->e += t->re[s];
             t->rv[s] = t->re[s] = 0;
         }
+        t->tlo[a] = INT64_MAX;
+        t->thi[a] = INT64_MIN;
     }
     t->since_spill = 0;
     return 0;
@@ -154,13 +224,16 @@ static int grow_scratch(thr *t, size_t n)
 
 /* One day-segment of one account's run: records [k, m) of the block, all
  * in service-time day `day`, in period p. */
-static int fold_segment(thr *t, uint32_t a, uint32_t p, size_t k, size_t m)
+static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, size_t m)
 {
     engine *g = t->g;
     const slagg_shard_block *b = &t->blk;
-    uint64_t cnt[SLAGG_CLASS_COUNT] = {0};
-    const int64_t base_ms = g->base * SLAGG_MS_PER_WINDOW;
-    const int64_t ring_ms = (int64_t)RING * SLAGG_MS_PER_WINDOW;
+    uint64_t *pt = t->ptot + (size_t)p * SLAGG_CLASS_COUNT;
+    unsigned errs = 0;
+    const int64_t day_ms = day * SLAGG_MS_PER_DAY - g->tz_ms;   /* UTC instant of the day's start */
+    const int64_t day_w = day * SLAGG_WINDOWS_PER_DAY;
+    /* records from this offset on lie beyond the ring */
+    const int64_t ring_end_ms = (g->base + g->ring - day_w) * SLAGG_MS_PER_WINDOW;
     size_t n = m - k, q = n;
     for (size_t i = 0; i < n; i++) {
         size_t r = k + i;
@@ -169,23 +242,29 @@ static int fold_segment(thr *t, uint32_t a, uint32_t p, size_t k, size_t m)
         unsigned c = g->ctab[status][cause];
         if (c == NEEDS_MAINT)
             c = slagg_classify(status, (slagg_cause)cause, slagg_maint_contains(g->maint, a, b->ts_ms[r]));
-        cnt[c]++;
-        t->flags[i] = (uint8_t)(slagg_class_is_valid((slagg_class)c) |
-                                (slagg_class_is_error((slagg_class)c) << 1));
-        int64_t rel = b->ts_ms[r] + g->tz_ms - base_ms;
-        if (rel >= ring_ms && q == n) q = i;
-        t->rel[i] = rel < ring_ms ? (uint32_t)rel : 0;
+        pt[c]++;
+        uint8_t fl = (uint8_t)(slagg_class_is_valid((slagg_class)c) |
+                               (slagg_class_is_error((slagg_class)c) << 1));
+        t->flags[i] = fl;
+        errs |= fl;
+        int64_t rel = b->ts_ms[r] - day_ms;   /* 0 .. 86,399,999 */
+        if (rel >= ring_end_ms && q == n) q = i;
+        t->rel[i] = (uint32_t)rel;
     }
-    uint64_t *pt = t->ptot + (size_t)p * SLAGG_CLASS_COUNT;
-    for (int c = 0; c < SLAGG_CLASS_COUNT; c++) pt[c] += cnt[c];
     /* records are sorted by time: [0, q) is inside the ring */
-    g->kernel->run(t->rel, t->flags, q, t->rv + (size_t)a * RING, t->re + (size_t)a * RING,
-                   (uint32_t)(g->base & RING_MASK), RING_MASK);
+    if (q) {
+        if (errs & 2) t->terr[a] = 1;
+        int64_t w0 = day_w + slagg_div300k(t->rel[0]), w1 = day_w + slagg_div300k(t->rel[q - 1]);
+        if (w0 < t->tlo[a]) t->tlo[a] = w0;
+        if (w1 > t->thi[a]) t->thi[a] = w1;
+    }
+    g->kernel->run(t->rel, t->flags, q, t->rv + (size_t)a * g->ring, t->re + (size_t)a * g->ring,
+                   (uint32_t)(day_w & g->ring_mask), g->ring_mask);
     for (size_t i = q; i < n; i++) {
-        uint64_t *c = slagg_buckets_get(&t->ovf, a, window_of(g, b->ts_ms[k + i]));
+        ovf_ent *c = ovf_get(&t->ovf, a, day_w + t->rel[i] / (uint32_t)SLAGG_MS_PER_WINDOW);
         if (!c) return -1;
-        c[0] += t->flags[i] & 1u;
-        c[1] += t->flags[i] >> 1;
+        c->v += t->flags[i] & 1u;
+        c->e += t->flags[i] >> 1;
     }
     t->since_spill += q;
     return 0;
@@ -220,7 +299,7 @@ static int fold_block(thr *t, const blk_ref *br)
                 t->uncontracted += m - k;
             } else {
                 uint32_t p = g->day_period[(size_t)a * (size_t)g->ndays + (size_t)(day - g->day0)];
-                if (fold_segment(t, a, p, k, m) != 0) goto nomem;
+                if (fold_segment(t, a, p, day, k, m) != 0) goto nomem;
             }
             k = m;
         }
@@ -232,23 +311,67 @@ nomem:
     return -1;
 }
 
+/* Emits the windows with E > 0 among ring slots [s0, s1) of account a
+ * (windows w0..), summing every thread's ring, then zeroes those slots.
+ * Most windows have no error: one OR pass over the E rows finds out. */
+static int finalise_slots(thr *t, uint32_t a, int64_t w0, size_t s0, size_t s1, int maybe_err)
+{
+    engine *g = t->g;
+    size_t row = (size_t)a * g->ring;
+    uint32_t any = 0;
+    for (unsigned k = 0; maybe_err && k < g->nt; k++) {
+        const uint32_t *e = g->t[k].re + row;
+        for (size_t i = s0; i < s1; i++) any |= e[i];
+    }
+    if (any) {
+        for (size_t i = s0; i < s1; i++) {
+            uint64_t v = 0, e = 0;
+            for (unsigned k = 0; k < g->nt; k++) {
+                v += g->t[k].rv[row + i];
+                e += g->t[k].re[row + i];
+            }
+            if (e && ev_push(&t->out, a, w0 + (int64_t)(i - s0), e, v) != 0) return -1;
+        }
+    }
+    for (unsigned k = 0; k < g->nt; k++) {
+        memset(g->t[k].rv + row + s0, 0, (s1 - s0) * sizeof *g->t[k].rv);
+        memset(g->t[k].re + row + s0, 0, (s1 - s0) * sizeof *g->t[k].re);
+    }
+    return 0;
+}
+
 /* Finalises windows [wlo, whi) of accounts [a0, a1) over every thread's
- * ring; whi - wlo <= RING. */
+ * ring (whi - wlo <= ring), visiting only the windows some thread touched. */
 static int finalise(thr *t, uint32_t a0, uint32_t a1)
 {
     engine *g = t->g;
     for (uint32_t a = a0; a < a1; a++) {
-        for (int64_t w = g->wlo; w < g->whi; w++) {
-            size_t s = (size_t)a * RING + (size_t)(w & RING_MASK);
-            uint64_t v = 0, e = 0;
-            for (unsigned k = 0; k < g->nt; k++) {
-                v += g->t[k].rv[s];
-                e += g->t[k].re[s];
-                g->t[k].rv[s] = g->t[k].re[s] = 0;
-            }
-            if (e && ev_push(&t->out, a, w, e, v) != 0) {
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        int maybe_err = 0;
+        for (unsigned k = 0; k < g->nt; k++) {
+            if (g->t[k].tlo[a] < lo) lo = g->t[k].tlo[a];
+            if (g->t[k].thi[a] > hi) hi = g->t[k].thi[a];
+            maybe_err |= g->t[k].terr[a];
+        }
+        if (lo < g->wlo) lo = g->wlo;
+        if (hi > g->whi - 1) hi = g->whi - 1;
+        if (lo <= hi) {
+            size_t s0 = (size_t)(lo & g->ring_mask), n = (size_t)(hi - lo + 1);
+            size_t first = s0 + n <= g->ring ? n : g->ring - s0;
+            if (finalise_slots(t, a, lo, s0, s0 + first, maybe_err) != 0 ||
+                (first < n && finalise_slots(t, a, lo + (int64_t)first, 0, n - first, maybe_err) != 0)) {
                 slagg_err_set(&t->err, SLAGG_E_NOMEM, "out of memory");
                 return -1;
+            }
+        }
+        for (unsigned k = 0; k < g->nt; k++) {
+            thr *o = &g->t[k];
+            if (o->thi[a] < g->whi) {
+                o->tlo[a] = INT64_MAX;
+                o->thi[a] = INT64_MIN;
+                o->terr[a] = 0;
+            } else if (o->tlo[a] < g->whi) {
+                o->tlo[a] = g->whi;
             }
         }
     }
@@ -303,14 +426,14 @@ static slagg_status run_step(engine *g, slagg_err *err)
 static void overflow_into_ring(engine *g)
 {
     for (unsigned k = 0; k < g->nt; k++) {
-        slagg_buckets *o = &g->t[k].ovf;
+        ovf_map *o = &g->t[k].ovf;
         if (!o->n) continue;
         for (size_t i = 0; i <= o->mask; i++) {
-            slagg_bucket *e = &o->slot[i];
+            ovf_ent *e = &o->slot[i];
             if (!e->used || e->window < g->wlo || e->window >= g->whi) continue;
-            if (!e->cls[0] && !e->cls[1]) continue;
-            size_t s = (size_t)e->account * RING + (size_t)(e->window & RING_MASK);
-            uint64_t v = e->cls[0], er = e->cls[1];
+            if (!e->v && !e->e) continue;
+            size_t s = (size_t)e->account * g->ring + (size_t)(e->window & g->ring_mask);
+            uint64_t v = e->v, er = e->e;
             for (unsigned j = 0; j < g->nt; j++) {
                 v += g->t[j].rv[s];
                 er += g->t[j].re[s];
@@ -319,10 +442,13 @@ static void overflow_into_ring(engine *g)
             if (v <= UINT32_MAX) {
                 g->t[0].rv[s] = (uint32_t)v;
                 g->t[0].re[s] = (uint32_t)er;
-                e->cls[0] = e->cls[1] = 0;
+                e->v = e->e = 0;
+                if (er) g->t[0].terr[e->account] = 1;
+                if (e->window < g->t[0].tlo[e->account]) g->t[0].tlo[e->account] = e->window;
+                if (e->window > g->t[0].thi[e->account]) g->t[0].thi[e->account] = e->window;
             } else {
-                e->cls[0] = v;
-                e->cls[1] = er;
+                e->v = v;
+                e->e = er;
             }
         }
     }
@@ -334,6 +460,12 @@ static int blk_cmp(const void *pa, const void *pb)
     if (a->min_ts != b->min_ts) return a->min_ts < b->min_ts ? -1 : 1;
     if (a->shard != b->shard) return a->shard < b->shard ? -1 : 1;
     return (a->block > b->block) - (a->block < b->block);
+}
+
+static int i64_cmp(const void *pa, const void *pb)
+{
+    int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
+    return (a > b) - (a < b);
 }
 
 static int ev4_cmp(const void *pa, const void *pb)
@@ -483,6 +615,25 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
 
     g.nt = o->threads ? o->threads : 1;
     if (g.nt > g.n_blocks) g.nt = (unsigned)g.n_blocks;
+    /* Ring size: the windows a typical block spans (its 90th percentile,
+     * so one odd block does not size every ring), within the budget.
+     * Records beyond the ring still fold exactly, through the overflow. */
+    {
+        int64_t *span = slagg_calloc(g.n_blocks, sizeof *span);
+        if (!span) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < g.n_blocks; i++)
+            span[i] = window_of(&g, g.blocks[i].max_ts) - window_of(&g, g.blocks[i].min_ts) + 1;
+        qsort(span, g.n_blocks, sizeof *span, i64_cmp);
+        int64_t want = 2 * span[(g.n_blocks - 1) * 9 / 10] + 2;
+        slagg_free(span);
+        uint64_t cap = RING_BUDGET / ((uint64_t)g.n_accounts * 8u * g.nt + 1);
+        g.ring = RING_MIN;
+        while (g.ring < RING_MAX && g.ring < want && (uint64_t)g.ring * 2 <= cap) g.ring *= 2;
+        g.ring_mask = g.ring - 1;
+    }
     g.t = slagg_calloc(g.nt, sizeof *g.t);
     if (!g.t) {
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
@@ -492,10 +643,21 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         thr *th = &g.t[i];
         th->g = &g;
         th->index = i;
-        th->rv = slagg_calloc((size_t)g.n_accounts * RING + 1, sizeof *th->rv);
-        th->re = slagg_calloc((size_t)g.n_accounts * RING + 1, sizeof *th->re);
+        th->rv = slagg_calloc((size_t)g.n_accounts * g.ring + 1, sizeof *th->rv);
+        th->re = slagg_calloc((size_t)g.n_accounts * g.ring + 1, sizeof *th->re);
         th->ptot = slagg_calloc(g.n_periods * SLAGG_CLASS_COUNT + 1, sizeof *th->ptot);
-        if (!th->rv || !th->re || !th->ptot || slagg_buckets_init(&th->ovf) != 0 ||
+        th->tlo = slagg_malloc(((size_t)g.n_accounts + 1) * sizeof *th->tlo);
+        th->thi = slagg_malloc(((size_t)g.n_accounts + 1) * sizeof *th->thi);
+        th->terr = slagg_calloc((size_t)g.n_accounts + 1, 1);
+        if (!th->tlo || !th->thi || !th->terr) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            goto done;
+        }
+        for (uint32_t a = 0; a < g.n_accounts; a++) {
+            th->tlo[a] = INT64_MAX;
+            th->thi[a] = INT64_MIN;
+        }
+        if (!th->rv || !th->re || !th->ptot || ovf_init(&th->ovf) != 0 ||
             grow_scratch(th, max_block) != 0) {
             st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
             goto done;
@@ -511,7 +673,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         size_t end = next;
         uint64_t recs = 0;
         while (end < g.n_blocks &&
-               (end == next || (window_of(&g, g.blocks[end].min_ts) < g.base + RING / 2 &&
+               (end == next || (window_of(&g, g.blocks[end].min_ts) < g.base + g.ring / 2 &&
                                 recs + g.blocks[end].records < (1ULL << 31)))) {
             recs += g.blocks[end].records;
             end++;
@@ -524,14 +686,14 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         progress += recs;
         if (o->progress) o->progress(o->progress_ctx, progress, 0, 0, n_inputs);
         int64_t limit = next < g.n_blocks ? window_of(&g, g.blocks[next].min_ts) : INT64_MAX;
-        int64_t whi = limit < g.base + RING ? limit : g.base + RING;
+        int64_t whi = limit < g.base + g.ring ? limit : g.base + g.ring;
         if (whi > g.base) {
             g.wlo = g.base;
             g.whi = whi;
             overflow_into_ring(&g);
             g.phase = 1;
             if ((st = run_step(&g, err)) != SLAGG_OK) goto done;
-            if (whi == g.base + RING)  /* the whole ring is empty again */
+            if (whi == g.base + g.ring)  /* the whole ring is empty again */
                 for (unsigned k = 0; k < g.nt; k++) g.t[k].since_spill = 0;
             g.base = whi;
         }
@@ -541,31 +703,17 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     }
     /* the rest of the ring */
     g.wlo = g.base;
-    g.whi = g.base + RING;
+    g.whi = g.base + g.ring;
     overflow_into_ring(&g);
     g.phase = 1;
     if ((st = run_step(&g, err)) != SLAGG_OK) goto done;
 
     /* gather: finalised windows, then what is left in the overflow tables
      * (windows beyond the last ring position, and oversized counts) */
-    slagg_buckets rest;
-    if (slagg_buckets_init(&rest) != 0) {
-        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-        goto done;
-    }
     size_t n_all = 0;
-    for (unsigned k = 0; k < g.nt; k++) {
-        n_all += g.t[k].out.n;
-        if (slagg_buckets_merge(&rest, &g.t[k].ovf) != 0) {
-            slagg_buckets_free(&rest);
-            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-            goto done;
-        }
-    }
-    n_all += rest.n;
+    for (unsigned k = 0; k < g.nt; k++) n_all += g.t[k].out.n + g.t[k].ovf.n;
     all = slagg_calloc(n_all ? n_all : 1, sizeof *all);
     if (!all) {
-        slagg_buckets_free(&rest);
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         goto done;
     }
@@ -573,12 +721,15 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     for (unsigned k = 0; k < g.nt; k++) {
         memcpy(all + m, g.t[k].out.v, g.t[k].out.n * sizeof *all);
         m += g.t[k].out.n;
+        /* what is left in the overflow tables: windows beyond the last ring
+         * position, and counts too big for the rings; one window may sit in
+         * several threads' tables, attach_windows sums them */
+        const ovf_map *om = &g.t[k].ovf;
+        for (size_t i = 0; om->n && i <= om->mask; i++) {
+            const ovf_ent *e = &om->slot[i];
+            if (e->used && (e->v || e->e)) all[m++] = (ev4){e->account, e->window, e->e, e->v};
+        }
     }
-    for (size_t i = 0; i <= rest.mask; i++) {
-        const slagg_bucket *e = &rest.slot[i];
-        if (e->used && (e->cls[0] || e->cls[1])) all[m++] = (ev4){e->account, e->window, e->cls[1], e->cls[0]};
-    }
-    slagg_buckets_free(&rest);
     if ((st = attach_windows(&g, all, m, f, err)) != SLAGG_OK) goto done;
 
     for (unsigned k = 0; k < g.nt; k++) {
@@ -601,7 +752,10 @@ done:
             slagg_free(th->rv);
             slagg_free(th->re);
             slagg_free(th->ptot);
-            slagg_buckets_free(&th->ovf);
+            slagg_free(th->tlo);
+            slagg_free(th->thi);
+            slagg_free(th->terr);
+            ovf_free(&th->ovf);
             slagg_shard_block_free(&th->blk);
             slagg_free(th->rel);
             slagg_free(th->flags);

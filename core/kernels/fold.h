@@ -8,12 +8,14 @@
  *   w = rel_ms[i] / 300000       window offset from the ring's base window
  *   v[(base_slot + w) & mask] += flags[i] & 1        (valid)
  *   e[(base_slot + w) & mask] += flags[i] >> 1       (error)
- * Preconditions: rel_ms ascending, rel_ms[n-1] / 300000 <= mask < 64 (the
- * caller sends records beyond the ring elsewhere), counters cannot overflow
- * (the caller bounds the records per epoch below 2^32).
+ * Preconditions: rel_ms ascending and below one day (86,400,000 ms: the
+ * caller folds a run one service-time day at a time, rel_ms counting from
+ * the day's start and base_slot being the day's first window in the ring),
+ * rel_ms[n-1] / 300000 <= mask (records beyond the ring go elsewhere),
+ * counters cannot overflow (the caller spills rings before 2^32).
  * The division by 300000 is a multiply by a reciprocal that fits 32 bits,
- * so SIMD lanes can use a 32x32->64 multiply: for x < 2^25,
- * x / 300000 == (x * 0x37EC8ED) >> 44 (checked for every x < 2^25 by
+ * so SIMD lanes can use a 32x32->64 multiply: for x < 2^27,
+ * x / 300000 == (x * 0x6FD91D9) >> 45 (checked for every x < 2^27 by
  * tests/unit/test_kernels.c).
  */
 #ifndef SLAGG_CORE_KERNELS_FOLD_H
@@ -22,9 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SLAGG_DIV300K_MUL 0x37EC8EDULL
-#define SLAGG_DIV300K_SHIFT 44
-#define SLAGG_RING_MAX 64   /* windows; 64 x 300000 < 2^25 */
+#define SLAGG_DIV300K_MUL 0x6FD91D9ULL
+#define SLAGG_DIV300K_SHIFT 45
 
 static inline uint32_t slagg_div300k(uint32_t x)
 {
