@@ -130,7 +130,7 @@ typedef struct thr {
     struct engine *g;
     pthread_t tid;
     unsigned index;
-    uint32_t *rv, *re;        /* ring: [account][ring] */
+    uint32_t *ve;             /* ring: [account][ring][2]: V, E of a window side by side */
     int64_t *tlo, *thi;       /* per account: windows touched in the ring (tlo > thi: none) */
     uint8_t *terr;            /* per account: an error was folded into the ring since finalised */
     uint64_t *ptot;           /* [period][SLAGG_CLASS_COUNT] */
@@ -194,13 +194,13 @@ static int spill_ring(thr *t)
     engine *g = t->g;
     for (uint32_t a = 0; a < g->n_accounts; a++) {
         for (int64_t w = g->base; w < g->base + g->ring; w++) {
-            size_t s = (size_t)a * g->ring + (size_t)(w & g->ring_mask);
-            if (!t->rv[s] && !t->re[s]) continue;
+            size_t s = 2 * ((size_t)a * g->ring + (size_t)(w & g->ring_mask));
+            if (!t->ve[s] && !t->ve[s + 1]) continue;
             ovf_ent *c = ovf_get(&t->ovf, a, w);
             if (!c) return -1;
-            c->v += t->rv[s];
-            c->e += t->re[s];
-            t->rv[s] = t->re[s] = 0;
+            c->v += t->ve[s];
+            c->e += t->ve[s + 1];
+            t->ve[s] = t->ve[s + 1] = 0;
         }
         t->tlo[a] = INT64_MAX;
         t->thi[a] = INT64_MIN;
@@ -258,7 +258,7 @@ static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, s
         if (w0 < t->tlo[a]) t->tlo[a] = w0;
         if (w1 > t->thi[a]) t->thi[a] = w1;
     }
-    g->kernel->run(t->rel, t->flags, q, t->rv + (size_t)a * g->ring, t->re + (size_t)a * g->ring,
+    g->kernel->run(t->rel, t->flags, q, t->ve + 2 * (size_t)a * g->ring,
                    (uint32_t)(day_w & g->ring_mask), g->ring_mask);
     for (size_t i = q; i < n; i++) {
         ovf_ent *c = ovf_get(&t->ovf, a, day_w + t->rel[i] / (uint32_t)SLAGG_MS_PER_WINDOW);
@@ -317,26 +317,24 @@ nomem:
 static int finalise_slots(thr *t, uint32_t a, int64_t w0, size_t s0, size_t s1, int maybe_err)
 {
     engine *g = t->g;
-    size_t row = (size_t)a * g->ring;
+    size_t row = 2 * (size_t)a * g->ring;
     uint32_t any = 0;
     for (unsigned k = 0; maybe_err && k < g->nt; k++) {
-        const uint32_t *e = g->t[k].re + row;
-        for (size_t i = s0; i < s1; i++) any |= e[i];
+        const uint32_t *ve = g->t[k].ve + row;
+        for (size_t i = s0; i < s1; i++) any |= ve[2 * i + 1];
     }
     if (any) {
         for (size_t i = s0; i < s1; i++) {
             uint64_t v = 0, e = 0;
             for (unsigned k = 0; k < g->nt; k++) {
-                v += g->t[k].rv[row + i];
-                e += g->t[k].re[row + i];
+                v += g->t[k].ve[row + 2 * i];
+                e += g->t[k].ve[row + 2 * i + 1];
             }
             if (e && ev_push(&t->out, a, w0 + (int64_t)(i - s0), e, v) != 0) return -1;
         }
     }
-    for (unsigned k = 0; k < g->nt; k++) {
-        memset(g->t[k].rv + row + s0, 0, (s1 - s0) * sizeof *g->t[k].rv);
-        memset(g->t[k].re + row + s0, 0, (s1 - s0) * sizeof *g->t[k].re);
-    }
+    for (unsigned k = 0; k < g->nt; k++)
+        memset(g->t[k].ve + row + 2 * s0, 0, 2 * (s1 - s0) * sizeof *g->t[k].ve);
     return 0;
 }
 
@@ -432,16 +430,16 @@ static void overflow_into_ring(engine *g)
             ovf_ent *e = &o->slot[i];
             if (!e->used || e->window < g->wlo || e->window >= g->whi) continue;
             if (!e->v && !e->e) continue;
-            size_t s = (size_t)e->account * g->ring + (size_t)(e->window & g->ring_mask);
+            size_t s = 2 * ((size_t)e->account * g->ring + (size_t)(e->window & g->ring_mask));
             uint64_t v = e->v, er = e->e;
             for (unsigned j = 0; j < g->nt; j++) {
-                v += g->t[j].rv[s];
-                er += g->t[j].re[s];
-                g->t[j].rv[s] = g->t[j].re[s] = 0;
+                v += g->t[j].ve[s];
+                er += g->t[j].ve[s + 1];
+                g->t[j].ve[s] = g->t[j].ve[s + 1] = 0;
             }
             if (v <= UINT32_MAX) {
-                g->t[0].rv[s] = (uint32_t)v;
-                g->t[0].re[s] = (uint32_t)er;
+                g->t[0].ve[s] = (uint32_t)v;
+                g->t[0].ve[s + 1] = (uint32_t)er;
                 e->v = e->e = 0;
                 if (er) g->t[0].terr[e->account] = 1;
                 if (e->window < g->t[0].tlo[e->account]) g->t[0].tlo[e->account] = e->window;
@@ -643,8 +641,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         thr *th = &g.t[i];
         th->g = &g;
         th->index = i;
-        th->rv = slagg_calloc((size_t)g.n_accounts * g.ring + 1, sizeof *th->rv);
-        th->re = slagg_calloc((size_t)g.n_accounts * g.ring + 1, sizeof *th->re);
+        th->ve = slagg_calloc(2 * (size_t)g.n_accounts * g.ring + 2, sizeof *th->ve);
         th->ptot = slagg_calloc(g.n_periods * SLAGG_CLASS_COUNT + 1, sizeof *th->ptot);
         th->tlo = slagg_malloc(((size_t)g.n_accounts + 1) * sizeof *th->tlo);
         th->thi = slagg_malloc(((size_t)g.n_accounts + 1) * sizeof *th->thi);
@@ -657,7 +654,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
             th->tlo[a] = INT64_MAX;
             th->thi[a] = INT64_MIN;
         }
-        if (!th->rv || !th->re || !th->ptot || ovf_init(&th->ovf) != 0 ||
+        if (!th->ve || !th->ptot || ovf_init(&th->ovf) != 0 ||
             grow_scratch(th, max_block) != 0) {
             st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
             goto done;
@@ -749,8 +746,7 @@ done:
     if (g.t) {
         for (unsigned i = 0; i < g.nt; i++) {
             thr *th = &g.t[i];
-            slagg_free(th->rv);
-            slagg_free(th->re);
+            slagg_free(th->ve);
             slagg_free(th->ptot);
             slagg_free(th->tlo);
             slagg_free(th->thi);

@@ -5,9 +5,10 @@
  *
  * A kernel folds one run of records of one account (sorted by time, as
  * shards store them) into that account's row of the window ring:
- *   w = rel_ms[i] / 300000       window offset from the ring's base window
- *   v[(base_slot + w) & mask] += flags[i] & 1        (valid)
- *   e[(base_slot + w) & mask] += flags[i] >> 1       (error)
+ *   w = rel_ms[i] / 300000       window offset from the day's first window
+ *   ve[2 * ((base_slot + w) & mask)]     += flags[i] & 1    (valid)
+ *   ve[2 * ((base_slot + w) & mask) + 1] += flags[i] >> 1   (error)
+ * V and E of a window sit side by side: one cache line, one miss.
  * Preconditions: rel_ms ascending and below one day (86,400,000 ms: the
  * caller folds a run one service-time day at a time, rel_ms counting from
  * the day's start and base_slot being the day's first window in the ring),
@@ -33,19 +34,19 @@ static inline uint32_t slagg_div300k(uint32_t x)
 }
 
 typedef void (*slagg_fold_run_fn)(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
-                                  uint32_t *v, uint32_t *e, uint32_t base_slot, uint32_t mask);
+                                  uint32_t *ve, uint32_t base_slot, uint32_t mask);
 
-void slagg_fold_run_scalar(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
-                           uint32_t *e, uint32_t base_slot, uint32_t mask);
+void slagg_fold_run_scalar(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
+                           uint32_t base_slot, uint32_t mask);
 #if defined(SLAGG_HAVE_X86_KERNELS)
-void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
-                         uint32_t *e, uint32_t base_slot, uint32_t mask);
-void slagg_fold_run_avx512(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
-                           uint32_t *e, uint32_t base_slot, uint32_t mask);
+void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
+                           uint32_t base_slot, uint32_t mask);
+void slagg_fold_run_avx512(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
+                           uint32_t base_slot, uint32_t mask);
 #endif
 #if defined(SLAGG_HAVE_NEON_KERNELS)
-void slagg_fold_run_neon(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
-                         uint32_t *e, uint32_t base_slot, uint32_t mask);
+void slagg_fold_run_neon(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
+                           uint32_t base_slot, uint32_t mask);
 #endif
 
 #endif

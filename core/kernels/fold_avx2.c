@@ -13,8 +13,8 @@
 
 #include "core/kernels/fold.h"
 
-void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
-                         uint32_t *e, uint32_t base_slot, uint32_t mask)
+void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
+                  uint32_t base_slot, uint32_t mask)
 {
     if (n == 0) return;
     uint32_t cur = slagg_div300k(rel_ms[0]);
@@ -44,8 +44,8 @@ void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
         for (int k = 0; k < 8; k++) {
             if (w[k] != cur) {
                 uint32_t slot = (base_slot + cur) & mask;
-                v[slot] += (uint32_t)sv;
-                e[slot] += (uint32_t)se;
+                ve[2 * slot] += (uint32_t)sv;
+                ve[2 * slot + 1] += (uint32_t)se;
                 sv = se = 0;
                 cur = w[k];
             }
@@ -57,8 +57,8 @@ void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
         uint32_t w = slagg_div300k(rel_ms[i]);
         if (w != cur) {
             uint32_t slot = (base_slot + cur) & mask;
-            v[slot] += (uint32_t)sv;
-            e[slot] += (uint32_t)se;
+            ve[2 * slot] += (uint32_t)sv;
+            ve[2 * slot + 1] += (uint32_t)se;
             sv = se = 0;
             cur = w;
         }
@@ -66,6 +66,6 @@ void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
         se += flags[i] >> 1;
     }
     uint32_t slot = (base_slot + cur) & mask;
-    v[slot] += (uint32_t)sv;
-    e[slot] += (uint32_t)se;
+    ve[2 * slot] += (uint32_t)sv;
+    ve[2 * slot + 1] += (uint32_t)se;
 }

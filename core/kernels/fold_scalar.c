@@ -6,8 +6,8 @@
  */
 #include "core/kernels/fold.h"
 
-void slagg_fold_run_scalar(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *v,
-                           uint32_t *e, uint32_t base_slot, uint32_t mask)
+void slagg_fold_run_scalar(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
+                  uint32_t base_slot, uint32_t mask)
 {
     if (n == 0) return;
     uint32_t cur = slagg_div300k(rel_ms[0]);
@@ -16,8 +16,8 @@ void slagg_fold_run_scalar(const uint32_t *rel_ms, const uint8_t *flags, size_t 
         uint32_t w = slagg_div300k(rel_ms[i]);
         if (w != cur) {
             uint32_t slot = (base_slot + cur) & mask;
-            v[slot] += sv;
-            e[slot] += se;
+            ve[2 * slot] += sv;
+            ve[2 * slot + 1] += se;
             sv = se = 0;
             cur = w;
         }
@@ -25,6 +25,6 @@ void slagg_fold_run_scalar(const uint32_t *rel_ms, const uint8_t *flags, size_t 
         se += flags[i] >> 1;
     }
     uint32_t slot = (base_slot + cur) & mask;
-    v[slot] += sv;
-    e[slot] += se;
+    ve[2 * slot] += sv;
+    ve[2 * slot + 1] += se;
 }
