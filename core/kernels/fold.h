@@ -33,6 +33,32 @@ static inline uint32_t slagg_div300k(uint32_t x)
     return (uint32_t)(((uint64_t)x * SLAGG_DIV300K_MUL) >> SLAGG_DIV300K_SHIFT);
 }
 
+/* The scalar step every kernel shares: sums stay in registers while the
+ * window stays the same, and go to the ring when it changes. */
+typedef struct slagg_fold_acc {
+    uint32_t cur;          /* the window being summed */
+    uint64_t v, e;
+} slagg_fold_acc;
+
+static inline void slagg_fold_flush(slagg_fold_acc *a, uint32_t *ve, uint32_t base_slot, uint32_t mask)
+{
+    uint32_t slot = (base_slot + a->cur) & mask;
+    ve[2 * slot] += (uint32_t)a->v;
+    ve[2 * slot + 1] += (uint32_t)a->e;
+    a->v = a->e = 0;
+}
+
+static inline void slagg_fold_step(slagg_fold_acc *a, uint32_t w, uint8_t flag, uint32_t *ve,
+                                   uint32_t base_slot, uint32_t mask)
+{
+    if (w != a->cur) {
+        slagg_fold_flush(a, ve, base_slot, mask);
+        a->cur = w;
+    }
+    a->v += flag & 1u;
+    a->e += flag >> 1;
+}
+
 typedef void (*slagg_fold_run_fn)(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
                                   uint32_t *ve, uint32_t base_slot, uint32_t mask);
 

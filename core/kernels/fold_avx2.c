@@ -14,23 +14,22 @@
 #include "core/kernels/fold.h"
 
 void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
-                  uint32_t base_slot, uint32_t mask)
+                         uint32_t base_slot, uint32_t mask)
 {
     if (n == 0) return;
-    uint32_t cur = slagg_div300k(rel_ms[0]);
-    uint64_t sv = 0, se = 0;
+    slagg_fold_acc acc = {slagg_div300k(rel_ms[0]), 0, 0};
     size_t i = 0;
     const __m128i ones = _mm_set1_epi8(1);
     for (; i + 8 <= n; i += 8) {
         uint32_t w_last = slagg_div300k(rel_ms[i + 7]);
-        if (w_last == cur) {
+        if (w_last == acc.cur) {
             /* all eight in the current window (sorted: first >= cur) */
             __m128i f = _mm_loadl_epi64((const __m128i *)(flags + i));
             __m128i val = _mm_and_si128(f, ones);
             __m128i err = _mm_srli_epi16(f, 1);
             err = _mm_and_si128(err, ones);
-            sv += (uint64_t)_mm_cvtsi128_si64(_mm_sad_epu8(val, _mm_setzero_si128()));
-            se += (uint64_t)_mm_cvtsi128_si64(_mm_sad_epu8(err, _mm_setzero_si128()));
+            acc.v += (uint64_t)_mm_cvtsi128_si64(_mm_sad_epu8(val, _mm_setzero_si128()));
+            acc.e += (uint64_t)_mm_cvtsi128_si64(_mm_sad_epu8(err, _mm_setzero_si128()));
             continue;
         }
         /* a window boundary inside these eight: windows of all lanes */
@@ -41,31 +40,8 @@ void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
         uint32_t w[8];
         __m256i ws = _mm256_or_si256(even, _mm256_slli_epi64(odd, 32));
         _mm256_storeu_si256((__m256i *)w, ws);
-        for (int k = 0; k < 8; k++) {
-            if (w[k] != cur) {
-                uint32_t slot = (base_slot + cur) & mask;
-                ve[2 * slot] += (uint32_t)sv;
-                ve[2 * slot + 1] += (uint32_t)se;
-                sv = se = 0;
-                cur = w[k];
-            }
-            sv += flags[i + k] & 1u;
-            se += flags[i + k] >> 1;
-        }
+        for (int k = 0; k < 8; k++) slagg_fold_step(&acc, w[k], flags[i + k], ve, base_slot, mask);
     }
-    for (; i < n; i++) {
-        uint32_t w = slagg_div300k(rel_ms[i]);
-        if (w != cur) {
-            uint32_t slot = (base_slot + cur) & mask;
-            ve[2 * slot] += (uint32_t)sv;
-            ve[2 * slot + 1] += (uint32_t)se;
-            sv = se = 0;
-            cur = w;
-        }
-        sv += flags[i] & 1u;
-        se += flags[i] >> 1;
-    }
-    uint32_t slot = (base_slot + cur) & mask;
-    ve[2 * slot] += (uint32_t)sv;
-    ve[2 * slot + 1] += (uint32_t)se;
+    for (; i < n; i++) slagg_fold_step(&acc, slagg_div300k(rel_ms[i]), flags[i], ve, base_slot, mask);
+    slagg_fold_flush(&acc, ve, base_slot, mask);
 }

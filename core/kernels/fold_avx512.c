@@ -11,23 +11,22 @@
 #include "core/kernels/fold.h"
 
 void slagg_fold_run_avx512(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
-                  uint32_t base_slot, uint32_t mask)
+                         uint32_t base_slot, uint32_t mask)
 {
     if (n == 0) return;
-    uint32_t cur = slagg_div300k(rel_ms[0]);
-    uint64_t sv = 0, se = 0;
+    slagg_fold_acc acc = {slagg_div300k(rel_ms[0]), 0, 0};
     size_t i = 0;
     const __m128i ones = _mm_set1_epi8(1);
     for (; i + 16 <= n; i += 16) {
         uint32_t w_last = slagg_div300k(rel_ms[i + 15]);
-        if (w_last == cur) {
+        if (w_last == acc.cur) {
             __m128i f = _mm_loadu_si128((const __m128i *)(flags + i));
             __m128i val = _mm_and_si128(f, ones);
             __m128i err = _mm_and_si128(_mm_srli_epi16(f, 1), ones);
             __m128i sa = _mm_sad_epu8(val, _mm_setzero_si128());
             __m128i sb = _mm_sad_epu8(err, _mm_setzero_si128());
-            sv += (uint64_t)_mm_cvtsi128_si64(sa) + (uint64_t)_mm_extract_epi64(sa, 1);
-            se += (uint64_t)_mm_cvtsi128_si64(sb) + (uint64_t)_mm_extract_epi64(sb, 1);
+            acc.v += (uint64_t)_mm_cvtsi128_si64(sa) + (uint64_t)_mm_extract_epi64(sa, 1);
+            acc.e += (uint64_t)_mm_cvtsi128_si64(sb) + (uint64_t)_mm_extract_epi64(sb, 1);
             continue;
         }
         __m512i x = _mm512_loadu_si512((const void *)(rel_ms + i));
@@ -36,31 +35,8 @@ void slagg_fold_run_avx512(const uint32_t *rel_ms, const uint8_t *flags, size_t 
         __m512i odd = _mm512_srli_epi64(_mm512_mul_epu32(_mm512_srli_epi64(x, 32), m), SLAGG_DIV300K_SHIFT);
         uint32_t w[16];
         _mm512_storeu_si512((void *)w, _mm512_or_si512(even, _mm512_slli_epi64(odd, 32)));
-        for (int k = 0; k < 16; k++) {
-            if (w[k] != cur) {
-                uint32_t slot = (base_slot + cur) & mask;
-                ve[2 * slot] += (uint32_t)sv;
-                ve[2 * slot + 1] += (uint32_t)se;
-                sv = se = 0;
-                cur = w[k];
-            }
-            sv += flags[i + k] & 1u;
-            se += flags[i + k] >> 1;
-        }
+        for (int k = 0; k < 16; k++) slagg_fold_step(&acc, w[k], flags[i + k], ve, base_slot, mask);
     }
-    for (; i < n; i++) {
-        uint32_t w = slagg_div300k(rel_ms[i]);
-        if (w != cur) {
-            uint32_t slot = (base_slot + cur) & mask;
-            ve[2 * slot] += (uint32_t)sv;
-            ve[2 * slot + 1] += (uint32_t)se;
-            sv = se = 0;
-            cur = w;
-        }
-        sv += flags[i] & 1u;
-        se += flags[i] >> 1;
-    }
-    uint32_t slot = (base_slot + cur) & mask;
-    ve[2 * slot] += (uint32_t)sv;
-    ve[2 * slot + 1] += (uint32_t)se;
+    for (; i < n; i++) slagg_fold_step(&acc, slagg_div300k(rel_ms[i]), flags[i], ve, base_slot, mask);
+    slagg_fold_flush(&acc, ve, base_slot, mask);
 }

@@ -10,19 +10,18 @@
 #include "core/kernels/fold.h"
 
 void slagg_fold_run_neon(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
-                  uint32_t base_slot, uint32_t mask)
+                         uint32_t base_slot, uint32_t mask)
 {
     if (n == 0) return;
-    uint32_t cur = slagg_div300k(rel_ms[0]);
-    uint64_t sv = 0, se = 0;
+    slagg_fold_acc acc = {slagg_div300k(rel_ms[0]), 0, 0};
     size_t i = 0;
     const uint8x16_t one = vdupq_n_u8(1);
     for (; i + 16 <= n; i += 16) {
         uint32_t w_last = slagg_div300k(rel_ms[i + 15]);
-        if (w_last == cur) {
+        if (w_last == acc.cur) {
             uint8x16_t f = vld1q_u8(flags + i);
-            sv += vaddlvq_u8(vandq_u8(f, one));
-            se += vaddlvq_u8(vshrq_n_u8(f, 1));
+            acc.v += vaddlvq_u8(vandq_u8(f, one));
+            acc.e += vaddlvq_u8(vshrq_n_u8(f, 1));
             continue;
         }
         uint32_t w[16];
@@ -33,31 +32,8 @@ void slagg_fold_run_neon(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
             uint64x2_t hi = vshrq_n_u64(vmull_u32(vget_high_u32(x), m), SLAGG_DIV300K_SHIFT);
             vst1q_u32(w + q, vcombine_u32(vmovn_u64(lo), vmovn_u64(hi)));
         }
-        for (int k = 0; k < 16; k++) {
-            if (w[k] != cur) {
-                uint32_t slot = (base_slot + cur) & mask;
-                ve[2 * slot] += (uint32_t)sv;
-                ve[2 * slot + 1] += (uint32_t)se;
-                sv = se = 0;
-                cur = w[k];
-            }
-            sv += flags[i + k] & 1u;
-            se += flags[i + k] >> 1;
-        }
+        for (int k = 0; k < 16; k++) slagg_fold_step(&acc, w[k], flags[i + k], ve, base_slot, mask);
     }
-    for (; i < n; i++) {
-        uint32_t w = slagg_div300k(rel_ms[i]);
-        if (w != cur) {
-            uint32_t slot = (base_slot + cur) & mask;
-            ve[2 * slot] += (uint32_t)sv;
-            ve[2 * slot + 1] += (uint32_t)se;
-            sv = se = 0;
-            cur = w;
-        }
-        sv += flags[i] & 1u;
-        se += flags[i] >> 1;
-    }
-    uint32_t slot = (base_slot + cur) & mask;
-    ve[2 * slot] += (uint32_t)sv;
-    ve[2 * slot + 1] += (uint32_t)se;
+    for (; i < n; i++) slagg_fold_step(&acc, slagg_div300k(rel_ms[i]), flags[i], ve, base_slot, mask);
+    slagg_fold_flush(&acc, ve, base_slot, mask);
 }
