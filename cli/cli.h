@@ -12,8 +12,13 @@ int slagg_cmd_inspect(int argc, char **argv);
 int slagg_cmd_gen(int argc, char **argv);
 int slagg_cmd_pack(int argc, char **argv);
 int slagg_cmd_cat(int argc, char **argv);
+int slagg_cmd_merge(int argc, char **argv);
 
-/* Prints "slagg: " + message + newline on stderr. */
+/* When set, slagg_cli_error prints nothing: MPI ranks other than 0, whose
+ * messages rank 0 prints (cli/mpi.c). */
+extern int slagg_cli_silent;
+
+/* Prints "slagg: " + message + newline on stderr (unless slagg_cli_silent). */
 void slagg_cli_error(const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 1, 2)))

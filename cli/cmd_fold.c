@@ -1,5 +1,7 @@
 /*
- * cmd_fold.c - `slagg fold`, the main job (SPEC section 5).
+ * cmd_fold.c - `slagg fold`, the main job (SPEC section 5): in one process,
+ * as one of K MPI ranks (cli/mpi.c), or writing a partial result for
+ * `slagg merge` (--partial; docs/DISTRIBUTED.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,18 +11,21 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/fold_job.h"
+#include "cli/mpi.h"
 #include "cli/opts.h"
 #include "core/alloc.h"
 #include "core/calendar.h"
 #include "core/fold.h"
-#include "core/money.h"
 #include "io/buf.h"
-#include "io/export.h"
 #include "io/output.h"
+#include "io/partial.h"
 #include "io/timestamp.h"
 
 static const char help[] =
     "Usage: slagg fold --out DIR --contracts FILE [options] INPUT...\n"
+    "       slagg fold --partial FILE --contracts FILE [options] INPUT...\n"
+    "       mpirun -np K slagg fold --out DIR --contracts FILE [options] INPUT...\n"
     "\n"
     "Folds request records into SLA availability per contracted period and\n"
     "writes, atomically, into DIR:\n"
@@ -46,6 +51,9 @@ static const char help[] =
     "  --rejects FILE       write rejected rows as CSV: file,line,reason\n"
     "  --max-rejects N      tolerate up to N rejected rows (default 0: any\n"
     "                       rejected row fails the run and writes no export)\n"
+    "  --partial FILE       write the fold's partial result to FILE (atomically)\n"
+    "                       instead of the export; 'slagg merge' joins partials\n"
+    "                       of one day's inputs and writes the export\n"
     "  --quiet              no progress on stderr\n"
     "  -h, --help           this help\n"
     "\n"
@@ -53,11 +61,16 @@ static const char help[] =
     "  slagg fold --out out --contracts contracts.csv --fees fees.csv \\\n"
     "      --maintenance maintenance.csv --holidays holidays.csv logs/ today.ndjson.zst\n"
     "\n"
+    "Several machines: 'mpirun -np K slagg fold ...' splits the inputs over K\n"
+    "ranks and writes the same export as one process (rank 0 writes it); or\n"
+    "'slagg fold --partial p1.part ...' on each machine's share of the inputs,\n"
+    "then 'slagg merge --out DIR p1.part p2.part ...' (docs/DISTRIBUTED.md).\n"
+    "\n"
     "Exit codes: 0 success, 1 usage error, 2 input error (bad input, rejects\n"
     "over the limit), 3 internal or I/O error. A failed run changes nothing in DIR.\n";
 
+
 typedef struct progress {
-    int enabled;
     struct timespec t0;
     int printed;
 } progress;
@@ -80,32 +93,122 @@ static void on_progress(void *ctx, uint64_t records, uint64_t bytes, size_t done
     p->printed = 1;
 }
 
-static void print_result(const char *out, const slagg_fleet *f, const slagg_report *r,
-                         size_t n_inputs)
+/* --partial: the scanned state, the tables and the inputs' fingerprints in
+ * one file (io/partial.h), written atomically. Consumes s. */
+static int write_partial(const slagg_fold_args *a, const slagg_tables *t, slagg_fold_state *s,
+                         const slagg_path_list *inputs, const slagg_partial_input *fps)
 {
-    char money[24], day[11];
-    slagg_money_format(r->total_credit, money);
-    slagg_format_date(f->through, day);
-    printf("slagg fold: %llu records from %zu input%s, through %s\n",
-           (unsigned long long)f->records_read, n_inputs, n_inputs == 1 ? "" : "s", day);
-    printf("  accounts %llu, periods %zu (final %llu, in_progress %llu, no_fee %llu)\n",
-           (unsigned long long)r->accounts, r->n_rows,
-           (unsigned long long)r->periods[SLAGG_STATE_FINAL],
-           (unsigned long long)r->periods[SLAGG_STATE_IN_PROGRESS],
-           (unsigned long long)r->periods[SLAGG_STATE_NO_FEE]);
-    printf("  tiers: 0%% %llu, 10%% %llu, 25%% %llu, 50%% %llu; total credit %s CNY\n",
-           (unsigned long long)r->tiers[0], (unsigned long long)r->tiers[1],
-           (unsigned long long)r->tiers[2], (unsigned long long)r->tiers[3], money);
-    printf("  uncontracted %llu, after_through %llu, rejected %llu\n",
-           (unsigned long long)f->uncontracted, (unsigned long long)f->after_through,
-           (unsigned long long)f->rejected);
-    if (f->n_late)
-        printf("  %zu maintenance window%s notified late (listed in summary.json)\n", f->n_late,
-               f->n_late == 1 ? "" : "s");
-    if (r->n_unmatched)
-        printf("  %zu fee row%s matched no period (listed in summary.json)\n", r->n_unmatched,
-               r->n_unmatched == 1 ? "" : "s");
-    printf("  wrote %s/finance.csv, finance.jsonl, summary.json, availability.slagg\n", out);
+    slagg_partial p = {0};
+    slagg_buf out = {0};
+    slagg_err err = {0};
+    p.tz_s = a->fo.tz_s;
+    p.has_through = a->fo.has_through;
+    p.through = a->fo.through;
+    p.max_rejects = a->fo.max_rejects;
+    p.inputs = (slagg_partial_input *)fps;
+    p.n_inputs = inputs->n;
+    p.records_read = s->records_read;
+    p.rejected = s->rejected;
+    p.has_record = s->has_record;
+    p.max_ms = s->max_ms;
+    p.rejects = s->rejects;
+    slagg_status st = slagg_partial_encode(&p, t, &s->buckets, &out, &err);
+    size_t written = out.len;
+    if (st == SLAGG_OK) {
+        const char *slash = strrchr(a->partial, '/');
+        char *dir = slash ? slagg_strndup(a->partial, (size_t)(slash - a->partial) + (slash == a->partial))
+                          : slagg_strndup(".", 1);
+        const char *name = slash ? slash + 1 : a->partial;
+        if (!dir) st = slagg_err_set(&err, SLAGG_E_NOMEM, "out of memory");
+        else if (!*name) st = slagg_err_set(&err, SLAGG_E_IO, "%s: --partial needs a file name", a->partial);
+        else if ((st = slagg_mkdir_p(dir, &err)) == SLAGG_OK)
+            st = slagg_write_atomic(dir, name, out.data, out.len, &err);
+        slagg_free(dir);
+    }
+    slagg_buf_free(&out);
+    if (st != SLAGG_OK) {
+        slagg_cli_error("%s", err.msg);
+        return slagg_status_exit_code(st);
+    }
+    if (!a->quiet) {
+        printf("slagg fold: %llu records from %zu input%s, %llu rejected\n",
+               (unsigned long long)s->records_read, inputs->n, inputs->n == 1 ? "" : "s",
+               (unsigned long long)s->rejected);
+        printf("  wrote partial %s (%zu bytes); 'slagg merge' writes the export\n", a->partial, written);
+    }
+    return 0;
+}
+
+/* One process: scan every input, then write the export (or the partial). */
+static int fold_alone(const slagg_fold_args *a)
+{
+    slagg_path_list inputs = {0};
+    slagg_tables tables = {0};
+    slagg_fold_state state = {0};
+    slagg_partial_input *fps = NULL;
+    slagg_err err = {0};
+    slagg_fold_opts fo = a->fo;
+    progress prog = {0};
+    int rc;
+
+    if ((rc = slagg_cli_expand_inputs(a->pos, a->n_pos, a->partial != NULL,
+                                      "with --partial (its inputs are fingerprinted)", &inputs)) != 0)
+        goto done;
+    if ((rc = slagg_cli_load_tables(a, &tables)) != 0) goto done;
+    if (a->partial) {
+        fps = slagg_calloc(inputs.n ? inputs.n : 1, sizeof *fps);
+        if (!fps) {
+            slagg_cli_error("out of memory");
+            rc = 3;
+            goto done;
+        }
+        for (size_t i = 0; i < inputs.n; i++) {
+            fps[i].path = inputs.v[i];
+            slagg_status st = slagg_input_fingerprint(inputs.v[i], &fps[i].size, &fps[i].fingerprint, &err);
+            if (st != SLAGG_OK) {
+                slagg_cli_error("%s", err.msg);
+                rc = slagg_status_exit_code(st);
+                goto done;
+            }
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &prog.t0);
+    if (a->progress) {
+        fo.progress = on_progress;
+        fo.progress_ctx = &prog;
+    }
+    if (!a->partial) {
+        /* one process: slagg_fold_logs takes the shard engine when every
+         * input is a shard (core/fold_shards.c), else the generic scan */
+        slagg_fleet fleet;
+        slagg_rejects rej;
+        slagg_status st = slagg_fold_logs(&tables, (const char *const *)inputs.v, inputs.n, &fo, &fleet, &rej, &err);
+        if (prog.printed) fputs("\r\033[K", stderr);
+        if (st != SLAGG_OK) {
+            slagg_cli_error("%s", err.msg);
+            rc = slagg_status_exit_code(st);
+            goto done;
+        }
+        rc = slagg_cli_write_fleet("fold", a->out, &tables, &fo, &fleet, &rej, (const char *const *)inputs.v,
+                                   inputs.n, a->rejects, a->quiet, NULL);
+        slagg_fleet_free(&fleet);
+        slagg_rejects_free(&rej);
+        goto done;
+    }
+    slagg_status st = slagg_fold_scan(&tables, (const char *const *)inputs.v, inputs.n, &fo, &state, &err);
+    if (prog.printed) fputs("\r\033[K", stderr);
+    if (st != SLAGG_OK) {
+        slagg_cli_error("%s", err.msg);
+        rc = slagg_status_exit_code(st);
+        goto done;
+    }
+    rc = write_partial(a, &tables, &state, &inputs, fps);
+done:
+    slagg_fold_state_free(&state);
+    slagg_free(fps);
+    slagg_tables_free(&tables);
+    slagg_path_list_free(&inputs);
+    return rc;
 }
 
 int slagg_cmd_fold(int argc, char **argv)
@@ -114,21 +217,20 @@ int slagg_cmd_fold(int argc, char **argv)
         {"out", 1, NULL, 0},         {"contracts", 1, NULL, 0}, {"fees", 1, NULL, 0},
         {"maintenance", 1, NULL, 0}, {"holidays", 1, NULL, 0},  {"tz", 1, NULL, 0},
         {"through", 1, NULL, 0},     {"threads", 1, NULL, 0},   {"rejects", 1, NULL, 0},
-        {"max-rejects", 1, NULL, 0}, {"quiet", 0, NULL, 'q'},   {"help", 0, NULL, 'h'},
+        {"max-rejects", 1, NULL, 0}, {"partial", 1, NULL, 0},   {"quiet", 0, NULL, 'q'},
+        {"help", 0, NULL, 'h'},
     };
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char **pos = slagg_calloc((size_t)argc + 1, sizeof *pos);
     size_t n_pos = 0;
     int rc = 1;
-    slagg_path_list inputs = {0};
-    slagg_tables tables = {0};
-    slagg_fleet fleet = {0};
-    slagg_rejects rejects = {0};
-    slagg_report report = {0};
-    slagg_err err = {0};
-    slagg_fold_opts fo = {0};
-    progress prog = {0};
+    slagg_fold_args a;
+    int mpi_rank = 0, mpi_size = slagg_mpi_launched(&mpi_rank);
 
+    memset(&a, 0, sizeof a);
+    /* Under mpirun every rank parses the same arguments and fails the same
+     * way: only rank 0 says so. */
+    if (mpi_rank > 0) slagg_cli_silent = 1;
     if (!pos) {
         slagg_cli_error("out of memory");
         return 3;
@@ -136,27 +238,44 @@ int slagg_cmd_fold(int argc, char **argv)
     if (slagg_opts_parse("fold", argc, argv, opts, n_opts, pos, (size_t)argc, &n_pos) != 0) goto done;
 #define OPT(name) slagg_opt_get(opts, n_opts, name)
     if (OPT("help")) {
-        fputs(help, stdout);
+        if (mpi_rank == 0) fputs(help, stdout);
         rc = 0;
         goto done;
     }
-    const char *out = OPT("out"), *contracts = OPT("contracts");
-    if (!out || !contracts || n_pos == 0) {
-        slagg_cli_error("fold needs --out DIR, --contracts FILE and at least one INPUT (see 'slagg fold --help')");
+    a.out = OPT("out");
+    a.partial = OPT("partial");
+    a.contracts = OPT("contracts");
+    a.fees = OPT("fees");
+    a.maintenance = OPT("maintenance");
+    a.holidays = OPT("holidays");
+    a.rejects = OPT("rejects");
+    a.quiet = OPT("quiet") != NULL;
+    a.pos = pos;
+    a.n_pos = n_pos;
+    if (a.partial && a.out) {
+        slagg_cli_error("--partial writes a partial result instead of the export: give --out to 'slagg merge', not with --partial");
+        goto done;
+    }
+    if (a.partial && a.rejects) {
+        slagg_cli_error("--rejects goes to 'slagg merge' (the partial keeps the rejected rows), not with --partial");
+        goto done;
+    }
+    if ((!a.out && !a.partial) || !a.contracts || n_pos == 0) {
+        slagg_cli_error("fold needs --out DIR (or --partial FILE), --contracts FILE and at least one INPUT (see 'slagg fold --help')");
         goto done;
     }
     const char *tz = OPT("tz") ? OPT("tz") : "+08:00";
-    if (slagg_parse_tz(tz, strlen(tz), &fo.tz_s) != 0) {
+    if (slagg_parse_tz(tz, strlen(tz), &a.fo.tz_s) != 0) {
         slagg_cli_error("--tz '%s' is not an offset like +08:00 or -05:30", tz);
         goto done;
     }
     if (OPT("through")) {
         const char *t = OPT("through");
-        if (slagg_parse_date(t, strlen(t), &fo.through) != 0) {
+        if (slagg_parse_date(t, strlen(t), &a.fo.through) != 0) {
             slagg_cli_error("--through '%s' is not a date YYYY-MM-DD", t);
             goto done;
         }
-        fo.has_through = 1;
+        a.fo.has_through = 1;
     }
     uint64_t v;
     if (OPT("threads")) {
@@ -164,74 +283,38 @@ int slagg_cmd_fold(int argc, char **argv)
             slagg_cli_error("--threads '%s' is not a number from 1 to 1024", OPT("threads"));
             goto done;
         }
-        fo.threads = (unsigned)v;
+        a.fo.threads = (unsigned)v;
     } else {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
-        fo.threads = n > 0 ? (unsigned)n : 1;
+        a.fo.threads = n > 0 ? (unsigned)n : 1;
     }
     if (OPT("max-rejects")) {
         if (slagg_parse_u64(OPT("max-rejects"), UINT64_MAX / 2, &v) != 0) {
             slagg_cli_error("--max-rejects '%s' is not a non-negative number", OPT("max-rejects"));
             goto done;
         }
-        fo.max_rejects = v;
+        a.fo.max_rejects = v;
     }
-    size_t n_stdin = 0;
-    for (size_t i = 0; i < n_pos; i++) n_stdin += strcmp(pos[i], "-") == 0;
-    if (n_stdin > 1) {
-        slagg_cli_error("'-' (standard input) can be given only once");
-        goto done;
-    }
-    for (size_t i = 0; i < n_pos; i++)
-        if ((rc = slagg_cli_expand_input(&inputs, pos[i])) != 0) goto done;
-    rc = 1;
-
-    slagg_status st;
-    if ((st = slagg_load_contracts(&tables, contracts, &err)) != SLAGG_OK ||
-        (st = slagg_load_fees(&tables, OPT("fees"), &err)) != SLAGG_OK ||
-        (st = slagg_load_maintenance(&tables, OPT("maintenance"), &err)) != SLAGG_OK ||
-        (st = slagg_load_holidays(&tables, OPT("holidays"), &err)) != SLAGG_OK) {
-        slagg_cli_error("%s", err.msg);
-        rc = slagg_status_exit_code(st);
-        goto done;
-    }
-
-    prog.enabled = !OPT("quiet") && isatty(STDERR_FILENO);
-    clock_gettime(CLOCK_MONOTONIC, &prog.t0);
-    if (prog.enabled) {
-        fo.progress = on_progress;
-        fo.progress_ctx = &prog;
-    }
-    st = slagg_fold_logs(&tables, (const char *const *)inputs.v, inputs.n, &fo, &fleet, &rejects, &err);
-    if (prog.printed) fputs("\r\033[K", stderr);
-    if (st != SLAGG_OK) {
-        slagg_cli_error("%s", err.msg);
-        rc = slagg_status_exit_code(st);
-        goto done;
-    }
-    if (OPT("rejects") && (rc = slagg_cli_write_rejects(OPT("rejects"), (const char *const *)inputs.v, &rejects)) != 0)
-        goto done;
-    rc = 1;
-    if (slagg_cli_report_rejects((const char *const *)inputs.v, &rejects, fo.max_rejects,
-                                 OPT("rejects") != NULL) != 0) {
-        rc = 2;
-        goto done;
-    }
-    st = slagg_write_outputs(out, &fleet, &tables, 1, &report, &err);
-    if (st != SLAGG_OK) {
-        slagg_cli_error("%s", err.msg);
-        rc = slagg_status_exit_code(st);
-        goto done;
-    }
-    if (!OPT("quiet")) print_result(out, &fleet, &report, inputs.n);
-    rc = 0;
 #undef OPT
+    a.progress = !a.quiet && isatty(STDERR_FILENO);
+
+    if (mpi_size > 1 && a.partial) {
+        slagg_cli_error("--partial writes one file from one process: run it without mpirun (one per machine), then 'slagg merge'");
+        goto done;
+    }
+    if (mpi_size && !a.partial) {
+#if SLAGG_HAVE_MPI
+        rc = slagg_mpi_fold(&a);
+        goto done;
+#else
+        if (mpi_size > 1) {
+            slagg_cli_error("started by mpirun, but this slagg was built without MPI: rebuild with MPI (libopenmpi-dev) or use 'fold --partial' and 'slagg merge'");
+            goto done;
+        }
+#endif
+    }
+    rc = fold_alone(&a);
 done:
-    slagg_report_free(&report);
-    slagg_rejects_free(&rejects);
-    slagg_fleet_free(&fleet);
-    slagg_tables_free(&tables);
-    slagg_path_list_free(&inputs);
     slagg_free(pos);
     return rc;
 }

@@ -8,9 +8,12 @@
 #include "cli/cli.h"
 #include "slagg/slagg.h"
 
+int slagg_cli_silent;
+
 void slagg_cli_error(const char *fmt, ...)
 {
     va_list ap;
+    if (slagg_cli_silent) return;
     fputs("slagg: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -26,6 +29,8 @@ static const char usage[] =
     "Commands:\n"
     "  fold     request logs -> finance.csv, finance.jsonl, summary.json and the\n"
     "           compact availability summary (the nightly job)\n"
+    "  merge    partial results (fold --partial) of one day's inputs -> the\n"
+    "           same outputs as one fold over all of them\n"
     "  export   the finance files again from a compact summary (e.g. new fees)\n"
     "  pack     request logs -> shards (columnar, zstd, checksummed)\n"
     "  cat      shards -> CSV or NDJSON on stdout\n"
@@ -34,6 +39,8 @@ static const char usage[] =
     "           holidays) for demos and benchmarks\n"
     "\n"
     "Run 'slagg COMMAND --help' for a command's options and an example.\n"
+    "Several machines: 'mpirun -np K slagg fold ...', or 'fold --partial' on\n"
+    "each machine then 'slagg merge' (docs/DISTRIBUTED.md).\n"
     "\n"
     "Quick start:\n"
     "  slagg gen --out fleet\n"
@@ -55,9 +62,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
         printf("slagg %s\n", slagg_version());
+#if SLAGG_HAVE_MPI
+        puts("mpirun support: yes (mpirun -np K slagg fold)");
+#else
+        puts("mpirun support: no (built without MPI; fold --partial + merge work)");
+#endif
         return 0;
     }
     if (strcmp(cmd, "fold") == 0) return slagg_cmd_fold(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0) return slagg_cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0) return slagg_cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0) return slagg_cmd_inspect(argc - 1, argv + 1);
     if (strcmp(cmd, "gen") == 0) return slagg_cmd_gen(argc - 1, argv + 1);

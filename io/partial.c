@@ -1,0 +1,787 @@
+/*
+ * partial.c - bucket codec, tables codec, input fingerprints and the
+ * partial file (io/partial.h; bytes in docs/DISTRIBUTED.md, "The partial
+ * file"). File layout, as io/summary_file.c:
+ *   0  "SLAGGPRT"   8  u16 major, u16 minor   12 u32 flags (0)
+ *   16 u64 raw payload size   24 u64 compressed size
+ *   32 u64 header hash (XXH64 of bytes 0..31, seed 0)
+ *   40 one zstd frame with content checksum (the payload)
+ *   .. "SLAGGEND"
+ * All integers little-endian.
+ */
+#include "io/partial.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zstd.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "core/alloc.h"
+#include "core/calendar.h"
+#include "core/dict.h"
+#include "core/money.h"
+#include "core/period.h"
+#include "io/records.h"
+
+#define HEADER_SIZE 40
+#define STR_NONE 0xffffffffu
+/* Day numbers a table may hold: years 0000..9999 (io/timestamp.c parses
+ * no others), with a margin. Keeps corrupt days from overflowing the
+ * period arithmetic. */
+#define DAY_MIN (-800000LL)
+#define DAY_MAX 3000000LL
+/* Service time zones: strictly within a day. */
+#define TZ_LIMIT_S 86400
+
+/* ---- writing helpers ---------------------------------------------------- */
+
+static void put_varint(slagg_buf *b, uint64_t v)
+{
+    unsigned char t[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        t[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    t[n++] = (unsigned char)v;
+    slagg_buf_put(b, t, n);
+}
+
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+static void put_str(slagg_buf *b, const char *s, size_t n)
+{
+    slagg_buf_le32(b, (uint32_t)n);
+    slagg_buf_put(b, s, n);
+}
+
+static void put_opt_str(slagg_buf *b, const char *s)
+{
+    if (!s) slagg_buf_le32(b, STR_NONE);
+    else put_str(b, s, strlen(s));
+}
+
+/* ---- bounds-checked reading --------------------------------------------- */
+
+typedef struct rd {
+    const unsigned char *p;
+    size_t left;
+    int bad;      /* 1: out of bytes or malformed; 2: out of memory */
+} rd;
+
+static uint64_t get_le(rd *r, int bytes)
+{
+    if (r->bad || r->left < (size_t)bytes) {
+        r->bad = r->bad ? r->bad : 1;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[i] << (8 * i);
+    r->p += bytes;
+    r->left -= (size_t)bytes;
+    return v;
+}
+static uint32_t get32(rd *r) { return (uint32_t)get_le(r, 4); }
+static uint64_t get64(rd *r) { return get_le(r, 8); }
+
+/* Unsigned LEB128, at most 10 bytes, no bits beyond 64. */
+static uint64_t get_varint(rd *r)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 10; i++) {
+        if (r->bad || r->left == 0) {
+            r->bad = r->bad ? r->bad : 1;
+            return 0;
+        }
+        unsigned c = *r->p++;
+        r->left--;
+        if (i == 9 && c > 1) break;
+        v |= (uint64_t)(c & 0x7f) << (7 * i);
+        if (!(c & 0x80)) return v;
+    }
+    r->bad = r->bad ? r->bad : 1;
+    return 0;
+}
+
+/* A count of elements of at least min_size bytes each: never more than the
+ * bytes left can hold, so no corrupt count allocates beyond the data. */
+static uint64_t get_count(rd *r, size_t min_size)
+{
+    uint64_t n = get64(r);
+    if (!r->bad && n > r->left / min_size) r->bad = 1;
+    return r->bad ? 0 : n;
+}
+
+/* A u32-length string (malloc'd, NUL-terminated); NULL when absent (only
+ * if allow_none) or on error (r->bad set). */
+static char *get_str(rd *r, uint32_t *len_out, int allow_none)
+{
+    uint32_t n = get32(r);
+    if (r->bad) return NULL;
+    if (n == STR_NONE) {
+        if (!allow_none) r->bad = 1;
+        return NULL;
+    }
+    if (n > r->left) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *s = slagg_strndup((const char *)r->p, n);
+    if (!s) {
+        r->bad = 2;
+        return NULL;
+    }
+    r->p += n;
+    r->left -= n;
+    if (len_out) *len_out = n;
+    return s;
+}
+
+static int day_ok(int64_t d) { return d >= DAY_MIN && d <= DAY_MAX; }
+
+/* ---- bucket codec --------------------------------------------------------
+ * Per entry: varint account delta (the account itself for the first entry);
+ * then, when the account is new (first entry or delta > 0), the window as a
+ * zigzag varint, else the window delta (> 0) as a varint; then a varint
+ * mask of the non-zero classes (bit k = slagg_class k) and one varint per
+ * set bit, lowest first. A typical busy window takes 6-10 bytes instead of
+ * the 96 of an in-memory bucket. */
+
+void slagg_bucket_put(slagg_bucket_enc *e, slagg_buf *out, const slagg_bucket *b)
+{
+    unsigned mask = 0;
+    for (int k = 0; k < SLAGG_CLASS_COUNT; k++)
+        if (b->cls[k]) mask |= 1u << k;
+    if (!mask) return;
+    if (!e->started || b->account != e->account) {
+        put_varint(out, e->started ? (uint64_t)(b->account - e->account) : b->account);
+        put_varint(out, zigzag(b->window));
+    } else {
+        put_varint(out, 0);
+        put_varint(out, (uint64_t)(b->window - e->window));
+    }
+    put_varint(out, mask);
+    for (int k = 0; k < SLAGG_CLASS_COUNT; k++)
+        if (mask & (1u << k)) put_varint(out, b->cls[k]);
+    e->account = b->account;
+    e->window = b->window;
+    e->started = 1;
+    e->n++;
+}
+
+static slagg_status bad_stream(slagg_err *err, const char *what, const char *why, uint64_t i)
+{
+    return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt bucket stream (%s at entry %llu)", what,
+                         why, (unsigned long long)i);
+}
+
+void slagg_bucket_dec_init(slagg_bucket_dec *d, const void *p, size_t len, uint64_t n_entries,
+                           uint32_t n_accounts, const char *what)
+{
+    memset(d, 0, sizeof *d);
+    d->p = p;
+    d->left = len;
+    d->n = n_entries;
+    d->n_accounts = n_accounts;
+    d->what = what;
+}
+
+int slagg_bucket_next(slagg_bucket_dec *d, slagg_bucket *out, slagg_err *err)
+{
+    uint64_t i = d->i;
+    if (i == d->n) {
+        if (d->left) {
+            bad_stream(err, d->what, "bytes after the last entry", i);
+            return -1;
+        }
+        return 0;
+    }
+    /* every entry takes at least 4 bytes: a corrupt count fails early */
+    if (d->n - i > d->left / 4) {
+        bad_stream(err, d->what, "entry count beyond the bytes", i);
+        return -1;
+    }
+    rd r = {d->p, d->left, 0};
+    uint32_t acc = d->account;
+    int64_t win = d->window;
+    uint64_t da = get_varint(&r);
+    if (r.bad) goto truncated;
+    if (i == 0) {
+        if (da > UINT32_MAX) goto bad_account;
+        acc = (uint32_t)da;
+    } else {
+        if (da > (uint64_t)(UINT32_MAX - acc)) goto bad_account;
+        acc += (uint32_t)da;
+    }
+    if (i == 0 || da) {
+        win = unzigzag(get_varint(&r));
+    } else {
+        uint64_t dw = get_varint(&r);
+        if (dw == 0 || dw > (uint64_t)(INT64_MAX - win)) {
+            bad_stream(err, d->what, "windows out of order", i);
+            return -1;
+        }
+        win += (int64_t)dw;
+    }
+    if (r.bad) goto truncated;
+    if (acc != SLAGG_DICT_NONE && acc >= d->n_accounts) {
+        bad_stream(err, d->what, "account beyond the contracts", i);
+        return -1;
+    }
+    if (acc == SLAGG_DICT_NONE && slagg_floordiv(win, SLAGG_WINDOWS_PER_DAY) * SLAGG_WINDOWS_PER_DAY != win) {
+        bad_stream(err, d->what, "uncontracted bucket not on a day", i);
+        return -1;
+    }
+    uint64_t mask = get_varint(&r);
+    if (r.bad || mask == 0 || mask >= (1u << SLAGG_CLASS_COUNT)) {
+        bad_stream(err, d->what, "bad class mask", i);
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    for (int k = 0; k < SLAGG_CLASS_COUNT; k++) {
+        if (!(mask & (1u << k))) continue;
+        out->cls[k] = get_varint(&r);
+        if (r.bad || out->cls[k] == 0) {
+            bad_stream(err, d->what, "bad counter", i);
+            return -1;
+        }
+    }
+    out->account = acc;
+    out->window = win;
+    out->used = 1;
+    d->account = acc;
+    d->window = win;
+    d->p = r.p;
+    d->left = r.left;
+    d->i++;
+    return 1;
+truncated:
+    bad_stream(err, d->what, "truncated", i);
+    return -1;
+bad_account:
+    bad_stream(err, d->what, "bad account", i);
+    return -1;
+}
+
+slagg_status slagg_buckets_decode_add(const void *p, size_t len, uint64_t n_entries,
+                                      uint32_t n_accounts, slagg_buckets *into, const char *what,
+                                      slagg_err *err)
+{
+    slagg_bucket_dec d;
+    slagg_bucket e;
+    int r;
+    slagg_bucket_dec_init(&d, p, len, n_entries, n_accounts, what);
+    while ((r = slagg_bucket_next(&d, &e, err)) > 0) {
+        uint64_t *cnt = slagg_buckets_get(into, e.account, e.window);
+        if (!cnt) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        for (int k = 0; k < SLAGG_CLASS_COUNT; k++) cnt[k] += e.cls[k];
+    }
+    return r < 0 ? err->code : SLAGG_OK;
+}
+
+/* ---- tables codec -------------------------------------------------------- */
+
+void slagg_tables_encode(const slagg_tables *t, slagg_buf *out)
+{
+    put_opt_str(out, t->contracts_path);
+    slagg_buf_le64(out, t->n_contracts);
+    for (size_t i = 0; i < t->n_contracts; i++) {
+        const slagg_contract_in *c = &t->contracts[i];
+        put_str(out, c->account, c->account_len);
+        slagg_buf_le64(out, (uint64_t)c->start);
+        slagg_buf_le64(out, (uint64_t)c->end);
+        slagg_buf_le64(out, c->line);
+    }
+    put_opt_str(out, t->fees_path);
+    slagg_buf_le64(out, t->n_fees);
+    for (size_t i = 0; i < t->n_fees; i++) {
+        const slagg_fee_in *f = &t->fees[i];
+        put_str(out, f->account, f->account_len);
+        slagg_buf_le64(out, (uint64_t)f->period_start);
+        slagg_buf_le64(out, (uint64_t)f->fee);
+        slagg_buf_le64(out, (uint64_t)f->voucher_paid);
+        slagg_buf_le64(out, f->line);
+    }
+    put_opt_str(out, t->maintenance_path);
+    slagg_buf_le64(out, t->n_maint);
+    for (size_t i = 0; i < t->n_maint; i++) {
+        const slagg_maint_in *m = &t->maint[i];
+        slagg_buf_le64(out, (uint64_t)m->start_ms);
+        slagg_buf_le64(out, (uint64_t)m->end_ms);
+        put_str(out, m->scope, m->scope_len);
+        slagg_buf_le32(out, (uint32_t)((m->all ? 1 : 0) | (m->late ? 2 : 0)));
+        slagg_buf_le64(out, m->line);
+        put_opt_str(out, m->raw_start);
+        put_opt_str(out, m->raw_end);
+        put_opt_str(out, m->raw_notice);
+    }
+    put_opt_str(out, t->holidays_path);
+    slagg_buf_le64(out, t->n_holidays);
+    for (size_t i = 0; i < t->n_holidays; i++) slagg_buf_le64(out, (uint64_t)t->holidays[i]);
+    slagg_buf_le64(out, t->n_workdays);
+    for (size_t i = 0; i < t->n_workdays; i++) slagg_buf_le64(out, (uint64_t)t->workdays[i]);
+}
+
+static slagg_status bad_tables(slagg_err *err, const char *what, const char *why)
+{
+    return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt tables (%s)", what, why);
+}
+
+/* Reads a path into t->owned[k]; *dst points at it (NULL when absent). */
+static void get_path(rd *r, slagg_tables *t, int k, const char **dst)
+{
+    t->owned[k] = get_str(r, NULL, 1);
+    *dst = t->owned[k];
+}
+
+static int sorted_unique(const int64_t *d, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!day_ok(d[i]) || (i && d[i] <= d[i - 1])) return 0;
+    return 1;
+}
+
+static slagg_status decode_tables(rd *r, slagg_tables *t, const char *what, slagg_err *err)
+{
+    get_path(r, t, 0, &t->contracts_path);
+    uint64_t n = get_count(r, 4 + 24);
+    if (r->bad) goto out;
+    t->contracts = slagg_calloc(n ? n : 1, sizeof *t->contracts);
+    if (!t->contracts) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        slagg_contract_in *c = &t->contracts[t->n_contracts++];
+        c->account = get_str(r, &c->account_len, 0);
+        c->start = (int64_t)get64(r);
+        c->end = (int64_t)get64(r);
+        c->line = get64(r);
+        if (r->bad) break;
+        if (slagg_account_check(c->account, c->account_len) || !day_ok(c->start) ||
+            (c->end != SLAGG_DAY_OPEN && (!day_ok(c->end) || c->end < c->start)))
+            return bad_tables(err, what, "bad contract row");
+    }
+    get_path(r, t, 1, &t->fees_path);
+    n = get_count(r, 4 + 32);
+    if (r->bad) goto out;
+    t->fees = slagg_calloc(n ? n : 1, sizeof *t->fees);
+    if (!t->fees) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        slagg_fee_in *f = &t->fees[t->n_fees++];
+        f->account = get_str(r, &f->account_len, 0);
+        f->period_start = (int64_t)get64(r);
+        f->fee = (int64_t)get64(r);
+        f->voucher_paid = (int64_t)get64(r);
+        f->line = get64(r);
+        if (r->bad) break;
+        if (slagg_account_check(f->account, f->account_len) || !day_ok(f->period_start) ||
+            f->fee < 0 || f->fee > SLAGG_MONEY_MAX_FEN || f->voucher_paid < 0 ||
+            f->voucher_paid > f->fee)
+            return bad_tables(err, what, "bad fee row");
+    }
+    get_path(r, t, 2, &t->maintenance_path);
+    n = get_count(r, 16 + 4 + 4 + 8 + 12);
+    if (r->bad) goto out;
+    t->maint = slagg_calloc(n ? n : 1, sizeof *t->maint);
+    if (!t->maint) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (uint64_t i = 0; i < n && !r->bad; i++) {
+        slagg_maint_in *m = &t->maint[t->n_maint++];
+        m->start_ms = (int64_t)get64(r);
+        m->end_ms = (int64_t)get64(r);
+        m->scope = get_str(r, &m->scope_len, 0);
+        uint32_t flags = get32(r);
+        m->line = get64(r);
+        m->raw_start = get_str(r, NULL, 0);
+        m->raw_end = get_str(r, NULL, 0);
+        m->raw_notice = get_str(r, NULL, 0);
+        if (r->bad) break;
+        m->all = (flags & 1) != 0;
+        m->late = (flags & 2) != 0;
+        int star = m->scope_len == 1 && m->scope[0] == '*';
+        if (flags > 3 || m->end_ms <= m->start_ms || star != m->all ||
+            (!star && slagg_account_check(m->scope, m->scope_len)))
+            return bad_tables(err, what, "bad maintenance row");
+    }
+    get_path(r, t, 3, &t->holidays_path);
+    n = get_count(r, 8);
+    if (r->bad) goto out;
+    t->holidays = slagg_calloc(n ? n : 1, sizeof *t->holidays);
+    if (!t->holidays) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (uint64_t i = 0; i < n && !r->bad; i++) t->holidays[t->n_holidays++] = (int64_t)get64(r);
+    n = get_count(r, 8);
+    if (r->bad) goto out;
+    t->workdays = slagg_calloc(n ? n : 1, sizeof *t->workdays);
+    if (!t->workdays) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (uint64_t i = 0; i < n && !r->bad; i++) t->workdays[t->n_workdays++] = (int64_t)get64(r);
+    if (!r->bad && (!sorted_unique(t->holidays, t->n_holidays) ||
+                    !sorted_unique(t->workdays, t->n_workdays)))
+        return bad_tables(err, what, "holidays out of order");
+out:
+    if (r->bad == 2) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if (r->bad) return bad_tables(err, what, "truncated");
+    return SLAGG_OK;
+}
+
+slagg_status slagg_tables_decode(const void *p, size_t len, slagg_tables *t, const char *what,
+                                 slagg_err *err)
+{
+    rd r = {p, len, 0};
+    memset(t, 0, sizeof *t);
+    slagg_status st = decode_tables(&r, t, what, err);
+    if (st == SLAGG_OK && r.left) st = bad_tables(err, what, "bytes after the tables");
+    if (st != SLAGG_OK) slagg_tables_free(t);
+    return st;
+}
+
+uint32_t slagg_tables_account_count(const slagg_tables *t)
+{
+    slagg_dict *d = slagg_dict_new();
+    if (!d) return 0;
+    for (size_t i = 0; i < t->n_contracts; i++)
+        slagg_dict_intern(d, t->contracts[i].account, t->contracts[i].account_len);
+    uint32_t n = slagg_dict_count(d);
+    slagg_dict_free(d);
+    return n;
+}
+
+/* ---- input fingerprints -------------------------------------------------- */
+
+slagg_status slagg_input_fingerprint(const char *path, uint64_t *size, uint64_t *fp, slagg_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    unsigned char *buf = NULL;
+    slagg_status st = SLAGG_OK;
+    if (!f) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return slagg_err_set(err, SLAGG_E_IO, "%s: not a regular file", path);
+    }
+    uint64_t n = (uint64_t)sb.st_size;
+    /* head, tail and size side by side, hashed in one call */
+    buf = slagg_malloc(2 * SLAGG_FINGERPRINT_SPAN + 8);
+    if (!buf) {
+        fclose(f);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    size_t used = 0;
+    uint64_t head = n < SLAGG_FINGERPRINT_SPAN ? n : SLAGG_FINGERPRINT_SPAN;
+    uint64_t tail_at = n > 2 * SLAGG_FINGERPRINT_SPAN ? n - SLAGG_FINGERPRINT_SPAN : head;
+    if (fread(buf, 1, (size_t)head, f) != head) st = slagg_err_set(err, SLAGG_E_IO, "%s: read error", path);
+    used = (size_t)head;
+    if (st == SLAGG_OK && tail_at < n) {
+        size_t k = (size_t)(n - tail_at);
+        if (fseeko(f, (off_t)tail_at, SEEK_SET) != 0 || fread(buf + used, 1, k, f) != k)
+            st = slagg_err_set(err, SLAGG_E_IO, "%s: read error", path);
+        used += k;
+    }
+    for (int i = 0; i < 8; i++) buf[used++] = (unsigned char)(n >> (8 * i));
+    *size = n;
+    *fp = (uint64_t)XXH64(buf, used, 0);
+    slagg_free(buf);
+    fclose(f);
+    return st;
+}
+
+/* ---- the partial file ---------------------------------------------------- */
+
+slagg_status slagg_partial_encode(const slagg_partial *p, const slagg_tables *t, slagg_buckets *b,
+                                  slagg_buf *out, slagg_err *err)
+{
+    slagg_buf pl = {0}, tb = {0}, bk = {0};
+    slagg_tables_encode(t, &tb);
+    size_t nb = slagg_buckets_sort(b);
+    slagg_bucket_enc enc = {0};
+    for (size_t i = 0; i < nb; i++) slagg_bucket_put(&enc, &bk, &b->slot[i]);
+
+    slagg_buf_le32(&pl, (uint32_t)p->tz_s);
+    slagg_buf_le32(&pl, p->has_through ? 1 : 0);
+    slagg_buf_le64(&pl, (uint64_t)(p->has_through ? p->through : 0));
+    slagg_buf_le64(&pl, p->max_rejects);
+    slagg_buf_le64(&pl, slagg_buf_failed(&tb) ? 0 : (uint64_t)XXH64(tb.data, tb.len, 0));
+    slagg_buf_le64(&pl, tb.len);
+    slagg_buf_put(&pl, tb.data, tb.len);
+    slagg_buf_le64(&pl, p->n_inputs);
+    for (size_t i = 0; i < p->n_inputs; i++) {
+        put_opt_str(&pl, p->inputs[i].path);
+        slagg_buf_le64(&pl, p->inputs[i].size);
+        slagg_buf_le64(&pl, p->inputs[i].fingerprint);
+    }
+    slagg_buf_le64(&pl, p->records_read);
+    slagg_buf_le64(&pl, p->rejected);
+    slagg_buf_le32(&pl, p->has_record ? 1 : 0);
+    slagg_buf_le64(&pl, (uint64_t)(p->has_record ? p->max_ms : 0));
+    slagg_buf_le64(&pl, p->rejects.total);
+    slagg_buf_le64(&pl, p->rejects.n);
+    for (size_t i = 0; i < p->rejects.n; i++) {
+        const slagg_reject_row *row = &p->rejects.rows[i];
+        slagg_buf_le64(&pl, row->file);
+        slagg_buf_le64(&pl, row->line);
+        put_opt_str(&pl, row->reason);
+    }
+    slagg_buf_le64(&pl, enc.n);
+    slagg_buf_le64(&pl, bk.len);
+    slagg_buf_put(&pl, bk.data, bk.len);
+    int failed = slagg_buf_failed(&pl) || slagg_buf_failed(&tb) || slagg_buf_failed(&bk);
+    slagg_buf_free(&tb);
+    slagg_buf_free(&bk);
+    if (failed) {
+        slagg_buf_free(&pl);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+
+    size_t bound = ZSTD_compressBound(pl.len);
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    char *comp = slagg_malloc(bound);
+    if (!cc || !comp) {
+        ZSTD_freeCCtx(cc);
+        slagg_free(comp);
+        slagg_buf_free(&pl);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    /* level 3: partials are written once and read once, often large */
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, 3);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1);
+    size_t cn = ZSTD_compress2(cc, comp, bound, pl.data, pl.len);
+    ZSTD_freeCCtx(cc);
+    if (ZSTD_isError(cn)) {
+        slagg_free(comp);
+        slagg_buf_free(&pl);
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "compressing the partial: %s", ZSTD_getErrorName(cn));
+    }
+    slagg_buf h = {0};
+    slagg_buf_put(&h, SLAGG_PARTIAL_MAGIC, 8);
+    slagg_buf_le32(&h, SLAGG_PARTIAL_MAJOR | (SLAGG_PARTIAL_MINOR << 16));
+    slagg_buf_le32(&h, 0);
+    slagg_buf_le64(&h, pl.len);
+    slagg_buf_le64(&h, cn);
+    if (!slagg_buf_failed(&h)) slagg_buf_le64(&h, (uint64_t)XXH64(h.data, 32, 0));
+    slagg_buf_put(out, h.data, h.len);
+    slagg_buf_put(out, comp, cn);
+    slagg_buf_put(out, SLAGG_PARTIAL_END, 8);
+    slagg_buf_free(&h);
+    slagg_buf_free(&pl);
+    slagg_free(comp);
+    if (slagg_buf_failed(out)) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    return SLAGG_OK;
+}
+
+static slagg_status corrupt(slagg_err *err, const char *path, const char *why)
+{
+    return slagg_err_set(err, SLAGG_E_INPUT, "%s: not an intact slagg partial: %s", path, why);
+}
+
+static slagg_status read_whole(const char *path, unsigned char **data, size_t *n, slagg_err *err)
+{
+    FILE *fp = fopen(path, "rb");
+    struct stat sb;
+    if (!fp) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(fp);
+        return slagg_err_set(err, SLAGG_E_IO, "%s: not a regular file", path);
+    }
+    size_t sz = (size_t)sb.st_size;
+    unsigned char *buf = slagg_malloc(sz ? sz : 1);
+    if (!buf) {
+        fclose(fp);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    size_t got = fread(buf, 1, sz, fp);
+    int e = ferror(fp);
+    fclose(fp);
+    if (e || got != sz) {
+        slagg_free(buf);
+        return slagg_err_set(err, SLAGG_E_IO, "%s: read error", path);
+    }
+    *data = buf;
+    *n = sz;
+    return SLAGG_OK;
+}
+
+/* Streaming decompression into a buffer grown only as data arrives, never
+ * beyond the header's raw size (as io/summary_file.c). */
+static slagg_status decompress(const char *path, const unsigned char *src, size_t n,
+                               uint64_t raw_size, unsigned char **out, slagg_err *err)
+{
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    size_t cap = raw_size < (1u << 20) ? (size_t)raw_size : (1u << 20);
+    unsigned char *dst = slagg_malloc(cap ? cap : 1);
+    slagg_status st = SLAGG_OK;
+    if (!dc || !dst) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    ZSTD_inBuffer in = {src, n, 0};
+    size_t pos = 0, ret = 1;
+    while (in.pos < in.size) {
+        if (pos == cap) {
+            if (cap >= raw_size) {
+                st = corrupt(err, path, "payload larger than its header says");
+                goto done;
+            }
+            size_t nc = cap * 2 > raw_size ? (size_t)raw_size : cap * 2;
+            unsigned char *nd = slagg_realloc(dst, nc);
+            if (!nd) {
+                st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+                goto done;
+            }
+            dst = nd;
+            cap = nc;
+        }
+        ZSTD_outBuffer o = {dst, cap, pos};
+        ret = ZSTD_decompressStream(dc, &o, &in);
+        pos = o.pos;
+        if (ZSTD_isError(ret)) {
+            st = corrupt(err, path, ZSTD_getErrorName(ret));
+            goto done;
+        }
+        if (ret == 0 && in.pos < in.size) {
+            st = corrupt(err, path, "data after the payload frame");
+            goto done;
+        }
+    }
+    if (ret != 0 || pos != raw_size) st = corrupt(err, path, "truncated payload");
+done:
+    ZSTD_freeDCtx(dc);
+    if (st != SLAGG_OK) slagg_free(dst);
+    else *out = dst;
+    return st;
+}
+
+static slagg_status parse_payload(const char *path, rd *r, slagg_partial *p, slagg_buckets *into,
+                                  slagg_err *err)
+{
+    slagg_status st;
+    p->tz_s = (int32_t)get32(r);
+    uint32_t ht = get32(r);
+    p->has_through = ht != 0;
+    p->through = (int64_t)get64(r);
+    p->max_rejects = get64(r);
+    if (r->bad) return corrupt(err, path, "truncated payload");
+    if (p->tz_s <= -TZ_LIMIT_S || p->tz_s >= TZ_LIMIT_S || ht > 1 ||
+        (p->has_through ? !day_ok(p->through) : p->through != 0))
+        return corrupt(err, path, "bad settings");
+    p->tables_hash = get64(r);
+    uint64_t tlen = get64(r);
+    if (r->bad || tlen > r->left) return corrupt(err, path, "bad tables size");
+    if ((uint64_t)XXH64(r->p, (size_t)tlen, 0) != p->tables_hash)
+        return corrupt(err, path, "tables hash mismatch");
+    if ((st = slagg_tables_decode(r->p, (size_t)tlen, &p->tables, path, err)) != SLAGG_OK) return st;
+    r->p += tlen;
+    r->left -= (size_t)tlen;
+
+    uint64_t ni = get_count(r, 4 + 16);
+    if (r->bad) return corrupt(err, path, "bad input count");
+    p->inputs = slagg_calloc(ni ? ni : 1, sizeof *p->inputs);
+    if (!p->inputs) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (uint64_t i = 0; i < ni && !r->bad; i++) {
+        slagg_partial_input *in = &p->inputs[p->n_inputs++];
+        in->path = get_str(r, NULL, 0);
+        in->size = get64(r);
+        in->fingerprint = get64(r);
+    }
+    p->records_read = get64(r);
+    p->rejected = get64(r);
+    uint32_t hr = get32(r);
+    p->has_record = hr != 0;
+    p->max_ms = (int64_t)get64(r);
+    p->rejects.total = get64(r);
+    if (r->bad) return corrupt(err, path, r->bad == 2 ? "out of memory" : "truncated payload");
+    if (hr > 1 || (!p->has_record && p->max_ms != 0) || p->rejected > p->records_read ||
+        p->rejects.total > p->records_read)
+        return corrupt(err, path, "bad counters");
+    uint64_t nr = get_count(r, 20);
+    if (r->bad || nr > p->rejects.total) return corrupt(err, path, "bad rejected-row count");
+    p->rejects.rows = slagg_calloc(nr ? nr : 1, sizeof *p->rejects.rows);
+    if (!p->rejects.rows) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (uint64_t i = 0; i < nr && !r->bad; i++) {
+        slagg_reject_row *row = &p->rejects.rows[p->rejects.n++];
+        uint64_t file = get64(r);
+        row->line = get64(r);
+        row->reason = get_str(r, NULL, 0);
+        if (r->bad) break;
+        if (file >= p->n_inputs ||
+            (i && (file < row[-1].file || (file == row[-1].file && row->line < row[-1].line))))
+            return corrupt(err, path, "bad rejected row");
+        row->file = (uint32_t)file;
+    }
+    p->n_buckets = get64(r);
+    uint64_t blen = get64(r);
+    if (r->bad == 2) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if (r->bad || blen != r->left) return corrupt(err, path, "bad bucket stream size");
+    st = slagg_buckets_decode_add(r->p, (size_t)blen, p->n_buckets,
+                                  slagg_tables_account_count(&p->tables), into, path, err);
+    r->p += blen;
+    r->left = 0;
+    return st;
+}
+
+slagg_status slagg_partial_read(const char *path, slagg_partial *p, slagg_buckets *into,
+                                slagg_err *err)
+{
+    unsigned char *data = NULL, *raw = NULL;
+    size_t n = 0;
+    memset(p, 0, sizeof *p);
+    slagg_status st = read_whole(path, &data, &n, err);
+    if (st != SLAGG_OK) return st;
+    rd h = {data, n, 0};
+    if (n == 0) {
+        st = corrupt(err, path, "empty file");
+        goto done;
+    }
+    if (n < HEADER_SIZE + 8 || memcmp(data, SLAGG_PARTIAL_MAGIC, 8) != 0) {
+        st = corrupt(err, path, "no partial header (wrong magic or too short)");
+        goto done;
+    }
+    h.p += 8;
+    h.left -= 8;
+    uint32_t ver = get32(&h);
+    uint32_t flags = get32(&h);
+    uint64_t raw_size = get64(&h), comp_size = get64(&h), hash = get64(&h);
+    if (hash != (uint64_t)XXH64(data, 32, 0)) {
+        st = corrupt(err, path, "header checksum mismatch");
+        goto done;
+    }
+    if ((ver & 0xffff) > SLAGG_PARTIAL_MAJOR) {
+        st = slagg_err_set(err, SLAGG_E_INPUT,
+                           "%s: partial format version %u.%u is newer than this slagg reads (%d.x)",
+                           path, ver & 0xffff, ver >> 16, SLAGG_PARTIAL_MAJOR);
+        goto done;
+    }
+    if ((ver & 0xffff) != SLAGG_PARTIAL_MAJOR || flags != 0) {
+        st = corrupt(err, path, "unknown version or flags");
+        goto done;
+    }
+    if (comp_size != n - HEADER_SIZE - 8) {
+        st = corrupt(err, path, n < HEADER_SIZE + 8 + comp_size ? "truncated file" : "size mismatch");
+        goto done;
+    }
+    if (memcmp(data + n - 8, SLAGG_PARTIAL_END, 8) != 0) {
+        st = corrupt(err, path, "missing end marker");
+        goto done;
+    }
+    st = decompress(path, data + HEADER_SIZE, (size_t)comp_size, raw_size, &raw, err);
+    if (st != SLAGG_OK) goto done;
+    slagg_free(data);
+    data = NULL;
+    rd r = {raw, (size_t)raw_size, 0};
+    st = parse_payload(path, &r, p, into, err);
+done:
+    slagg_free(data);
+    slagg_free(raw);
+    if (st != SLAGG_OK) slagg_partial_free(p);
+    return st;
+}
+
+void slagg_partial_free(slagg_partial *p)
+{
+    slagg_tables_free(&p->tables);
+    for (size_t i = 0; i < p->n_inputs; i++) slagg_free(p->inputs[i].path);
+    slagg_free(p->inputs);
+    slagg_rejects_free(&p->rejects);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,146 @@
+/*
+ * partial.h - partial fold results, for folding one day's inputs on many
+ * machines (docs/DISTRIBUTED.md):
+ *
+ *  - the bucket codec: (account, window) class counters as a compact byte
+ *    stream (varints, deltas), used both in partial files and in the MPI
+ *    exchange (cli/mpi.c), so both move the same bytes;
+ *  - the tables codec: contracts, fees, maintenance and holidays as parsed
+ *    rows (with their file paths and line numbers), so `slagg merge` and
+ *    MPI ranks other than 0 need no table file;
+ *  - the partial file (`slagg fold --partial`), read back by `slagg merge`:
+ *    versioned, little-endian, magic, one zstd frame, XXH64 header hash,
+ *    fully bounds-checked like io/summary_file.c.
+ *
+ * Formats: docs/DISTRIBUTED.md, "The partial file".
+ */
+#ifndef SLAGG_IO_PARTIAL_H
+#define SLAGG_IO_PARTIAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buckets.h"
+#include "core/error.h"
+#include "core/rejects.h"
+#include "io/buf.h"
+#include "io/tables.h"
+
+#define SLAGG_PARTIAL_MAGIC "SLAGGPRT"
+#define SLAGG_PARTIAL_END "SLAGGEND"
+#define SLAGG_PARTIAL_MAJOR 1
+#define SLAGG_PARTIAL_MINOR 0
+
+/* ---- bucket codec -------------------------------------------------------- */
+
+/* Encoder state of one stream: entries must be put in (account, window)
+ * order, accounts compared as u32 (so SLAGG_DICT_NONE, the bucket of
+ * records of unknown accounts, comes last). Zero-initialise. */
+typedef struct slagg_bucket_enc {
+    uint32_t account;
+    int64_t window;
+    int started;
+    uint64_t n;      /* entries put */
+} slagg_bucket_enc;
+
+/* Appends one bucket (skipped when all its counters are 0). */
+void slagg_bucket_put(slagg_bucket_enc *e, slagg_buf *out, const slagg_bucket *b);
+
+/* A cursor over one encoded stream, for merging sorted streams without a
+ * hash table (cli/mpi.c). */
+typedef struct slagg_bucket_dec {
+    const unsigned char *p;
+    size_t left;
+    uint64_t n, i;           /* entries in the stream, entries read */
+    uint32_t n_accounts;
+    uint32_t account;
+    int64_t window;
+    const char *what;        /* names the stream in messages */
+} slagg_bucket_dec;
+
+void slagg_bucket_dec_init(slagg_bucket_dec *d, const void *p, size_t len, uint64_t n_entries,
+                           uint32_t n_accounts, const char *what);
+/* The next entry into *out (account, window, cls; used = 1): 1; 0 at the
+ * end of the stream (every byte consumed); -1 with err set (SLAGG_E_INPUT)
+ * when corrupt. Checks as slagg_buckets_decode_add. */
+int slagg_bucket_next(slagg_bucket_dec *d, slagg_bucket *out, slagg_err *err);
+
+/* Decodes a stream of exactly n_entries buckets (p, len bytes) and adds
+ * every counter into `into`. Every entry is checked: account < n_accounts
+ * or SLAGG_DICT_NONE (then the window is a day's first), (account, window)
+ * strictly increasing, class mask and counters non-zero, varints at most
+ * 10 bytes, no window overflow, no byte left over. Returns SLAGG_OK,
+ * SLAGG_E_INPUT "WHAT: corrupt bucket stream (...)" or SLAGG_E_NOMEM. */
+slagg_status slagg_buckets_decode_add(const void *p, size_t len, uint64_t n_entries,
+                                      uint32_t n_accounts, slagg_buckets *into, const char *what,
+                                      slagg_err *err);
+
+/* ---- tables codec -------------------------------------------------------- */
+
+/* Appends the tables (paths, rows, line numbers) to out. Deterministic: the
+ * same parsed tables give the same bytes, so XXH64 of them fingerprints
+ * the tables a fold ran under. */
+void slagg_tables_encode(const slagg_tables *t, slagg_buf *out);
+
+/* Decodes tables written by slagg_tables_encode into t (zeroed first;
+ * paths owned by t, freed by slagg_tables_free). Every row is checked as
+ * the loaders would (account names, start <= end, 0 <= voucher <= fee,
+ * maintenance start < end, sorted unique holidays). SLAGG_E_INPUT "WHAT:
+ * corrupt tables (...)" or SLAGG_E_NOMEM. */
+slagg_status slagg_tables_decode(const void *p, size_t len, slagg_tables *t, const char *what,
+                                 slagg_err *err);
+
+/* The number of distinct contracted accounts: the account ids a fold
+ * under t uses are 0 .. n-1. */
+uint32_t slagg_tables_account_count(const slagg_tables *t);
+
+/* ---- input fingerprints -------------------------------------------------- */
+
+/* XXH64 (seed 0) over the first 64 KiB of the file, then the last 64 KiB
+ * (the bytes not already hashed), then its size as u64 LE. Cheap for any
+ * size; two partials holding one input are refused by `slagg merge`.
+ * SLAGG_E_IO "PATH: reason" when unreadable. */
+#define SLAGG_FINGERPRINT_SPAN 65536
+slagg_status slagg_input_fingerprint(const char *path, uint64_t *size, uint64_t *fp,
+                                     slagg_err *err);
+
+/* ---- the partial file ---------------------------------------------------- */
+
+typedef struct slagg_partial_input {
+    char *path;      /* as given to fold (after directory expansion) */
+    uint64_t size, fingerprint;
+} slagg_partial_input;
+
+typedef struct slagg_partial {
+    int32_t tz_s;
+    int has_through;
+    int64_t through;
+    uint64_t max_rejects;
+    uint64_t tables_hash;              /* XXH64 of the encoded tables */
+    slagg_tables tables;
+    slagg_partial_input *inputs;
+    size_t n_inputs;
+    uint64_t records_read, rejected;
+    int has_record;
+    int64_t max_ms;
+    slagg_rejects rejects;             /* rows[i].file indexes inputs */
+    uint64_t n_buckets;
+} slagg_partial;
+
+/* Encodes a whole partial file into out. p gives the run's settings, its
+ * inputs and counters (p->tables, tables_hash and n_buckets are ignored:
+ * t is encoded and hashed here); b holds the state's buckets, which are
+ * sorted in place (b is only good for freeing afterwards). */
+slagg_status slagg_partial_encode(const slagg_partial *p, const slagg_tables *t, slagg_buckets *b,
+                                  slagg_buf *out, slagg_err *err);
+
+/* Reads and fully validates a partial file into p, adding its buckets into
+ * `into` (an initialised table, possibly holding other partials' buckets:
+ * the partials of one run share account ids). SLAGG_E_INPUT "PATH: not an
+ * intact slagg partial: reason" when corrupt, truncated or of a newer
+ * major version; SLAGG_E_IO when unreadable. */
+slagg_status slagg_partial_read(const char *path, slagg_partial *p, slagg_buckets *into,
+                                slagg_err *err);
+void slagg_partial_free(slagg_partial *p);
+
+#endif
