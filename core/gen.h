@@ -22,6 +22,7 @@
 #define SLAGG_GEN_MAX_ACCOUNTS 1000000u
 #define SLAGG_GEN_MAX_RECORDS 100000000000ull   /* 1e11 */
 #define SLAGG_GEN_MAX_FILES 1000u
+#define SLAGG_GEN_MAX_THREADS 256u
 
 typedef enum slagg_gen_format {
     SLAGG_GEN_CSV = 0,
@@ -37,8 +38,15 @@ typedef struct slagg_gen_opts {
     uint64_t seed;
     slagg_gen_format format;
     int compress;             /* records files as zstd (level 3) */
-    unsigned files;           /* 1..SLAGG_GEN_MAX_FILES record files */
+    unsigned files;           /* 1..SLAGG_GEN_MAX_FILES record files; with
+                                 shards also 0 = about one per 64 Mi records,
+                                 at least 2 */
     int32_t tz_offset_s;      /* service time zone, seconds east of UTC */
+    int shards;               /* records as shards (records-NNN.shard) instead
+                                 of text logs; format must be CSV and compress
+                                 0 (shards are always compressed) */
+    unsigned threads;         /* shards only: 0 = one per online CPU, at most
+                                 SLAGG_GEN_MAX_THREADS; never changes the bytes */
 } slagg_gen_opts;
 
 /* What was written, and the tiers the fleet was designed to land in for
@@ -57,7 +65,8 @@ typedef struct slagg_gen_result {
 } slagg_gen_result;
 
 /* Defaults of SPEC/`slagg gen --help`: 200 accounts, 500000 records,
- * 2026-03, seed 1, CSV, not compressed, 2 files, +08:00. out_dir NULL. */
+ * 2026-03, seed 1, CSV, not compressed, 2 files, +08:00, text logs,
+ * threads 0. out_dir NULL. */
 void slagg_gen_opts_default(slagg_gen_opts *o);
 
 /*
@@ -65,6 +74,16 @@ void slagg_gen_opts_default(slagg_gen_opts *o);
  * ".zst" when compressed), contracts.csv, fees.csv, maintenance.csv and
  * holidays.csv, each atomically (".NAME.tmp", fsync, rename). Memory stays
  * bounded whatever o->records is (records are produced window by window).
+ *
+ * With o->shards: records-000.shard ... instead (the shard writer's own
+ * atomic write), file k holding one time slice of the month, the slices
+ * in time order and of about equal record counts. The fleet design, the
+ * tables and the records per day are those of the text logs of the same
+ * options (the designed tiers hold as they do there); the records
+ * themselves come from a faster, parallel generator (file k from an RNG
+ * seeded by seed and k alone), so they differ from the text logs' but are
+ * byte-identical for any o->threads. Memory: one shard writer block per
+ * thread plus O(accounts) per thread.
  * Returns SLAGG_OK and fills *res (may be NULL); SLAGG_E_USAGE for options
  * out of range; SLAGG_E_IO / SLAGG_E_NOMEM with err->msg naming the path.
  * On failure no temporary file is left behind; files already renamed stay.

@@ -3,7 +3,11 @@
  * record counts, exact headers, and tables that follow SPEC section 3
  * (valid dates, money with 2 decimals, voucher <= fee) and contain the
  * cases the fold must handle (open-ended contract, no-fee period,
- * unmatched fee row, late-notice maintenance, make-up workday).
+ * unmatched fee row, late-notice maintenance, make-up workday); and the
+ * shard output (--shards): the same bytes whatever the thread count,
+ * exact record counts, files in time order, records only inside their
+ * account's contract days, the same tables and the same records per day
+ * as the text logs of the same options.
  */
 #include <criterion/criterion.h>
 
@@ -17,6 +21,7 @@
 
 #include "core/calendar.h"
 #include "core/gen.h"
+#include "io/shard.h"
 #include "io/timestamp.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -534,4 +539,349 @@ Test(gen, no_temporary_files_left)
     cr_assert_eq(n, 7);   /* 3 record files + 4 tables */
     rm_rf(d);
     free(d);
+}
+
+/* ---- shards (--shards) ----------------------------------------------------------- */
+
+static void gen_shards(const char *dir, uint32_t accounts, uint64_t records, unsigned files,
+                       unsigned threads, slagg_gen_result *res)
+{
+    slagg_gen_opts o;
+    slagg_gen_opts_default(&o);
+    o.out_dir = dir;
+    o.accounts = accounts;
+    o.records = records;
+    o.files = files;
+    o.threads = threads;
+    o.shards = 1;
+    slagg_err err = {SLAGG_OK, ""};
+    slagg_gen_result r;
+    cr_assert_eq(slagg_gen_write(&o, res ? res : &r, &err), SLAGG_OK, "%s", err.msg);
+}
+
+static void same_file(const char *a, const char *b, const char *name)
+{
+    size_t na, nb;
+    char *ta = slurp(a, name, &na), *tb = slurp(b, name, &nb);
+    cr_assert_eq(na, nb, "%s: %zu vs %zu bytes", name, na, nb);
+    cr_assert(memcmp(ta, tb, na) == 0, "%s differs", name);
+    free(ta);
+    free(tb);
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    cr_assert_not_null(dp);
+    struct dirent *de;
+    size_t n = 0;
+    while ((de = readdir(dp))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        cr_assert(de->d_name[0] != '.', "left behind: %s", de->d_name);
+        n++;
+    }
+    closedir(dp);
+    return n;
+}
+
+Test(gen, shards_same_bytes_whatever_the_threads)
+{
+    char *d[3] = {tmp_dir(), tmp_dir(), tmp_dir()};
+    unsigned threads[3] = {1, 2, 3};
+    for (int i = 0; i < 3; i++) gen_shards(d[i], 300, 700000, 5, threads[i], NULL);
+    for (int i = 1; i < 3; i++) {
+        for (unsigned k = 0; k < 5; k++) {
+            char name[64];
+            snprintf(name, sizeof name, "records-%03u.shard", k);
+            same_file(d[0], d[i], name);
+        }
+        for (size_t t = 0; t < 4; t++) same_file(d[0], d[i], table_names[t]);
+    }
+    for (int i = 0; i < 3; i++) {
+        rm_rf(d[i]);
+        free(d[i]);
+    }
+}
+
+/* About a block's worth of records a day: chunks cut at day boundaries
+ * inside blocks; blocks still in time order; the same bytes again. */
+Test(gen, shards_dense_days_same_bytes_and_block_order)
+{
+    char *a = tmp_dir(), *b = tmp_dir();
+    const uint64_t N = 9000000;
+    slagg_gen_result ra;
+    gen_shards(a, 50, N, 2, 1, &ra);
+    gen_shards(b, 50, N, 2, 2, NULL);
+    cr_assert_eq(ra.records, N);
+    uint64_t total = 0;
+    for (unsigned k = 0; k < 2; k++) {
+        char name[64], p[4096];
+        snprintf(name, sizeof name, "records-%03u.shard", k);
+        same_file(a, b, name);
+        snprintf(p, sizeof p, "%s/%s", a, name);
+        slagg_shard *s;
+        slagg_err err = {SLAGG_OK, ""};
+        cr_assert_eq(slagg_shard_open(p, &s, &err), SLAGG_OK, "%s", err.msg);
+        total += slagg_shard_records(s);
+        cr_assert(slagg_shard_block_count(s) >= 17);
+        int64_t prev_max = INT64_MIN + 300000;
+        for (size_t i = 0; i < slagg_shard_block_count(s); i++) {
+            const slagg_shard_block_info *bi = slagg_shard_block_at(s, i);
+            cr_assert(bi->min_ts_ms >= prev_max - 300000, "block %zu", i);
+            cr_assert(bi->max_ts_ms - bi->min_ts_ms < 2 * SLAGG_MS_PER_DAY, "block %zu", i);
+            prev_max = bi->max_ts_ms;
+        }
+        slagg_shard_close(s);
+    }
+    cr_assert_eq(total, N);
+    rm_rf(a);
+    rm_rf(b);
+    free(a);
+    free(b);
+}
+
+Test(gen, shards_different_seed_different_records)
+{
+    char *a = tmp_dir(), *b = tmp_dir();
+    slagg_gen_opts o;
+    slagg_gen_opts_default(&o);
+    o.records = 20000;
+    o.shards = 1;
+    o.out_dir = a;
+    slagg_err err = {SLAGG_OK, ""};
+    slagg_gen_result r;
+    cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_OK, "%s", err.msg);
+    o.seed = 2;
+    o.out_dir = b;
+    cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_OK, "%s", err.msg);
+    size_t na, nb;
+    char *ta = slurp(a, "records-000.shard", &na), *tb = slurp(b, "records-000.shard", &nb);
+    cr_assert(na != nb || memcmp(ta, tb, na) != 0);
+    free(ta);
+    free(tb);
+    rm_rf(a);
+    rm_rf(b);
+    free(a);
+    free(b);
+}
+
+static uint64_t shard_count(const char *dir, const char *name)
+{
+    char p[4096];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    slagg_shard *s;
+    slagg_err err = {SLAGG_OK, ""};
+    cr_assert_eq(slagg_shard_open(p, &s, &err), SLAGG_OK, "%s", err.msg);
+    uint64_t n = slagg_shard_records(s);
+    slagg_shard_close(s);
+    return n;
+}
+
+Test(gen, shards_exact_counts_for_awkward_sizes)
+{
+    uint64_t counts[] = {0, 1, 7, 8929, 123457, 600001};
+    unsigned files[] = {1, 2, 5, 7, 4, 0};   /* 0: the default, 2 */
+    for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
+        char *d = tmp_dir();
+        slagg_gen_opts o;
+        slagg_gen_opts_default(&o);
+        o.out_dir = d;
+        o.accounts = 13;
+        o.records = counts[k];
+        o.files = files[k];
+        o.month = 2;   /* 28 days */
+        o.shards = 1;
+        o.threads = 2;
+        slagg_err err = {SLAGG_OK, ""};
+        slagg_gen_result r;
+        cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_OK, "%s", err.msg);
+        cr_assert_eq(r.records, counts[k]);
+        unsigned nf = files[k] ? files[k] : 2;
+        uint64_t total = 0;
+        for (unsigned i = 0; i < nf; i++) {
+            char name[64];
+            snprintf(name, sizeof name, "records-%03u.shard", i);
+            total += shard_count(d, name);
+        }
+        cr_assert_eq(total, counts[k], "records %llu", (unsigned long long)counts[k]);
+        cr_assert_eq(r.files, nf + 4);
+        cr_assert_eq(count_entries(d), nf + 4);   /* and no temporary left */
+        rm_rf(d);
+        free(d);
+    }
+}
+
+/* Contract rows of one account (contracts.csv), as days. */
+typedef struct acct_rows {
+    int rows;
+    int64_t start[2], end[2];   /* end INT64_MAX: open */
+} acct_rows;
+
+static acct_rows *read_contracts(const char *dir, uint32_t accounts)
+{
+    acct_rows *c = calloc(accounts, sizeof *c);
+    char *s = slurp(dir, "contracts.csv", NULL);
+    for (char *line = strtok(s + 18, "\n"); line; line = strtok(NULL, "\n")) {
+        char *f[4];
+        cr_assert_eq(split(line, f, 4), 3);
+        unsigned a = (unsigned)atoi(f[0] + 5);
+        cr_assert(a < accounts && c[a].rows < 2, "%s", line);
+        int64_t st, en = INT64_MAX;
+        cr_assert_eq(slagg_parse_date(f[1], strlen(f[1]), &st), 0);
+        if (*f[2]) cr_assert_eq(slagg_parse_date(f[2], strlen(f[2]), &en), 0);
+        c[a].start[c[a].rows] = st;
+        c[a].end[c[a].rows] = en;
+        c[a].rows++;
+    }
+    free(s);
+    return c;
+}
+
+Test(gen, shards_time_slices_contracts_and_days_as_text)
+{
+    enum { ACC = 400, FILES = 4 };
+    const uint64_t N = 900000;
+    char *d = tmp_dir(), *t = tmp_dir();
+    slagg_gen_result res, rt;
+    gen_shards(d, ACC, N, FILES, 2, &res);
+    cr_assert_eq(res.records, N);
+
+    /* the text logs of the same options: same tables, same records per day */
+    slagg_gen_opts o;
+    slagg_gen_opts_default(&o);
+    o.out_dir = t;
+    o.accounts = ACC;
+    o.records = N;
+    o.files = FILES;
+    slagg_err err = {SLAGG_OK, ""};
+    cr_assert_eq(slagg_gen_write(&o, &rt, &err), SLAGG_OK, "%s", err.msg);
+    for (size_t k = 0; k < 4; k++) same_file(d, t, table_names[k]);
+    cr_assert_eq(memcmp(res.designed_tier, rt.designed_tier, sizeof res.designed_tier), 0);
+    cr_assert_eq(res.contract_rows, rt.contract_rows);
+    cr_assert_eq(res.fee_rows, rt.fee_rows);
+
+    const int64_t tz_ms = 8 * 3600 * 1000LL, m_first = slagg_days_from_civil(2026, 3, 1);
+    const int64_t first = m_first * SLAGG_MS_PER_DAY - tz_ms, end = first + 31 * SLAGG_MS_PER_DAY;
+    uint64_t per_day_shard[31] = {0}, per_day_text[31] = {0};
+    acct_rows *c = read_contracts(d, ACC);
+    uint64_t total = 0, errors = 0, accounts_seen = 0;
+    char *seen = calloc(ACC, 1);
+    int64_t prev_file_max = INT64_MIN;
+    slagg_shard_block b;
+    memset(&b, 0, sizeof b);
+    for (unsigned k = 0; k < FILES; k++) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/records-%03u.shard", d, k);
+        slagg_shard *s;
+        cr_assert_eq(slagg_shard_open(p, &s, &err), SLAGG_OK, "%s", err.msg);
+        /* the files are consecutive time slices of about equal size */
+        uint64_t nrec = slagg_shard_records(s);
+        cr_assert(nrec > N / FILES * 9 / 10 && nrec < N / FILES * 11 / 10, "file %u: %llu", k,
+                  (unsigned long long)nrec);
+        int64_t file_min = INT64_MAX, file_max = INT64_MIN, prev_block_max = INT64_MIN + 300000;
+        for (size_t i = 0; i < slagg_shard_block_count(s); i++) {
+            const slagg_shard_block_info *bi = slagg_shard_block_at(s, i);
+            /* blocks in time order, sharing at most the window they are cut in */
+            cr_assert(bi->min_ts_ms >= prev_block_max - 300000, "file %u block %zu", k, i);
+            prev_block_max = bi->max_ts_ms;
+            cr_assert_eq(slagg_shard_read_block(s, i, &b, &err), SLAGG_OK, "%s", err.msg);
+            for (uint32_t j = 0; j < b.n; j++) {
+                int64_t ms = b.ts_ms[j];
+                cr_assert(ms >= first && ms < end, "ts outside the month");
+                if (ms < file_min) file_min = ms;
+                if (ms > file_max) file_max = ms;
+                int64_t day = (ms + tz_ms) / SLAGG_MS_PER_DAY;   /* service-time day */
+                per_day_shard[day - m_first]++;
+                size_t len;
+                const char *name = slagg_shard_account(s, b.account[j], &len);
+                cr_assert(len >= 10 && !strncmp(name, "acct-", 5));
+                unsigned a = (unsigned)atoi(name + 5);
+                cr_assert(a < ACC);
+                if (!seen[a]) accounts_seen++;
+                seen[a] = 1;
+                /* one contract row: records only on its days */
+                if (c[a].rows == 1)
+                    cr_assert(day >= c[a].start[0] && day <= c[a].end[0],
+                              "%.*s has a record outside its contract", (int)len, name);
+                unsigned st = b.status[j];
+                cr_assert(st == 0 || (st >= 100 && st <= 599));
+                cr_assert(b.cause[j] < SLAGG_CAUSE_COUNT);
+                errors += st >= 500;
+                total++;
+            }
+        }
+        cr_assert(file_min >= prev_file_max, "file %u starts before file %u ends", k, k - 1);
+        prev_file_max = file_max;
+        slagg_shard_close(s);
+    }
+    slagg_shard_block_free(&b);
+    cr_assert_eq(total, N);
+    cr_assert(accounts_seen > ACC * 9 / 10, "most accounts have records: %llu",
+              (unsigned long long)accounts_seen);
+    cr_assert(errors > N / 1000 && errors < N / 10, "5xx: %llu", (unsigned long long)errors);
+
+    for (unsigned k = 0; k < FILES; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "records-%03u.csv", k);
+        char *txt = slurp(t, name, NULL);
+        char *q = strchr(txt, '\n') + 1;
+        while (*q) {
+            int64_t ms;
+            cr_assert_eq(slagg_parse_rfc3339(q, 29, &ms), 0);
+            per_day_text[(ms + tz_ms) / SLAGG_MS_PER_DAY - m_first]++;
+            q = strchr(q, '\n') + 1;
+        }
+        free(txt);
+    }
+    for (int i = 0; i < 31; i++)
+        cr_assert_eq(per_day_shard[i], per_day_text[i], "day %d: %llu vs %llu", i + 1,
+                     (unsigned long long)per_day_shard[i], (unsigned long long)per_day_text[i]);
+    free(seen);
+    free(c);
+    rm_rf(d);
+    rm_rf(t);
+    free(d);
+    free(t);
+}
+
+Test(gen, shards_reject_bad_options)
+{
+    slagg_gen_opts o;
+    slagg_err err = {SLAGG_OK, ""};
+    slagg_gen_result r;
+    slagg_gen_opts_default(&o);
+    o.out_dir = "/tmp/slagg_test_gen_never";
+    o.shards = 1;
+    o.format = SLAGG_GEN_NDJSON;
+    cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_E_USAGE);
+    o.format = SLAGG_GEN_CSV;
+    o.compress = 1;
+    cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_E_USAGE);
+    o.compress = 0;
+    o.threads = SLAGG_GEN_MAX_THREADS + 1;
+    cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_E_USAGE);
+    o.threads = 0;
+    o.year = 2099;   /* 2099-12 at -05:00 ends after what a shard holds */
+    o.month = 12;
+    o.tz_offset_s = -5 * 3600;
+    cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_E_USAGE);
+    cr_assert_eq(access("/tmp/slagg_test_gen_never", F_OK), -1, "nothing created");
+    o.shards = 0;   /* text logs: files 0 stays an error */
+    o.year = 2026;
+    o.month = 3;
+    o.files = 0;
+    cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_E_USAGE);
+}
+
+Test(gen, shards_unwritable_directory_is_an_io_error)
+{
+    slagg_gen_opts o;
+    slagg_err err = {SLAGG_OK, ""};
+    slagg_gen_result r;
+    slagg_gen_opts_default(&o);
+    o.out_dir = "/dev/null/fleet";
+    o.records = 10;
+    o.shards = 1;
+    cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_E_IO);
+    cr_assert_not_null(strstr(err.msg, "/dev/null"), "%s", err.msg);
 }
