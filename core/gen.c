@@ -333,8 +333,12 @@ static slagg_status fleet_design(gen_fleet *f, const slagg_gen_opts *o, slagg_er
             a->kind = K_OPEN;
             a->end = -1;
         }
-        add_incident(f, &r, t25[k], 216 + (int64_t)rng_below(&r, 145), EV_OUTAGE,
-                     600 + (unsigned)rng_below(&r, 301));
+        /* draws in a fixed order: C leaves the order of argument evaluation
+         * open (gcc x86-64 and aarch64 differ), and the fleet must be the
+         * same bytes on every architecture */
+        unsigned pct = 600 + (unsigned)rng_below(&r, 301);
+        int64_t dur = 216 + (int64_t)rng_below(&r, 145);
+        add_incident(f, &r, t25[k], dur, EV_OUTAGE, pct);
     }
     for (unsigned k = 0; k < n10; k++) {
         gen_account *a = &f->acc[t10[k]];
@@ -347,8 +351,9 @@ static slagg_status fleet_design(gen_fleet *f, const slagg_gen_opts *o, slagg_er
         }
         if (k == 1) a->no_fee = 1;            /* final, tier 10, no fee: no_fee */
         if (k == 2) a->voucher_mode = 850;    /* cap 7.5 % < 10 %: binds */
-        add_incident(f, &r, t10[k], 30 + (int64_t)rng_below(&r, 19), k == 3 ? EV_LOST : EV_OUTAGE,
-                     600 + (unsigned)rng_below(&r, 201));
+        unsigned pct = 600 + (unsigned)rng_below(&r, 201);   /* fixed draw order, as above */
+        int64_t dur = 30 + (int64_t)rng_below(&r, 19);
+        add_incident(f, &r, t10[k], dur, k == 3 ? EV_LOST : EV_OUTAGE, pct);
     }
     for (unsigned k = 0; k < nunc; k++) {
         gen_account *a = &f->acc[unc[k]];
