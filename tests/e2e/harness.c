@@ -284,19 +284,65 @@ static h_result h_spawn(const char *cwd, const char *stdin_data, size_t stdin_le
     return r;
 }
 
+/* SLAGG_EMULATOR (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu", words
+ * split at blanks, no quoting) is put in front of SLAGG_BIN when set, so a
+ * cross-built binary runs without binfmt_misc (docs/ARM.md). Its first
+ * word is looked up in PATH. Returns the word count (0: not set). */
+static size_t h_emulator(char **words, size_t max, char **path)
+{
+    static char buf[1024];
+    const char *e = getenv("SLAGG_EMULATOR");
+    *path = NULL;
+    if (!e || !*e)
+        return 0;
+    cr_assert(strlen(e) < sizeof buf, "SLAGG_EMULATOR too long");
+    strcpy(buf, e);
+    size_t n = 0;
+    char *save;
+    for (char *tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+        cr_assert(n < max, "SLAGG_EMULATOR has too many words");
+        words[n++] = tok;
+    }
+    if (n == 0)
+        return 0;
+    if (strchr(words[0], '/')) {
+        *path = h_fmt("%s", words[0]);
+        return n;
+    }
+    const char *dirs = getenv("PATH");
+    char *copy = h_fmt("%s", dirs ? dirs : "/usr/bin:/bin");
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *cand = h_fmt("%s/%s", d, words[0]);
+        if (access(cand, X_OK) == 0) {
+            *path = cand;
+            break;
+        }
+        free(cand);
+    }
+    free(copy);
+    cr_assert_not_null(*path, "SLAGG_EMULATOR: %s not found in PATH", words[0]);
+    return n;
+}
+
 h_result h_run(const char *cwd, const char *stdin_data, size_t stdin_len,
                const char *const *args)
 {
+    char *emu[32];
+    char *emu_path;
+    size_t ne = h_emulator(emu, 32, &emu_path);
     size_t n = 0;
     while (args[n])
         n++;
-    char **argv = h_xmalloc((n + 2) * sizeof *argv);
-    argv[0] = (char *)SLAGG_BIN;
+    char **argv = h_xmalloc((ne + n + 2) * sizeof *argv);
+    for (size_t i = 0; i < ne; i++)
+        argv[i] = emu[i];
+    argv[ne] = (char *)SLAGG_BIN;
     for (size_t i = 0; i < n; i++)
-        argv[i + 1] = (char *)args[i];
-    argv[n + 1] = NULL;
-    h_result r = h_spawn(cwd, stdin_data, stdin_len, SLAGG_BIN, argv);
+        argv[ne + i + 1] = (char *)args[i];
+    argv[ne + n + 1] = NULL;
+    h_result r = h_spawn(cwd, stdin_data, stdin_len, emu_path ? emu_path : SLAGG_BIN, argv);
     free(argv);
+    free(emu_path);
     return r;
 }
 

@@ -67,7 +67,9 @@ void h_copy(const char *src, const char *dst);
 /* Runs SLAGG_BIN with the given arguments (argv[0] is added; `args` is
  * NULL-terminated) in working directory `cwd`, feeding `stdin_data`
  * (stdin_len bytes; NULL means /dev/null) on its standard input. No shell.
- * A run that lasts more than 300 s is killed (code 128 + SIGKILL). */
+ * A run that lasts more than 300 s is killed (code 128 + SIGKILL).
+ * When SLAGG_EMULATOR is set (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu"
+ * for a cross-built binary, docs/ARM.md), its words come before SLAGG_BIN. */
 h_result h_run(const char *cwd, const char *stdin_data, size_t stdin_len,
                const char *const *args);
 
