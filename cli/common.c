@@ -73,7 +73,7 @@ int slagg_cli_expand_input(slagg_path_list *out, const char *path)
         slagg_free(full);
     }
     closedir(d);
-    qsort(out->v + first, out->n - first, sizeof *out->v, str_cmp);
+    if (out->n > first) qsort(out->v + first, out->n - first, sizeof *out->v, str_cmp);
     if (!rc && out->n == first) {
         slagg_cli_error("%s: directory holds no input files", path);
         return 2;

@@ -26,6 +26,12 @@
 #include "io/records.h"
 
 #define HEADER_SIZE 40
+/* Day numbers a date YYYY-MM-DD can give (years 0000-9999): anything else
+ * in a summary is corruption, and checking it first keeps the period
+ * arithmetic below from overflowing (found by tests/fuzz/summary_payload.c). */
+#define DAY_MIN (-719528LL)   /* 0000-01-01 */
+#define DAY_MAX 2932896LL     /* 9999-12-31 */
+static int day_ok(int64_t d) { return d >= DAY_MIN && d <= DAY_MAX; }
 #define STR_NONE 0xffffffffu
 
 static void put_str(slagg_buf *b, const char *s, size_t n)
@@ -286,6 +292,7 @@ static slagg_status parse_payload(const char *path, rd *r, slagg_fleet *f, slagg
     f->uncontracted = get64(r);
     f->after_through = get64(r);
     uint32_t na = get32(r);
+    if (!r->bad && !day_ok(f->through)) return corrupt(err, path, "bad through day");
     if (r->bad || na > r->left / 4) return corrupt(err, path, "bad account count");
     f->accounts = slagg_calloc(na ? na : 1, sizeof *f->accounts);
     f->account_len = slagg_calloc(na ? na : 1, sizeof *f->account_len);
@@ -319,6 +326,8 @@ static slagg_status parse_payload(const char *path, rd *r, slagg_fleet *f, slagg
         a->error_windows = a->win_count;
         a->win_off = win_total;
         if (r->bad) break;
+        if (!day_ok(a->span.start) || !day_ok(a->span.end) || !day_ok(a->span.counted_end))
+            return corrupt(err, path, "bad period record");
         int64_t days = a->span.counted_end - a->span.start + 1;
         if (a->account >= na || days < 1 || days > 31 || a->span.end < a->span.counted_end ||
             a->span.end - a->span.start > 30 || a->span.in_progress != (a->span.end > a->span.counted_end) ||

@@ -1,0 +1,11 @@
+/*
+ * fees.c - fuzzes slagg_load_fees (io/tables.h): see fuzz_tables.h.
+ */
+#include "fuzz_tables.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fuzz_table(slagg_load_fees, data, size);
+}
