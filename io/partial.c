@@ -11,6 +11,8 @@
  */
 #include "io/partial.h"
 
+#include "io/blob.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +30,6 @@
 #include "io/records.h"
 
 #define HEADER_SIZE 40
-#define STR_NONE 0xffffffffu
 /* Day numbers a table may hold: years 0000..9999 (io/timestamp.c parses
  * no others), with a margin. Keeps corrupt days from overflowing the
  * period arithmetic. */
@@ -54,93 +55,7 @@ static void put_varint(slagg_buf *b, uint64_t v)
 static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
 static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
-static void put_str(slagg_buf *b, const char *s, size_t n)
-{
-    slagg_buf_le32(b, (uint32_t)n);
-    slagg_buf_put(b, s, n);
-}
-
-static void put_opt_str(slagg_buf *b, const char *s)
-{
-    if (!s) slagg_buf_le32(b, STR_NONE);
-    else put_str(b, s, strlen(s));
-}
-
 /* ---- bounds-checked reading --------------------------------------------- */
-
-typedef struct rd {
-    const unsigned char *p;
-    size_t left;
-    int bad;      /* 1: out of bytes or malformed; 2: out of memory */
-} rd;
-
-static uint64_t get_le(rd *r, int bytes)
-{
-    if (r->bad || r->left < (size_t)bytes) {
-        r->bad = r->bad ? r->bad : 1;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[i] << (8 * i);
-    r->p += bytes;
-    r->left -= (size_t)bytes;
-    return v;
-}
-static uint32_t get32(rd *r) { return (uint32_t)get_le(r, 4); }
-static uint64_t get64(rd *r) { return get_le(r, 8); }
-
-/* Unsigned LEB128, at most 10 bytes, no bits beyond 64. */
-static uint64_t get_varint(rd *r)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 10; i++) {
-        if (r->bad || r->left == 0) {
-            r->bad = r->bad ? r->bad : 1;
-            return 0;
-        }
-        unsigned c = *r->p++;
-        r->left--;
-        if (i == 9 && c > 1) break;
-        v |= (uint64_t)(c & 0x7f) << (7 * i);
-        if (!(c & 0x80)) return v;
-    }
-    r->bad = r->bad ? r->bad : 1;
-    return 0;
-}
-
-/* A count of elements of at least min_size bytes each: never more than the
- * bytes left can hold, so no corrupt count allocates beyond the data. */
-static uint64_t get_count(rd *r, size_t min_size)
-{
-    uint64_t n = get64(r);
-    if (!r->bad && n > r->left / min_size) r->bad = 1;
-    return r->bad ? 0 : n;
-}
-
-/* A u32-length string (malloc'd, NUL-terminated); NULL when absent (only
- * if allow_none) or on error (r->bad set). */
-static char *get_str(rd *r, uint32_t *len_out, int allow_none)
-{
-    uint32_t n = get32(r);
-    if (r->bad) return NULL;
-    if (n == STR_NONE) {
-        if (!allow_none) r->bad = 1;
-        return NULL;
-    }
-    if (n > r->left) {
-        r->bad = 1;
-        return NULL;
-    }
-    char *s = slagg_strndup((const char *)r->p, n);
-    if (!s) {
-        r->bad = 2;
-        return NULL;
-    }
-    r->p += n;
-    r->left -= n;
-    if (len_out) *len_out = n;
-    return s;
-}
 
 static int day_ok(int64_t d) { return d >= DAY_MIN && d <= DAY_MAX; }
 
@@ -206,10 +121,10 @@ int slagg_bucket_next(slagg_bucket_dec *d, slagg_bucket *out, slagg_err *err)
         bad_stream(err, d->what, "entry count beyond the bytes", i);
         return -1;
     }
-    rd r = {d->p, d->left, 0};
+    slagg_rd r = {d->p, d->left, 0};
     uint32_t acc = d->account;
     int64_t win = d->window;
-    uint64_t da = get_varint(&r);
+    uint64_t da = slagg_rd_varint(&r);
     if (r.bad) goto truncated;
     if (i == 0) {
         if (da > UINT32_MAX) goto bad_account;
@@ -219,9 +134,9 @@ int slagg_bucket_next(slagg_bucket_dec *d, slagg_bucket *out, slagg_err *err)
         acc += (uint32_t)da;
     }
     if (i == 0 || da) {
-        win = unzigzag(get_varint(&r));
+        win = unzigzag(slagg_rd_varint(&r));
     } else {
-        uint64_t dw = get_varint(&r);
+        uint64_t dw = slagg_rd_varint(&r);
         if (dw == 0 || dw > (uint64_t)(INT64_MAX - win)) {
             bad_stream(err, d->what, "windows out of order", i);
             return -1;
@@ -237,7 +152,7 @@ int slagg_bucket_next(slagg_bucket_dec *d, slagg_bucket *out, slagg_err *err)
         bad_stream(err, d->what, "uncontracted bucket not on a day", i);
         return -1;
     }
-    uint64_t mask = get_varint(&r);
+    uint64_t mask = slagg_rd_varint(&r);
     if (r.bad || mask == 0 || mask >= (1u << SLAGG_CLASS_COUNT)) {
         bad_stream(err, d->what, "bad class mask", i);
         return -1;
@@ -245,7 +160,7 @@ int slagg_bucket_next(slagg_bucket_dec *d, slagg_bucket *out, slagg_err *err)
     memset(out, 0, sizeof *out);
     for (int k = 0; k < SLAGG_CLASS_COUNT; k++) {
         if (!(mask & (1u << k))) continue;
-        out->cls[k] = get_varint(&r);
+        out->cls[k] = slagg_rd_varint(&r);
         if (r.bad || out->cls[k] == 0) {
             bad_stream(err, d->what, "bad counter", i);
             return -1;
@@ -288,39 +203,39 @@ slagg_status slagg_buckets_decode_add(const void *p, size_t len, uint64_t n_entr
 
 void slagg_tables_encode(const slagg_tables *t, slagg_buf *out)
 {
-    put_opt_str(out, t->contracts_path);
+    slagg_buf_opt_str(out, t->contracts_path);
     slagg_buf_le64(out, t->n_contracts);
     for (size_t i = 0; i < t->n_contracts; i++) {
         const slagg_contract_in *c = &t->contracts[i];
-        put_str(out, c->account, c->account_len);
+        slagg_buf_str(out, c->account, c->account_len);
         slagg_buf_le64(out, (uint64_t)c->start);
         slagg_buf_le64(out, (uint64_t)c->end);
         slagg_buf_le64(out, c->line);
     }
-    put_opt_str(out, t->fees_path);
+    slagg_buf_opt_str(out, t->fees_path);
     slagg_buf_le64(out, t->n_fees);
     for (size_t i = 0; i < t->n_fees; i++) {
         const slagg_fee_in *f = &t->fees[i];
-        put_str(out, f->account, f->account_len);
+        slagg_buf_str(out, f->account, f->account_len);
         slagg_buf_le64(out, (uint64_t)f->period_start);
         slagg_buf_le64(out, (uint64_t)f->fee);
         slagg_buf_le64(out, (uint64_t)f->voucher_paid);
         slagg_buf_le64(out, f->line);
     }
-    put_opt_str(out, t->maintenance_path);
+    slagg_buf_opt_str(out, t->maintenance_path);
     slagg_buf_le64(out, t->n_maint);
     for (size_t i = 0; i < t->n_maint; i++) {
         const slagg_maint_in *m = &t->maint[i];
         slagg_buf_le64(out, (uint64_t)m->start_ms);
         slagg_buf_le64(out, (uint64_t)m->end_ms);
-        put_str(out, m->scope, m->scope_len);
+        slagg_buf_str(out, m->scope, m->scope_len);
         slagg_buf_le32(out, (uint32_t)((m->all ? 1 : 0) | (m->late ? 2 : 0)));
         slagg_buf_le64(out, m->line);
-        put_opt_str(out, m->raw_start);
-        put_opt_str(out, m->raw_end);
-        put_opt_str(out, m->raw_notice);
+        slagg_buf_opt_str(out, m->raw_start);
+        slagg_buf_opt_str(out, m->raw_end);
+        slagg_buf_opt_str(out, m->raw_notice);
     }
-    put_opt_str(out, t->holidays_path);
+    slagg_buf_opt_str(out, t->holidays_path);
     slagg_buf_le64(out, t->n_holidays);
     for (size_t i = 0; i < t->n_holidays; i++) slagg_buf_le64(out, (uint64_t)t->holidays[i]);
     slagg_buf_le64(out, t->n_workdays);
@@ -333,9 +248,9 @@ static slagg_status bad_tables(slagg_err *err, const char *what, const char *why
 }
 
 /* Reads a path into t->owned[k]; *dst points at it (NULL when absent). */
-static void get_path(rd *r, slagg_tables *t, int k, const char **dst)
+static void get_path(slagg_rd *r, slagg_tables *t, int k, const char **dst)
 {
-    t->owned[k] = get_str(r, NULL, 1);
+    t->owned[k] = slagg_rd_str(r, NULL, 1);
     *dst = t->owned[k];
 }
 
@@ -346,36 +261,36 @@ static int sorted_unique(const int64_t *d, size_t n)
     return 1;
 }
 
-static slagg_status decode_tables(rd *r, slagg_tables *t, const char *what, slagg_err *err)
+static slagg_status decode_tables(slagg_rd *r, slagg_tables *t, const char *what, slagg_err *err)
 {
     get_path(r, t, 0, &t->contracts_path);
-    uint64_t n = get_count(r, 4 + 24);
+    uint64_t n = slagg_rd_count(r, 4 + 24);
     if (r->bad) goto out;
     t->contracts = slagg_calloc(n ? n : 1, sizeof *t->contracts);
     if (!t->contracts) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     for (uint64_t i = 0; i < n && !r->bad; i++) {
         slagg_contract_in *c = &t->contracts[t->n_contracts++];
-        c->account = get_str(r, &c->account_len, 0);
-        c->start = (int64_t)get64(r);
-        c->end = (int64_t)get64(r);
-        c->line = get64(r);
+        c->account = slagg_rd_str(r, &c->account_len, 0);
+        c->start = (int64_t)slagg_rd_u64(r);
+        c->end = (int64_t)slagg_rd_u64(r);
+        c->line = slagg_rd_u64(r);
         if (r->bad) break;
         if (slagg_account_check(c->account, c->account_len) || !day_ok(c->start) ||
             (c->end != SLAGG_DAY_OPEN && (!day_ok(c->end) || c->end < c->start)))
             return bad_tables(err, what, "bad contract row");
     }
     get_path(r, t, 1, &t->fees_path);
-    n = get_count(r, 4 + 32);
+    n = slagg_rd_count(r, 4 + 32);
     if (r->bad) goto out;
     t->fees = slagg_calloc(n ? n : 1, sizeof *t->fees);
     if (!t->fees) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     for (uint64_t i = 0; i < n && !r->bad; i++) {
         slagg_fee_in *f = &t->fees[t->n_fees++];
-        f->account = get_str(r, &f->account_len, 0);
-        f->period_start = (int64_t)get64(r);
-        f->fee = (int64_t)get64(r);
-        f->voucher_paid = (int64_t)get64(r);
-        f->line = get64(r);
+        f->account = slagg_rd_str(r, &f->account_len, 0);
+        f->period_start = (int64_t)slagg_rd_u64(r);
+        f->fee = (int64_t)slagg_rd_u64(r);
+        f->voucher_paid = (int64_t)slagg_rd_u64(r);
+        f->line = slagg_rd_u64(r);
         if (r->bad) break;
         if (slagg_account_check(f->account, f->account_len) || !day_ok(f->period_start) ||
             f->fee < 0 || f->fee > SLAGG_MONEY_MAX_FEN || f->voucher_paid < 0 ||
@@ -383,20 +298,20 @@ static slagg_status decode_tables(rd *r, slagg_tables *t, const char *what, slag
             return bad_tables(err, what, "bad fee row");
     }
     get_path(r, t, 2, &t->maintenance_path);
-    n = get_count(r, 16 + 4 + 4 + 8 + 12);
+    n = slagg_rd_count(r, 16 + 4 + 4 + 8 + 12);
     if (r->bad) goto out;
     t->maint = slagg_calloc(n ? n : 1, sizeof *t->maint);
     if (!t->maint) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     for (uint64_t i = 0; i < n && !r->bad; i++) {
         slagg_maint_in *m = &t->maint[t->n_maint++];
-        m->start_ms = (int64_t)get64(r);
-        m->end_ms = (int64_t)get64(r);
-        m->scope = get_str(r, &m->scope_len, 0);
-        uint32_t flags = get32(r);
-        m->line = get64(r);
-        m->raw_start = get_str(r, NULL, 0);
-        m->raw_end = get_str(r, NULL, 0);
-        m->raw_notice = get_str(r, NULL, 0);
+        m->start_ms = (int64_t)slagg_rd_u64(r);
+        m->end_ms = (int64_t)slagg_rd_u64(r);
+        m->scope = slagg_rd_str(r, &m->scope_len, 0);
+        uint32_t flags = slagg_rd_u32(r);
+        m->line = slagg_rd_u64(r);
+        m->raw_start = slagg_rd_str(r, NULL, 0);
+        m->raw_end = slagg_rd_str(r, NULL, 0);
+        m->raw_notice = slagg_rd_str(r, NULL, 0);
         if (r->bad) break;
         m->all = (flags & 1) != 0;
         m->late = (flags & 2) != 0;
@@ -406,16 +321,16 @@ static slagg_status decode_tables(rd *r, slagg_tables *t, const char *what, slag
             return bad_tables(err, what, "bad maintenance row");
     }
     get_path(r, t, 3, &t->holidays_path);
-    n = get_count(r, 8);
+    n = slagg_rd_count(r, 8);
     if (r->bad) goto out;
     t->holidays = slagg_calloc(n ? n : 1, sizeof *t->holidays);
     if (!t->holidays) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    for (uint64_t i = 0; i < n && !r->bad; i++) t->holidays[t->n_holidays++] = (int64_t)get64(r);
-    n = get_count(r, 8);
+    for (uint64_t i = 0; i < n && !r->bad; i++) t->holidays[t->n_holidays++] = (int64_t)slagg_rd_u64(r);
+    n = slagg_rd_count(r, 8);
     if (r->bad) goto out;
     t->workdays = slagg_calloc(n ? n : 1, sizeof *t->workdays);
     if (!t->workdays) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    for (uint64_t i = 0; i < n && !r->bad; i++) t->workdays[t->n_workdays++] = (int64_t)get64(r);
+    for (uint64_t i = 0; i < n && !r->bad; i++) t->workdays[t->n_workdays++] = (int64_t)slagg_rd_u64(r);
     if (!r->bad && (!sorted_unique(t->holidays, t->n_holidays) ||
                     !sorted_unique(t->workdays, t->n_workdays)))
         return bad_tables(err, what, "holidays out of order");
@@ -428,7 +343,7 @@ out:
 slagg_status slagg_tables_decode(const void *p, size_t len, slagg_tables *t, const char *what,
                                  slagg_err *err)
 {
-    rd r = {p, len, 0};
+    slagg_rd r = {p, len, 0};
     memset(t, 0, sizeof *t);
     slagg_status st = decode_tables(&r, t, what, err);
     if (st == SLAGG_OK && r.left) st = bad_tables(err, what, "bytes after the tables");
@@ -506,7 +421,7 @@ slagg_status slagg_partial_encode(const slagg_partial *p, const slagg_tables *t,
     slagg_buf_put(&pl, tb.data, tb.len);
     slagg_buf_le64(&pl, p->n_inputs);
     for (size_t i = 0; i < p->n_inputs; i++) {
-        put_opt_str(&pl, p->inputs[i].path);
+        slagg_buf_opt_str(&pl, p->inputs[i].path);
         slagg_buf_le64(&pl, p->inputs[i].size);
         slagg_buf_le64(&pl, p->inputs[i].fingerprint);
     }
@@ -520,7 +435,7 @@ slagg_status slagg_partial_encode(const slagg_partial *p, const slagg_tables *t,
         const slagg_reject_row *row = &p->rejects.rows[i];
         slagg_buf_le64(&pl, row->file);
         slagg_buf_le64(&pl, row->line);
-        put_opt_str(&pl, row->reason);
+        slagg_buf_opt_str(&pl, row->reason);
     }
     slagg_buf_le64(&pl, enc.n);
     slagg_buf_le64(&pl, bk.len);
@@ -575,98 +490,21 @@ static slagg_status corrupt(slagg_err *err, const char *path, const char *why)
     return slagg_err_set(err, SLAGG_E_INPUT, "%s: not an intact slagg partial: %s", path, why);
 }
 
-static slagg_status read_whole(const char *path, unsigned char **data, size_t *n, slagg_err *err)
-{
-    FILE *fp = fopen(path, "rb");
-    struct stat sb;
-    if (!fp) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(fp);
-        return slagg_err_set(err, SLAGG_E_IO, "%s: not a regular file", path);
-    }
-    size_t sz = (size_t)sb.st_size;
-    unsigned char *buf = slagg_malloc(sz ? sz : 1);
-    if (!buf) {
-        fclose(fp);
-        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    }
-    size_t got = fread(buf, 1, sz, fp);
-    int e = ferror(fp);
-    fclose(fp);
-    if (e || got != sz) {
-        slagg_free(buf);
-        return slagg_err_set(err, SLAGG_E_IO, "%s: read error", path);
-    }
-    *data = buf;
-    *n = sz;
-    return SLAGG_OK;
-}
-
-/* Streaming decompression into a buffer grown only as data arrives, never
- * beyond the header's raw size (as io/summary_file.c). */
-static slagg_status decompress(const char *path, const unsigned char *src, size_t n,
-                               uint64_t raw_size, unsigned char **out, slagg_err *err)
-{
-    ZSTD_DCtx *dc = ZSTD_createDCtx();
-    size_t cap = raw_size < (1u << 20) ? (size_t)raw_size : (1u << 20);
-    unsigned char *dst = slagg_malloc(cap ? cap : 1);
-    slagg_status st = SLAGG_OK;
-    if (!dc || !dst) {
-        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-        goto done;
-    }
-    ZSTD_inBuffer in = {src, n, 0};
-    size_t pos = 0, ret = 1;
-    while (in.pos < in.size) {
-        if (pos == cap) {
-            if (cap >= raw_size) {
-                st = corrupt(err, path, "payload larger than its header says");
-                goto done;
-            }
-            size_t nc = cap * 2 > raw_size ? (size_t)raw_size : cap * 2;
-            unsigned char *nd = slagg_realloc(dst, nc);
-            if (!nd) {
-                st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-                goto done;
-            }
-            dst = nd;
-            cap = nc;
-        }
-        ZSTD_outBuffer o = {dst, cap, pos};
-        ret = ZSTD_decompressStream(dc, &o, &in);
-        pos = o.pos;
-        if (ZSTD_isError(ret)) {
-            st = corrupt(err, path, ZSTD_getErrorName(ret));
-            goto done;
-        }
-        if (ret == 0 && in.pos < in.size) {
-            st = corrupt(err, path, "data after the payload frame");
-            goto done;
-        }
-    }
-    if (ret != 0 || pos != raw_size) st = corrupt(err, path, "truncated payload");
-done:
-    ZSTD_freeDCtx(dc);
-    if (st != SLAGG_OK) slagg_free(dst);
-    else *out = dst;
-    return st;
-}
-
-static slagg_status parse_payload(const char *path, rd *r, slagg_partial *p, slagg_buckets *into,
+static slagg_status parse_payload(const char *path, slagg_rd *r, slagg_partial *p, slagg_buckets *into,
                                   slagg_err *err)
 {
     slagg_status st;
-    p->tz_s = (int32_t)get32(r);
-    uint32_t ht = get32(r);
+    p->tz_s = (int32_t)slagg_rd_u32(r);
+    uint32_t ht = slagg_rd_u32(r);
     p->has_through = ht != 0;
-    p->through = (int64_t)get64(r);
-    p->max_rejects = get64(r);
+    p->through = (int64_t)slagg_rd_u64(r);
+    p->max_rejects = slagg_rd_u64(r);
     if (r->bad) return corrupt(err, path, "truncated payload");
     if (p->tz_s <= -TZ_LIMIT_S || p->tz_s >= TZ_LIMIT_S || ht > 1 ||
         (p->has_through ? !day_ok(p->through) : p->through != 0))
         return corrupt(err, path, "bad settings");
-    p->tables_hash = get64(r);
-    uint64_t tlen = get64(r);
+    p->tables_hash = slagg_rd_u64(r);
+    uint64_t tlen = slagg_rd_u64(r);
     if (r->bad || tlen > r->left) return corrupt(err, path, "bad tables size");
     if ((uint64_t)XXH64(r->p, (size_t)tlen, 0) != p->tables_hash)
         return corrupt(err, path, "tables hash mismatch");
@@ -674,43 +512,43 @@ static slagg_status parse_payload(const char *path, rd *r, slagg_partial *p, sla
     r->p += tlen;
     r->left -= (size_t)tlen;
 
-    uint64_t ni = get_count(r, 4 + 16);
+    uint64_t ni = slagg_rd_count(r, 4 + 16);
     if (r->bad) return corrupt(err, path, "bad input count");
     p->inputs = slagg_calloc(ni ? ni : 1, sizeof *p->inputs);
     if (!p->inputs) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     for (uint64_t i = 0; i < ni && !r->bad; i++) {
         slagg_partial_input *in = &p->inputs[p->n_inputs++];
-        in->path = get_str(r, NULL, 0);
-        in->size = get64(r);
-        in->fingerprint = get64(r);
+        in->path = slagg_rd_str(r, NULL, 0);
+        in->size = slagg_rd_u64(r);
+        in->fingerprint = slagg_rd_u64(r);
     }
-    p->records_read = get64(r);
-    p->rejected = get64(r);
-    uint32_t hr = get32(r);
+    p->records_read = slagg_rd_u64(r);
+    p->rejected = slagg_rd_u64(r);
+    uint32_t hr = slagg_rd_u32(r);
     p->has_record = hr != 0;
-    p->max_ms = (int64_t)get64(r);
-    p->rejects.total = get64(r);
+    p->max_ms = (int64_t)slagg_rd_u64(r);
+    p->rejects.total = slagg_rd_u64(r);
     if (r->bad) return corrupt(err, path, r->bad == 2 ? "out of memory" : "truncated payload");
     if (hr > 1 || (!p->has_record && p->max_ms != 0) || p->rejected > p->records_read ||
         p->rejects.total > p->records_read)
         return corrupt(err, path, "bad counters");
-    uint64_t nr = get_count(r, 20);
+    uint64_t nr = slagg_rd_count(r, 20);
     if (r->bad || nr > p->rejects.total) return corrupt(err, path, "bad rejected-row count");
     p->rejects.rows = slagg_calloc(nr ? nr : 1, sizeof *p->rejects.rows);
     if (!p->rejects.rows) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     for (uint64_t i = 0; i < nr && !r->bad; i++) {
         slagg_reject_row *row = &p->rejects.rows[p->rejects.n++];
-        uint64_t file = get64(r);
-        row->line = get64(r);
-        row->reason = get_str(r, NULL, 0);
+        uint64_t file = slagg_rd_u64(r);
+        row->line = slagg_rd_u64(r);
+        row->reason = slagg_rd_str(r, NULL, 0);
         if (r->bad) break;
         if (file >= p->n_inputs ||
             (i && (file < row[-1].file || (file == row[-1].file && row->line < row[-1].line))))
             return corrupt(err, path, "bad rejected row");
         row->file = (uint32_t)file;
     }
-    p->n_buckets = get64(r);
-    uint64_t blen = get64(r);
+    p->n_buckets = slagg_rd_u64(r);
+    uint64_t blen = slagg_rd_u64(r);
     if (r->bad == 2) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     if (r->bad || blen != r->left) return corrupt(err, path, "bad bucket stream size");
     st = slagg_buckets_decode_add(r->p, (size_t)blen, p->n_buckets,
@@ -726,9 +564,9 @@ slagg_status slagg_partial_read(const char *path, slagg_partial *p, slagg_bucket
     unsigned char *data = NULL, *raw = NULL;
     size_t n = 0;
     memset(p, 0, sizeof *p);
-    slagg_status st = read_whole(path, &data, &n, err);
+    slagg_status st = slagg_read_whole(path, &data, &n, err);
     if (st != SLAGG_OK) return st;
-    rd h = {data, n, 0};
+    slagg_rd h = {data, n, 0};
     if (n == 0) {
         st = corrupt(err, path, "empty file");
         goto done;
@@ -739,9 +577,9 @@ slagg_status slagg_partial_read(const char *path, slagg_partial *p, slagg_bucket
     }
     h.p += 8;
     h.left -= 8;
-    uint32_t ver = get32(&h);
-    uint32_t flags = get32(&h);
-    uint64_t raw_size = get64(&h), comp_size = get64(&h), hash = get64(&h);
+    uint32_t ver = slagg_rd_u32(&h);
+    uint32_t flags = slagg_rd_u32(&h);
+    uint64_t raw_size = slagg_rd_u64(&h), comp_size = slagg_rd_u64(&h), hash = slagg_rd_u64(&h);
     if (hash != (uint64_t)XXH64(data, 32, 0)) {
         st = corrupt(err, path, "header checksum mismatch");
         goto done;
@@ -764,11 +602,11 @@ slagg_status slagg_partial_read(const char *path, slagg_partial *p, slagg_bucket
         st = corrupt(err, path, "missing end marker");
         goto done;
     }
-    st = decompress(path, data + HEADER_SIZE, (size_t)comp_size, raw_size, &raw, err);
+    st = slagg_zstd_bounded(path, "partial", data + HEADER_SIZE, (size_t)comp_size, raw_size, &raw, err);
     if (st != SLAGG_OK) goto done;
     slagg_free(data);
     data = NULL;
-    rd r = {raw, (size_t)raw_size, 0};
+    slagg_rd r = {raw, (size_t)raw_size, 0};
     st = parse_payload(path, &r, p, into, err);
 done:
     slagg_free(data);

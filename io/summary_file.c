@@ -10,6 +10,8 @@
  */
 #include "io/summary_file.h"
 
+#include "io/blob.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,19 +34,6 @@
 #define DAY_MIN (-719528LL)   /* 0000-01-01 */
 #define DAY_MAX 2932896LL     /* 9999-12-31 */
 static int day_ok(int64_t d) { return d >= DAY_MIN && d <= DAY_MAX; }
-#define STR_NONE 0xffffffffu
-
-static void put_str(slagg_buf *b, const char *s, size_t n)
-{
-    slagg_buf_le32(b, (uint32_t)n);
-    slagg_buf_put(b, s, n);
-}
-
-static void put_opt_str(slagg_buf *b, const char *s)
-{
-    if (!s) slagg_buf_le32(b, STR_NONE);
-    else put_str(b, s, strlen(s));
-}
 
 slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, slagg_buf *out,
                                   slagg_err *err)
@@ -57,7 +46,7 @@ slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, s
     slagg_buf_le64(&p, f->uncontracted);
     slagg_buf_le64(&p, f->after_through);
     slagg_buf_le32(&p, f->n_accounts);
-    for (uint32_t i = 0; i < f->n_accounts; i++) put_str(&p, f->accounts[i], f->account_len[i]);
+    for (uint32_t i = 0; i < f->n_accounts; i++) slagg_buf_str(&p, f->accounts[i], f->account_len[i]);
     slagg_buf_le64(&p, f->n_periods);
     for (size_t i = 0; i < f->n_periods; i++) {
         const slagg_period_agg *a = &f->periods[i];
@@ -81,24 +70,24 @@ slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, s
     slagg_buf_le64(&p, f->n_late);
     for (size_t i = 0; i < f->n_late; i++) {
         const slagg_late_maint *l = &f->late[i];
-        put_opt_str(&p, l->file);
+        slagg_buf_opt_str(&p, l->file);
         slagg_buf_le64(&p, l->line);
-        put_opt_str(&p, l->start);
-        put_opt_str(&p, l->end);
-        put_opt_str(&p, l->scope);
-        put_opt_str(&p, l->notice_at);
+        slagg_buf_opt_str(&p, l->start);
+        slagg_buf_opt_str(&p, l->end);
+        slagg_buf_opt_str(&p, l->scope);
+        slagg_buf_opt_str(&p, l->notice_at);
     }
-    put_opt_str(&p, t->fees_path);
+    slagg_buf_opt_str(&p, t->fees_path);
     slagg_buf_le64(&p, t->n_fees);
     for (size_t i = 0; i < t->n_fees; i++) {
         const slagg_fee_in *fe = &t->fees[i];
-        put_str(&p, fe->account, fe->account_len);
+        slagg_buf_str(&p, fe->account, fe->account_len);
         slagg_buf_le64(&p, (uint64_t)fe->period_start);
         slagg_buf_le64(&p, (uint64_t)fe->fee);
         slagg_buf_le64(&p, (uint64_t)fe->voucher_paid);
         slagg_buf_le64(&p, fe->line);
     }
-    put_opt_str(&p, t->holidays_path);
+    slagg_buf_opt_str(&p, t->holidays_path);
     slagg_buf_le64(&p, t->n_holidays);
     for (size_t i = 0; i < t->n_holidays; i++) slagg_buf_le64(&p, (uint64_t)t->holidays[i]);
     slagg_buf_le64(&p, t->n_workdays);
@@ -146,152 +135,21 @@ slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, s
 
 /* ---- reading ------------------------------------------------------------- */
 
-typedef struct rd {
-    const unsigned char *p;
-    size_t left;
-    int bad;
-} rd;
-
-static uint64_t get_le(rd *r, int bytes)
-{
-    if (r->bad || r->left < (size_t)bytes) {
-        r->bad = 1;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[i] << (8 * i);
-    r->p += bytes;
-    r->left -= (size_t)bytes;
-    return v;
-}
-static uint32_t get32(rd *r) { return (uint32_t)get_le(r, 4); }
-static uint64_t get64(rd *r) { return get_le(r, 8); }
-
-/* A count of elements of at least min_size bytes each: never more than the
- * bytes left can hold, so no corrupt count allocates beyond the file. */
-static uint64_t get_count(rd *r, size_t min_size)
-{
-    uint64_t n = get64(r);
-    if (!r->bad && n > r->left / min_size) r->bad = 1;
-    return r->bad ? 0 : n;
-}
-
-static char *get_str(rd *r, uint32_t *len_out, int allow_none, int *is_none)
-{
-    uint32_t n = get32(r);
-    if (is_none) *is_none = 0;
-    if (r->bad) return NULL;
-    if (n == STR_NONE && allow_none) {
-        if (is_none) *is_none = 1;
-        return NULL;
-    }
-    if (n > r->left) {
-        r->bad = 1;
-        return NULL;
-    }
-    char *s = slagg_strndup((const char *)r->p, n);
-    if (!s) {
-        r->bad = 2;
-        return NULL;
-    }
-    r->p += n;
-    r->left -= n;
-    if (len_out) *len_out = n;
-    return s;
-}
-
 static slagg_status corrupt(slagg_err *err, const char *path, const char *why)
 {
     return slagg_err_set(err, SLAGG_E_INPUT, "%s: not an intact slagg summary: %s", path, why);
 }
 
-static slagg_status read_file(const char *path, unsigned char **data, size_t *n, slagg_err *err)
-{
-    FILE *fp = fopen(path, "rb");
-    struct stat sb;
-    if (!fp) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(fp);
-        return slagg_err_set(err, SLAGG_E_IO, "%s: not a regular file", path);
-    }
-    size_t sz = (size_t)sb.st_size;
-    unsigned char *buf = slagg_malloc(sz ? sz : 1);
-    if (!buf) {
-        fclose(fp);
-        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    }
-    size_t got = fread(buf, 1, sz, fp);
-    int e = ferror(fp);
-    fclose(fp);
-    if (e || got != sz) {
-        slagg_free(buf);
-        return slagg_err_set(err, SLAGG_E_IO, "%s: read error", path);
-    }
-    *data = buf;
-    *n = sz;
-    return SLAGG_OK;
-}
-
-/* Streaming decompression into a buffer grown only as data really arrives,
- * never beyond the header's raw size. */
-static slagg_status decompress(const char *path, const unsigned char *src, size_t n,
-                               uint64_t raw_size, unsigned char **out, slagg_err *err)
-{
-    ZSTD_DCtx *dc = ZSTD_createDCtx();
-    size_t cap = raw_size < (1u << 20) ? (size_t)raw_size : (1u << 20);
-    unsigned char *dst = slagg_malloc(cap ? cap : 1);
-    slagg_status st = SLAGG_OK;
-    if (!dc || !dst) {
-        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-        goto done;
-    }
-    ZSTD_inBuffer in = {src, n, 0};
-    size_t pos = 0, ret = 1;
-    while (in.pos < in.size) {
-        if (pos == cap) {
-            if (cap >= raw_size) {
-                st = corrupt(err, path, "payload larger than its header says");
-                goto done;
-            }
-            size_t nc = cap * 2 > raw_size ? (size_t)raw_size : cap * 2;
-            unsigned char *nd = slagg_realloc(dst, nc);
-            if (!nd) {
-                st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-                goto done;
-            }
-            dst = nd;
-            cap = nc;
-        }
-        ZSTD_outBuffer o = {dst, cap, pos};
-        ret = ZSTD_decompressStream(dc, &o, &in);
-        pos = o.pos;
-        if (ZSTD_isError(ret)) {
-            st = corrupt(err, path, ZSTD_getErrorName(ret));
-            goto done;
-        }
-        if (ret == 0 && in.pos < in.size) {
-            st = corrupt(err, path, "data after the payload frame");
-            goto done;
-        }
-    }
-    if (ret != 0 || pos != raw_size) st = corrupt(err, path, "truncated payload");
-done:
-    ZSTD_freeDCtx(dc);
-    if (st != SLAGG_OK) slagg_free(dst);
-    else *out = dst;
-    return st;
-}
-
-static slagg_status parse_payload(const char *path, rd *r, slagg_fleet *f, slagg_tables *t,
+static slagg_status parse_payload(const char *path, slagg_rd *r, slagg_fleet *f, slagg_tables *t,
                                   slagg_err *err)
 {
-    f->tz_s = (int32_t)get32(r);
-    f->through = (int64_t)get64(r);
-    f->records_read = get64(r);
-    f->rejected = get64(r);
-    f->uncontracted = get64(r);
-    f->after_through = get64(r);
-    uint32_t na = get32(r);
+    f->tz_s = (int32_t)slagg_rd_u32(r);
+    f->through = (int64_t)slagg_rd_u64(r);
+    f->records_read = slagg_rd_u64(r);
+    f->rejected = slagg_rd_u64(r);
+    f->uncontracted = slagg_rd_u64(r);
+    f->after_through = slagg_rd_u64(r);
+    uint32_t na = slagg_rd_u32(r);
     if (!r->bad && !day_ok(f->through)) return corrupt(err, path, "bad through day");
     if (r->bad || na > r->left / 4) return corrupt(err, path, "bad account count");
     f->accounts = slagg_calloc(na ? na : 1, sizeof *f->accounts);
@@ -299,7 +157,7 @@ static slagg_status parse_payload(const char *path, rd *r, slagg_fleet *f, slagg
     if (!f->accounts || !f->account_len) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     f->n_accounts = na;
     for (uint32_t i = 0; i < na && !r->bad; i++) {
-        f->accounts[i] = get_str(r, &f->account_len[i], 0, NULL);
+        f->accounts[i] = slagg_rd_str(r, &f->account_len[i], 0);
         if (r->bad) break;
         if (slagg_account_check(f->accounts[i], f->account_len[i]))
             return corrupt(err, path, "bad account name");
@@ -308,7 +166,7 @@ static slagg_status parse_payload(const char *path, rd *r, slagg_fleet *f, slagg
             return corrupt(err, path, "accounts out of order");
     }
     const size_t period_size = 4 + 8 * 3 + 4 + 8 * SLAGG_CLASS_COUNT + 8;
-    uint64_t np = get_count(r, period_size);
+    uint64_t np = slagg_rd_count(r, period_size);
     if (r->bad) return corrupt(err, path, "bad period count");
     f->periods = slagg_calloc(np ? np : 1, sizeof *f->periods);
     if (!f->periods) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
@@ -316,13 +174,13 @@ static slagg_status parse_payload(const char *path, rd *r, slagg_fleet *f, slagg
     uint64_t win_total = 0;
     for (uint64_t i = 0; i < np && !r->bad; i++) {
         slagg_period_agg *a = &f->periods[i];
-        a->account = get32(r);
-        a->span.start = (int64_t)get64(r);
-        a->span.end = (int64_t)get64(r);
-        a->span.counted_end = (int64_t)get64(r);
-        a->span.in_progress = (int)get32(r);
-        for (int k = 0; k < SLAGG_CLASS_COUNT; k++) a->cls[k] = get64(r);
-        a->win_count = get64(r);
+        a->account = slagg_rd_u32(r);
+        a->span.start = (int64_t)slagg_rd_u64(r);
+        a->span.end = (int64_t)slagg_rd_u64(r);
+        a->span.counted_end = (int64_t)slagg_rd_u64(r);
+        a->span.in_progress = (int)slagg_rd_u32(r);
+        for (int k = 0; k < SLAGG_CLASS_COUNT; k++) a->cls[k] = slagg_rd_u64(r);
+        a->win_count = slagg_rd_u64(r);
         a->error_windows = a->win_count;
         a->win_off = win_total;
         if (r->bad) break;
@@ -338,7 +196,7 @@ static slagg_status parse_payload(const char *path, rd *r, slagg_fleet *f, slagg
             return corrupt(err, path, "periods out of order");
         win_total += a->win_count;
     }
-    uint64_t nw = get_count(r, 20);
+    uint64_t nw = slagg_rd_count(r, 20);
     if (r->bad || nw != win_total) return corrupt(err, path, "bad window count");
     f->ev = slagg_calloc(nw ? nw : 1, sizeof *f->ev);
     f->win = slagg_calloc(nw ? nw : 1, sizeof *f->win);
@@ -346,56 +204,55 @@ static slagg_status parse_payload(const char *path, rd *r, slagg_fleet *f, slagg
     f->n_win = nw;
     for (uint64_t i = 0, p = 0; i < nw && !r->bad; i++) {
         while (p < np && i >= f->periods[p].win_off + f->periods[p].win_count) p++;
-        f->win[i] = get32(r);
-        f->ev[i].e = get64(r);
-        f->ev[i].v = get64(r);
+        f->win[i] = slagg_rd_u32(r);
+        f->ev[i].e = slagg_rd_u64(r);
+        f->ev[i].v = slagg_rd_u64(r);
         const slagg_period_agg *a = &f->periods[p];
         uint64_t limit = (uint64_t)(a->span.counted_end - a->span.start + 1) * SLAGG_WINDOWS_PER_DAY;
         if (!r->bad && (f->ev[i].e == 0 || f->ev[i].e > f->ev[i].v || f->win[i] >= limit ||
                         (i > a->win_off && f->win[i] <= f->win[i - 1])))
             return corrupt(err, path, "bad window record");
     }
-    uint64_t nl = get_count(r, 8 + 5 * 4);
+    uint64_t nl = slagg_rd_count(r, 8 + 5 * 4);
     if (r->bad) return corrupt(err, path, "bad maintenance count");
     f->late = slagg_calloc(nl ? nl : 1, sizeof *f->late);
     if (!f->late) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     for (uint64_t i = 0; i < nl && !r->bad; i++) {
         slagg_late_maint *l = &f->late[f->n_late++];
-        l->file = get_str(r, NULL, 1, NULL);
-        l->line = get64(r);
-        l->start = get_str(r, NULL, 1, NULL);
-        l->end = get_str(r, NULL, 1, NULL);
-        l->scope = get_str(r, NULL, 1, NULL);
-        l->notice_at = get_str(r, NULL, 1, NULL);
+        l->file = slagg_rd_str(r, NULL, 1);
+        l->line = slagg_rd_u64(r);
+        l->start = slagg_rd_str(r, NULL, 1);
+        l->end = slagg_rd_str(r, NULL, 1);
+        l->scope = slagg_rd_str(r, NULL, 1);
+        l->notice_at = slagg_rd_str(r, NULL, 1);
     }
-    int none;
-    t->owned[0] = get_str(r, NULL, 1, &none);
+    t->owned[0] = slagg_rd_str(r, NULL, 1);
     t->fees_path = t->owned[0];
-    uint64_t nfee = get_count(r, 4 + 32);
+    uint64_t nfee = slagg_rd_count(r, 4 + 32);
     if (r->bad) return corrupt(err, path, "bad fee count");
     t->fees = slagg_calloc(nfee ? nfee : 1, sizeof *t->fees);
     if (!t->fees) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     for (uint64_t i = 0; i < nfee && !r->bad; i++) {
         slagg_fee_in *fe = &t->fees[t->n_fees++];
-        fe->account = get_str(r, &fe->account_len, 0, NULL);
-        fe->period_start = (int64_t)get64(r);
-        fe->fee = (int64_t)get64(r);
-        fe->voucher_paid = (int64_t)get64(r);
-        fe->line = get64(r);
+        fe->account = slagg_rd_str(r, &fe->account_len, 0);
+        fe->period_start = (int64_t)slagg_rd_u64(r);
+        fe->fee = (int64_t)slagg_rd_u64(r);
+        fe->voucher_paid = (int64_t)slagg_rd_u64(r);
+        fe->line = slagg_rd_u64(r);
         if (!r->bad && (fe->fee < 0 || fe->fee > SLAGG_MONEY_MAX_FEN || fe->voucher_paid < 0 ||
                         fe->voucher_paid > fe->fee))
             return corrupt(err, path, "bad fee record");
     }
-    t->owned[1] = get_str(r, NULL, 1, &none);
+    t->owned[1] = slagg_rd_str(r, NULL, 1);
     t->holidays_path = t->owned[1];
-    uint64_t nh = get_count(r, 8);
+    uint64_t nh = slagg_rd_count(r, 8);
     t->holidays = slagg_calloc(nh ? nh : 1, sizeof *t->holidays);
     if (!t->holidays) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    for (uint64_t i = 0; i < nh && !r->bad; i++) t->holidays[t->n_holidays++] = (int64_t)get64(r);
-    uint64_t nwd = get_count(r, 8);
+    for (uint64_t i = 0; i < nh && !r->bad; i++) t->holidays[t->n_holidays++] = (int64_t)slagg_rd_u64(r);
+    uint64_t nwd = slagg_rd_count(r, 8);
     t->workdays = slagg_calloc(nwd ? nwd : 1, sizeof *t->workdays);
     if (!t->workdays) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    for (uint64_t i = 0; i < nwd && !r->bad; i++) t->workdays[t->n_workdays++] = (int64_t)get64(r);
+    for (uint64_t i = 0; i < nwd && !r->bad; i++) t->workdays[t->n_workdays++] = (int64_t)slagg_rd_u64(r);
     if (r->bad == 2) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     if (r->bad) return corrupt(err, path, "truncated payload");
     if (r->left) return corrupt(err, path, "bytes after the payload");
@@ -412,9 +269,9 @@ slagg_status slagg_summary_read(const char *path, slagg_fleet *f, slagg_tables *
     size_t n = 0;
     memset(f, 0, sizeof *f);
     memset(t, 0, sizeof *t);
-    slagg_status st = read_file(path, &data, &n, err);
+    slagg_status st = slagg_read_whole(path, &data, &n, err);
     if (st != SLAGG_OK) return st;
-    rd h = {data, n, 0};
+    slagg_rd h = {data, n, 0};
     if (n == 0) {
         st = corrupt(err, path, "empty file");
         goto done;
@@ -425,9 +282,9 @@ slagg_status slagg_summary_read(const char *path, slagg_fleet *f, slagg_tables *
     }
     h.p += 8;
     h.left -= 8;
-    uint32_t ver = get32(&h);
-    uint32_t flags = get32(&h);
-    uint64_t raw_size = get64(&h), comp_size = get64(&h), hash = get64(&h);
+    uint32_t ver = slagg_rd_u32(&h);
+    uint32_t flags = slagg_rd_u32(&h);
+    uint64_t raw_size = slagg_rd_u64(&h), comp_size = slagg_rd_u64(&h), hash = slagg_rd_u64(&h);
     if (hash != (uint64_t)XXH64(data, 32, 0)) {
         st = corrupt(err, path, "header checksum mismatch");
         goto done;
@@ -450,9 +307,9 @@ slagg_status slagg_summary_read(const char *path, slagg_fleet *f, slagg_tables *
         st = corrupt(err, path, "missing end marker");
         goto done;
     }
-    st = decompress(path, data + HEADER_SIZE, (size_t)comp_size, raw_size, &raw, err);
+    st = slagg_zstd_bounded(path, "summary", data + HEADER_SIZE, (size_t)comp_size, raw_size, &raw, err);
     if (st != SLAGG_OK) goto done;
-    rd r = {raw, (size_t)raw_size, 0};
+    slagg_rd r = {raw, (size_t)raw_size, 0};
     st = parse_payload(path, &r, f, t, err);
 done:
     slagg_free(data);

@@ -1,0 +1,165 @@
+/*
+ * blob.c - shared pieces of the validated binary files (io/blob.h).
+ */
+#include "io/blob.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zstd.h>
+
+#include "core/alloc.h"
+
+void slagg_buf_str(slagg_buf *b, const char *s, size_t n)
+{
+    slagg_buf_le32(b, (uint32_t)n);
+    slagg_buf_put(b, s, n);
+}
+
+void slagg_buf_opt_str(slagg_buf *b, const char *s)
+{
+    if (!s) slagg_buf_le32(b, SLAGG_STR_NONE);
+    else slagg_buf_str(b, s, strlen(s));
+}
+
+uint64_t slagg_rd_le(slagg_rd *r, int bytes)
+{
+    if (r->bad || r->left < (size_t)bytes) {
+        r->bad = r->bad ? r->bad : 1;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[i] << (8 * i);
+    r->p += bytes;
+    r->left -= (size_t)bytes;
+    return v;
+}
+
+uint64_t slagg_rd_varint(slagg_rd *r)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 10; i++) {
+        if (r->bad || r->left == 0) {
+            r->bad = r->bad ? r->bad : 1;
+            return 0;
+        }
+        unsigned c = *r->p++;
+        r->left--;
+        if (i == 9 && c > 1) break;
+        v |= (uint64_t)(c & 0x7f) << (7 * i);
+        if (!(c & 0x80)) return v;
+    }
+    r->bad = r->bad ? r->bad : 1;
+    return 0;
+}
+
+uint64_t slagg_rd_count(slagg_rd *r, size_t min_size)
+{
+    uint64_t n = slagg_rd_u64(r);
+    if (!r->bad && n > r->left / min_size) r->bad = 1;
+    return r->bad ? 0 : n;
+}
+
+char *slagg_rd_str(slagg_rd *r, uint32_t *len_out, int allow_none)
+{
+    uint32_t n = slagg_rd_u32(r);
+    if (r->bad) return NULL;
+    if (n == SLAGG_STR_NONE) {
+        if (!allow_none) r->bad = 1;
+        return NULL;
+    }
+    if (n > r->left) {
+        r->bad = 1;
+        return NULL;
+    }
+    char *s = slagg_strndup((const char *)r->p, n);
+    if (!s) {
+        r->bad = 2;
+        return NULL;
+    }
+    r->p += n;
+    r->left -= n;
+    if (len_out) *len_out = n;
+    return s;
+}
+
+slagg_status slagg_read_whole(const char *path, unsigned char **data, size_t *n, slagg_err *err)
+{
+    FILE *fp = fopen(path, "rb");
+    struct stat sb;
+    if (!fp) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(fp);
+        return slagg_err_set(err, SLAGG_E_IO, "%s: not a regular file", path);
+    }
+    size_t sz = (size_t)sb.st_size;
+    unsigned char *buf = slagg_malloc(sz ? sz : 1);
+    if (!buf) {
+        fclose(fp);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    size_t got = fread(buf, 1, sz, fp);
+    int e = ferror(fp);
+    fclose(fp);
+    if (e || got != sz) {
+        slagg_free(buf);
+        return slagg_err_set(err, SLAGG_E_IO, "%s: read error", path);
+    }
+    *data = buf;
+    *n = sz;
+    return SLAGG_OK;
+}
+
+static slagg_status corrupt(slagg_err *err, const char *path, const char *what, const char *why)
+{
+    return slagg_err_set(err, SLAGG_E_INPUT, "%s: not an intact slagg %s: %s", path, what, why);
+}
+
+slagg_status slagg_zstd_bounded(const char *path, const char *what, const unsigned char *src,
+                                size_t n, uint64_t raw_size, unsigned char **out, slagg_err *err)
+{
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    size_t cap = raw_size < (1u << 20) ? (size_t)raw_size : (1u << 20);
+    unsigned char *dst = slagg_malloc(cap ? cap : 1);
+    slagg_status st = SLAGG_OK;
+    if (!dc || !dst) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    ZSTD_inBuffer in = {src, n, 0};
+    size_t pos = 0, ret = 1;
+    while (in.pos < in.size) {
+        if (pos == cap) {
+            if (cap >= raw_size) {
+                st = corrupt(err, path, what, "payload larger than its header says");
+                goto done;
+            }
+            size_t nc = cap * 2 > raw_size ? (size_t)raw_size : cap * 2;
+            unsigned char *nd = slagg_realloc(dst, nc);
+            if (!nd) {
+                st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+                goto done;
+            }
+            dst = nd;
+            cap = nc;
+        }
+        ZSTD_outBuffer o = {dst, cap, pos};
+        ret = ZSTD_decompressStream(dc, &o, &in);
+        pos = o.pos;
+        if (ZSTD_isError(ret)) {
+            st = corrupt(err, path, what, ZSTD_getErrorName(ret));
+            goto done;
+        }
+        if (ret == 0 && in.pos < in.size) {
+            st = corrupt(err, path, what, "data after the payload frame");
+            goto done;
+        }
+    }
+    if (ret != 0 || pos != raw_size) st = corrupt(err, path, what, "truncated payload");
+done:
+    ZSTD_freeDCtx(dc);
+    if (st != SLAGG_OK) slagg_free(dst);
+    else *out = dst;
+    return st;
+}
