@@ -285,6 +285,21 @@ static int fold_block(thr *t, const blk_ref *br)
         size_t j = i + 1;
         while (j < b->n && b->account[j] == sid) j++;
         uint32_t a = map[sid];
+        /* The next run's ring row and day -> period entry are far from this
+         * one's (one account's row apart): ask for them now, so the misses
+         * overlap this run's work instead of stalling the next. */
+#ifndef SLAGG_NO_PREFETCH
+        if (j < b->n) {
+            uint32_t na = map[b->account[j]];
+            if (na != NONE32) {
+                int64_t nw = slagg_floordiv(b->ts_ms[j] + g->tz_ms, SLAGG_MS_PER_WINDOW);
+                int64_t nd = slagg_floordiv(nw, SLAGG_WINDOWS_PER_DAY) - g->day0;
+                __builtin_prefetch(t->ve + 2 * ((size_t)na * g->ring + (size_t)(nw & g->ring_mask)), 1);
+                if (nd >= 0 && nd < g->ndays)
+                    __builtin_prefetch(g->day_period + (size_t)na * (size_t)g->ndays + (size_t)nd, 0);
+            }
+        }
+#endif
         size_t k = i;
         while (k < j) {
             /* a day-segment of the run: records are sorted by time */
