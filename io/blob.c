@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "core/alloc.h"
 
 void slagg_buf_str(slagg_buf *b, const char *s, size_t n)
@@ -161,5 +164,94 @@ done:
     ZSTD_freeDCtx(dc);
     if (st != SLAGG_OK) slagg_free(dst);
     else *out = dst;
+    return st;
+}
+
+#define HEADER_SIZE 40
+
+slagg_status slagg_blob_seal(const slagg_blob_kind *k, const slagg_buf *payload, slagg_buf *out,
+                             slagg_err *err)
+{
+    size_t bound = ZSTD_compressBound(payload->len);
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    char *comp = slagg_malloc(bound);
+    if (!cc || !comp) {
+        ZSTD_freeCCtx(cc);
+        slagg_free(comp);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, k->level);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1);
+    size_t cn = ZSTD_compress2(cc, comp, bound, payload->data, payload->len);
+    ZSTD_freeCCtx(cc);
+    if (ZSTD_isError(cn)) {
+        slagg_free(comp);
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "compressing the %s: %s", k->what, ZSTD_getErrorName(cn));
+    }
+    slagg_buf h = {0};
+    slagg_buf_put(&h, k->magic, 8);
+    slagg_buf_le32(&h, k->major | (k->minor << 16));
+    slagg_buf_le32(&h, 0);
+    slagg_buf_le64(&h, payload->len);
+    slagg_buf_le64(&h, cn);
+    if (!slagg_buf_failed(&h)) slagg_buf_le64(&h, (uint64_t)XXH64(h.data, 32, 0));
+    slagg_buf_put(out, h.data, h.len);
+    slagg_buf_put(out, comp, cn);
+    slagg_buf_put(out, k->end, 8);
+    int failed = slagg_buf_failed(&h) || slagg_buf_failed(out);
+    slagg_buf_free(&h);
+    slagg_free(comp);
+    return failed ? slagg_err_set(err, SLAGG_E_NOMEM, "out of memory") : SLAGG_OK;
+}
+
+slagg_status slagg_blob_open(const slagg_blob_kind *k, const char *path, unsigned char **raw,
+                             size_t *raw_n, slagg_err *err)
+{
+    unsigned char *data = NULL;
+    size_t n = 0;
+    char why[64];
+    slagg_status st = slagg_read_whole(path, &data, &n, err);
+    if (st != SLAGG_OK) return st;
+    slagg_rd h = {data, n, 0};
+    if (n == 0) {
+        st = corrupt(err, path, k->what, "empty file");
+        goto done;
+    }
+    if (n < HEADER_SIZE + 8 || memcmp(data, k->magic, 8) != 0) {
+        snprintf(why, sizeof why, "no %s header (wrong magic or too short)", k->what);
+        st = corrupt(err, path, k->what, why);
+        goto done;
+    }
+    h.p += 8;
+    h.left -= 8;
+    uint32_t ver = slagg_rd_u32(&h);
+    uint32_t flags = slagg_rd_u32(&h);
+    uint64_t raw_size = slagg_rd_u64(&h), comp_size = slagg_rd_u64(&h), hash = slagg_rd_u64(&h);
+    if (hash != (uint64_t)XXH64(data, 32, 0)) {
+        st = corrupt(err, path, k->what, "header checksum mismatch");
+        goto done;
+    }
+    if ((ver & 0xffff) > k->major) {
+        st = slagg_err_set(err, SLAGG_E_INPUT, "%s: %s format version %u.%u is newer than this slagg reads (%u.x)",
+                           path, k->what, ver & 0xffff, ver >> 16, k->major);
+        goto done;
+    }
+    if ((ver & 0xffff) != k->major || flags != 0) {
+        st = corrupt(err, path, k->what, "unknown version or flags");
+        goto done;
+    }
+    if (comp_size != n - HEADER_SIZE - 8) {
+        st = corrupt(err, path, k->what, n < HEADER_SIZE + 8 + comp_size ? "truncated file" : "size mismatch");
+        goto done;
+    }
+    if (memcmp(data + n - 8, k->end, 8) != 0) {
+        st = corrupt(err, path, k->what, "missing end marker");
+        goto done;
+    }
+    st = slagg_zstd_bounded(path, k->what, data + HEADER_SIZE, (size_t)comp_size, raw_size, raw, err);
+    if (st == SLAGG_OK) *raw_n = (size_t)raw_size;
+done:
+    slagg_free(data);
     return st;
 }

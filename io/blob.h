@@ -48,4 +48,25 @@ slagg_status slagg_read_whole(const char *path, unsigned char **data, size_t *n,
 slagg_status slagg_zstd_bounded(const char *path, const char *what, const unsigned char *src,
                                 size_t n, uint64_t raw_size, unsigned char **out, slagg_err *err);
 
+/* The envelope both files use (docs/FORMAT.md):
+ *   0 magic (8)   8 u16 major, u16 minor   12 u32 flags (0)
+ *   16 u64 payload size   24 u64 compressed size   32 u64 XXH64(bytes 0..31)
+ *   40 one zstd frame (content size + checksum)   .. end marker (8)
+ * `what` names the kind in messages ("summary", "partial"). */
+typedef struct slagg_blob_kind {
+    const char *what;
+    const char *magic, *end;   /* 8 bytes each */
+    unsigned major, minor;
+    int level;                 /* zstd level when writing */
+} slagg_blob_kind;
+
+/* Compresses payload and appends the whole envelope to out. */
+slagg_status slagg_blob_seal(const slagg_blob_kind *k, const slagg_buf *payload, slagg_buf *out,
+                             slagg_err *err);
+/* Reads path, checks the envelope (magic, header hash, version: a newer
+ * major is refused by name, sizes, end marker) and returns the payload
+ * (malloc'd). SLAGG_E_INPUT "PATH: not an intact slagg WHAT: reason". */
+slagg_status slagg_blob_open(const slagg_blob_kind *k, const char *path, unsigned char **raw,
+                             size_t *raw_n, slagg_err *err);
+
 #endif

@@ -27,7 +27,8 @@
 #include "core/dict.h"
 #include "io/records.h"
 
-#define HEADER_SIZE 40
+static const slagg_blob_kind summary_kind = {"summary", SLAGG_SUMMARY_MAGIC, SLAGG_SUMMARY_END,
+                                             SLAGG_SUMMARY_MAJOR, SLAGG_SUMMARY_MINOR, 9};
 /* Day numbers a date YYYY-MM-DD can give (years 0000-9999): anything else
  * in a summary is corruption, and checking it first keeps the period
  * arithmetic below from overflowing (found by tests/fuzz/summary_payload.c). */
@@ -97,40 +98,9 @@ slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, s
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     }
 
-    size_t bound = ZSTD_compressBound(p.len);
-    ZSTD_CCtx *cc = ZSTD_createCCtx();
-    char *comp = slagg_malloc(bound);
-    if (!cc || !comp) {
-        ZSTD_freeCCtx(cc);
-        slagg_free(comp);
-        slagg_buf_free(&p);
-        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    }
-    ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, 9);
-    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
-    ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, 1);
-    size_t cn = ZSTD_compress2(cc, comp, bound, p.data, p.len);
-    ZSTD_freeCCtx(cc);
-    if (ZSTD_isError(cn)) {
-        slagg_free(comp);
-        slagg_buf_free(&p);
-        return slagg_err_set(err, SLAGG_E_INTERNAL, "compressing the summary: %s", ZSTD_getErrorName(cn));
-    }
-    slagg_buf h = {0};
-    slagg_buf_put(&h, SLAGG_SUMMARY_MAGIC, 8);
-    slagg_buf_le32(&h, SLAGG_SUMMARY_MAJOR | (SLAGG_SUMMARY_MINOR << 16));
-    slagg_buf_le32(&h, 0);
-    slagg_buf_le64(&h, p.len);
-    slagg_buf_le64(&h, cn);
-    if (!slagg_buf_failed(&h)) slagg_buf_le64(&h, (uint64_t)XXH64(h.data, 32, 0));
-    slagg_buf_put(out, h.data, h.len);
-    slagg_buf_put(out, comp, cn);
-    slagg_buf_put(out, SLAGG_SUMMARY_END, 8);
-    slagg_buf_free(&h);
+    slagg_status st = slagg_blob_seal(&summary_kind, &p, out, err);
     slagg_buf_free(&p);
-    slagg_free(comp);
-    if (slagg_buf_failed(out)) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    return SLAGG_OK;
+    return st;
 }
 
 /* ---- reading ------------------------------------------------------------- */
@@ -265,54 +235,14 @@ static slagg_status parse_payload(const char *path, slagg_rd *r, slagg_fleet *f,
 
 slagg_status slagg_summary_read(const char *path, slagg_fleet *f, slagg_tables *t, slagg_err *err)
 {
-    unsigned char *data = NULL, *raw = NULL;
-    size_t n = 0;
+    unsigned char *raw = NULL;
+    size_t raw_n = 0;
     memset(f, 0, sizeof *f);
     memset(t, 0, sizeof *t);
-    slagg_status st = slagg_read_whole(path, &data, &n, err);
+    slagg_status st = slagg_blob_open(&summary_kind, path, &raw, &raw_n, err);
     if (st != SLAGG_OK) return st;
-    slagg_rd h = {data, n, 0};
-    if (n == 0) {
-        st = corrupt(err, path, "empty file");
-        goto done;
-    }
-    if (n < HEADER_SIZE + 8 || memcmp(data, SLAGG_SUMMARY_MAGIC, 8) != 0) {
-        st = corrupt(err, path, "no summary header (wrong magic or too short)");
-        goto done;
-    }
-    h.p += 8;
-    h.left -= 8;
-    uint32_t ver = slagg_rd_u32(&h);
-    uint32_t flags = slagg_rd_u32(&h);
-    uint64_t raw_size = slagg_rd_u64(&h), comp_size = slagg_rd_u64(&h), hash = slagg_rd_u64(&h);
-    if (hash != (uint64_t)XXH64(data, 32, 0)) {
-        st = corrupt(err, path, "header checksum mismatch");
-        goto done;
-    }
-    if ((ver & 0xffff) > SLAGG_SUMMARY_MAJOR) {
-        st = slagg_err_set(err, SLAGG_E_INPUT,
-                           "%s: summary format version %u.%u is newer than this slagg reads (%d.x)",
-                           path, ver & 0xffff, ver >> 16, SLAGG_SUMMARY_MAJOR);
-        goto done;
-    }
-    if ((ver & 0xffff) != SLAGG_SUMMARY_MAJOR || flags != 0) {
-        st = corrupt(err, path, "unknown version or flags");
-        goto done;
-    }
-    if (comp_size != n - HEADER_SIZE - 8) {
-        st = corrupt(err, path, n < HEADER_SIZE + 8 + comp_size ? "truncated file" : "size mismatch");
-        goto done;
-    }
-    if (memcmp(data + n - 8, SLAGG_SUMMARY_END, 8) != 0) {
-        st = corrupt(err, path, "missing end marker");
-        goto done;
-    }
-    st = slagg_zstd_bounded(path, "summary", data + HEADER_SIZE, (size_t)comp_size, raw_size, &raw, err);
-    if (st != SLAGG_OK) goto done;
-    slagg_rd r = {raw, (size_t)raw_size, 0};
+    slagg_rd r = {raw, raw_n, 0};
     st = parse_payload(path, &r, f, t, err);
-done:
-    slagg_free(data);
     slagg_free(raw);
     if (st != SLAGG_OK) {
         slagg_fleet_free(f);
