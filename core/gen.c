@@ -64,6 +64,7 @@
 
 #include "core/alloc.h"
 #include "core/calendar.h"
+#include "io/output.h"
 #include "io/records.h"
 #include "io/shard.h"
 
@@ -618,31 +619,11 @@ static slagg_status out_commit(gen_out *o, gen_tally *acc, slagg_err *err)
     return st;
 }
 
-/* mkdir -p */
+/* mkdir -p (io/output.c), refusing an empty name as a usage error */
 static slagg_status make_dirs(const char *dir, slagg_err *err)
 {
-    size_t n = strlen(dir);
-    if (n == 0) return slagg_err_set(err, SLAGG_E_USAGE, "empty output directory");
-    char *p = slagg_strndup(dir, n);
-    if (!p) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] != '/' && p[i] != '\0') continue;
-        if (p[i - 1] == '/') continue;
-        char c = p[i];
-        p[i] = '\0';
-        if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-            slagg_status st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot create directory: %s",
-                                            p, strerror(errno));
-            slagg_free(p);
-            return st;
-        }
-        p[i] = c;
-    }
-    slagg_free(p);
-    struct stat sb;
-    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return slagg_err_set(err, SLAGG_E_IO, "%s: not a directory", dir);
-    return SLAGG_OK;
+    if (dir[0] == '\0') return slagg_err_set(err, SLAGG_E_USAGE, "empty output directory");
+    return slagg_mkdir_p(dir, err);
 }
 
 /* ---- formatting by hand (the inner loop never calls printf) ---------------- */
