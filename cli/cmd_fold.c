@@ -83,13 +83,17 @@ static double elapsed(const struct timespec *t0)
 }
 
 /* "\rslagg: 12.3 M records, 3/10 files, 210.5 MB read (56.1 MB/s)" */
-static void on_progress(void *ctx, uint64_t records, uint64_t bytes, size_t done, size_t files)
+static void on_progress(void *ctx, uint64_t records, uint64_t bytes, uint64_t total)
 {
     progress *p = ctx;
     double s = elapsed(&p->t0);
     if (s < 1.0) return;
-    fprintf(stderr, "\rslagg: %.1f M records, %zu/%zu files, %.1f MB read (%.1f MB/s)   ",
-            (double)records / 1e6, done, files, (double)bytes / 1e6, (double)bytes / 1e6 / s);
+    fprintf(stderr, "\rslagg: %.1f M records, %.1f MB read (%.1f MB/s)", (double)records / 1e6,
+            (double)bytes / 1e6, (double)bytes / 1e6 / s);
+    if (total && bytes && bytes <= total)
+        fprintf(stderr, ", %.0f%%, ETA %.0f s", 100.0 * (double)bytes / (double)total,
+                s * (double)(total - bytes) / (double)bytes);
+    fputs("   ", stderr);
     p->printed = 1;
 }
 

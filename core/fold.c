@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "core/alloc.h"
@@ -464,10 +465,19 @@ slagg_status slagg_fold_scan(const slagg_tables *t, const char *const *inputs, s
         }
     }
     if (o->progress) {
+        uint64_t total = 0;
+        for (size_t i = 0; i < n_inputs; i++) {
+            struct stat sb;
+            if (strcmp(inputs[i], "-") == 0 || stat(inputs[i], &sb) != 0) {
+                total = 0;  /* unknown: no ETA */
+                break;
+            }
+            total += (uint64_t)sb.st_size;
+        }
         while (atomic_load(&ctx.files_done) < n_inputs && !atomic_load(&ctx.stop)) {
             sleep_ms(250);
             o->progress(o->progress_ctx, atomic_load(&ctx.progress_records),
-                        atomic_load(&ctx.progress_bytes), atomic_load(&ctx.files_done), n_inputs);
+                        atomic_load(&ctx.progress_bytes), total);
         }
     }
     for (unsigned i = 0; i < started; i++) pthread_join(workers[i].tid, NULL);

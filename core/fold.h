@@ -26,10 +26,10 @@ typedef struct slagg_fold_opts {
     int64_t through;          /* day number */
     unsigned threads;         /* >= 1 */
     uint64_t max_rejects;     /* rows kept per input: max_rejects + SLAGG_REJECTS_KEEP */
-    /* Called about 4 times a second from the calling thread while workers
-     * run (may be NULL). */
-    void (*progress)(void *ctx, uint64_t records, uint64_t raw_bytes, size_t files_done,
-                     size_t files);
+    /* Called from the calling thread while workers run (may be NULL):
+     * records folded so far, and input bytes read so far out of
+     * bytes_total (0 when unknown, e.g. stdin), for a rate and an ETA. */
+    void (*progress)(void *ctx, uint64_t records, uint64_t bytes, uint64_t bytes_total);
     void *progress_ctx;
 } slagg_fold_opts;
 

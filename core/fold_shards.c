@@ -680,7 +680,9 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
      * window before the next block's first window is final */
     g.base = window_of(&g, g.blocks[0].min_ts);
     size_t next = 0;
-    uint64_t progress = 0;
+    uint64_t progress = 0, done_bytes = 0, total_bytes = 0;
+    for (size_t i = 0; i < g.n_blocks; i++)
+        total_bytes += slagg_shard_block_at(g.shards[g.blocks[i].shard], g.blocks[i].block)->comp_size;
     while (next < g.n_blocks) {
         size_t end = next;
         uint64_t recs = 0;
@@ -696,7 +698,9 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         if ((st = run_step(&g, err)) != SLAGG_OK) goto done;
         next = end;
         progress += recs;
-        if (o->progress) o->progress(o->progress_ctx, progress, 0, 0, n_inputs);
+        for (size_t i = g.lo; i < g.hi; i++)
+            done_bytes += slagg_shard_block_at(g.shards[g.blocks[i].shard], g.blocks[i].block)->comp_size;
+        if (o->progress) o->progress(o->progress_ctx, progress, done_bytes, total_bytes);
         int64_t limit = next < g.n_blocks ? window_of(&g, g.blocks[next].min_ts) : INT64_MAX;
         int64_t whi = limit < g.base + g.ring ? limit : g.base + g.ring;
         if (whi > g.base) {
