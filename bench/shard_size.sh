@@ -220,7 +220,7 @@ cpu_busy() {
     sleep 3
     b=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)
     awk -v a="$a" -v b="$b" 'BEGIN {split(a, x); split(b, y); busy = y[1] - x[1]; idle = y[2] - x[2];
-        printf "%.0f", busy + idle > 0 ? 100 * busy / (busy + idle) : 0}'
+        printf "%.0f", (busy + idle > 0) ? 100 * busy / (busy + idle) : 0}'
 }
 # wait_idle: waits (up to IDLE_WAIT s) until other work on the machine keeps
 # the CPUs under 10 % busy, so that the timings are of an otherwise idle
@@ -318,7 +318,7 @@ report() {
     echo
     echo "Best of $RUNS, page cache warm: wall seconds, and CPU seconds (user + sys, the smallest of the runs);" \
         "MB/s and records/s are of wall time; MB/s = input CSV bytes (all columns) / 10^6 / seconds." \
-        "DuckDB's time includes starting Node and loading DuckDB (about 0.3 s);" \
+        "DuckDB's time includes starting Node and loading DuckDB (about 0.3 s)." \
         "Other work kept the CPUs $BUSY_BEFORE % busy just before the timings and $BUSY_AFTER % just after" \
         "(3-second samples of /proc/stat; the timings wait up to IDLE_WAIT s for under 10 %)."
     echo
@@ -335,7 +335,7 @@ report() {
     fi
     if [ "$HAVE_PACK" -eq 1 ]; then
         echo
-        echo "\`slagg pack\` said:"
+        echo "\`slagg pack\` said (its first, untimed run, during the size measurements):"
         echo
         echo '```'
         printf '%s\n' "$PACK_SUMMARY"
