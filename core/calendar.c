@@ -39,7 +39,7 @@ unsigned slagg_weekday(int64_t day)
     return (unsigned)(w < 0 ? w + 7 : w);
 }
 
-static int digits(const char *s, size_t n, unsigned *out)
+int slagg_parse_digits(const char *s, size_t n, unsigned *out)
 {
     unsigned v = 0;
     for (size_t i = 0; i < n; i++) {
@@ -54,7 +54,7 @@ int slagg_parse_date(const char *s, size_t n, int64_t *day)
 {
     unsigned y, m, d;
     if (n != 10 || s[4] != '-' || s[7] != '-') return -1;
-    if (digits(s, 4, &y) || digits(s + 5, 2, &m) || digits(s + 8, 2, &d)) return -1;
+    if (slagg_parse_digits(s, 4, &y) || slagg_parse_digits(s + 5, 2, &m) || slagg_parse_digits(s + 8, 2, &d)) return -1;
     if (m < 1 || m > 12 || d < 1 || d > slagg_days_in_month(y, m)) return -1;
     *day = slagg_days_from_civil(y, m, d);
     return 0;

@@ -22,6 +22,10 @@ unsigned slagg_days_in_month(int64_t y, unsigned m);
 /* 0 = Monday ... 6 = Sunday */
 unsigned slagg_weekday(int64_t day);
 
+/* Exactly n ASCII decimal digits at s (n <= 9). Returns 0 and *out, or -1.
+ * Shared by the date and timestamp parsers. */
+int slagg_parse_digits(const char *s, size_t n, unsigned *out);
+
 /* Strict "YYYY-MM-DD" (exactly 10 bytes, a real date: no Feb 30).
  * Returns 0 and sets *day, or -1. */
 int slagg_parse_date(const char *s, size_t n, int64_t *day);

@@ -17,18 +17,6 @@
 
 #define MS_PER_S 1000LL
 
-/* Reads exactly n decimal digits at s. Returns 0 and *out, or -1. */
-static int fixed_digits(const char *s, size_t n, unsigned *out)
-{
-    unsigned v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 /* Parses ".d{1,18}" fraction digits at s[0..n): returns the milliseconds
  * (first three digits, zero-padded) and sets *rest when any later digit is
  * non-zero (the caller needs it to floor negative instants). -1 if not 1-18
@@ -55,7 +43,7 @@ static int offset_hhmm(const char *s, size_t n, int32_t *offset_s)
 {
     unsigned hh, mm;
     if (n != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':') return -1;
-    if (fixed_digits(s + 1, 2, &hh) || fixed_digits(s + 4, 2, &mm)) return -1;
+    if (slagg_parse_digits(s + 1, 2, &hh) || slagg_parse_digits(s + 4, 2, &mm)) return -1;
     if (hh > 23 || mm > 59) return -1;
     int32_t v = (int32_t)(hh * 3600 + mm * 60);
     *offset_s = s[0] == '-' ? -v : v;
@@ -69,9 +57,9 @@ int slagg_parse_rfc3339(const char *s, size_t n, int64_t *ms)
     if (!s || n < 20) return -1;
     if (s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':') return -1;
     if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return -1;
-    if (fixed_digits(s, 4, &y) || fixed_digits(s + 5, 2, &mo) || fixed_digits(s + 8, 2, &d) ||
-        fixed_digits(s + 11, 2, &hh) || fixed_digits(s + 14, 2, &mi) ||
-        fixed_digits(s + 17, 2, &ss))
+    if (slagg_parse_digits(s, 4, &y) || slagg_parse_digits(s + 5, 2, &mo) || slagg_parse_digits(s + 8, 2, &d) ||
+        slagg_parse_digits(s + 11, 2, &hh) || slagg_parse_digits(s + 14, 2, &mi) ||
+        slagg_parse_digits(s + 17, 2, &ss))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > slagg_days_in_month(y, mo)) return -1;
     if (hh > 23 || mi > 59 || ss > 59) return -1;
