@@ -34,6 +34,44 @@ typedef struct slagg_shard_block_info {
     int64_t min_ts_ms, max_ts_ms;
 } slagg_shard_block_info;
 
+/* The most (status, cause) pairs a block's pair table can hold. */
+#define SLAGG_SHARD_PAIRS_MAX (600 * 8)
+/* Records a cursor decodes at a time: small enough that a chunk's columns
+ * stay in the core's L1/L2 cache while the fold reads them. */
+#define SLAGG_SHARD_CHUNK 2048
+
+/* A block decoded a chunk at a time (the fold's hot path): the block is
+ * read, verified and decompressed once by slagg_shard_cursor_open; each
+ * slagg_shard_cursor_next decodes the next records into the arrays below,
+ * which is all a fold needs: runs of one account, a pair code per record
+ * (the (status, cause) pair, from the block's pair table) and the instant.
+ * Every check of slagg_shard_read_block is made; those about the whole
+ * block once its last chunk is decoded. A run longer than a chunk, or
+ * crossing one, comes as pieces with the same account. */
+typedef struct slagg_shard_cursor {
+    /* the block's pair table: code -> (status, cause) */
+    uint32_t n_pairs;
+    uint16_t pair_status[SLAGG_SHARD_PAIRS_MAX];
+    uint8_t pair_cause[SLAGG_SHARD_PAIRS_MAX];
+    /* the current chunk */
+    uint32_t n;                             /* records */
+    uint32_t n_runs;                        /* runs (or pieces of runs) */
+    uint32_t run_account[SLAGG_SHARD_CHUNK]; /* shard-local account id */
+    uint32_t run_len[SLAGG_SHARD_CHUNK];
+    uint16_t code[SLAGG_SHARD_CHUNK];
+    int64_t ts_ms[SLAGG_SHARD_CHUNK];
+    /* internal */
+    const slagg_shard *s;
+    size_t block;
+    const unsigned char *rp, *cp, *tp, *end;   /* runs, codes, timestamps */
+    int code16;
+    uint32_t records, runs_left, run_left, cur_account, run_pos, pos;
+    int64_t lo, hi, prev, seen_lo, seen_hi;
+    void *comp, *raw;
+    size_t comp_cap, raw_cap;
+    void *dctx;
+} slagg_shard_cursor;
+
 /* One decoded block, records sorted by (account, ts). Reusable: buffers
  * grow as needed and are freed by slagg_shard_block_free. */
 typedef struct slagg_shard_block {
@@ -42,10 +80,9 @@ typedef struct slagg_shard_block {
     uint32_t *account;      /* shard-local account id */
     uint16_t *status;
     uint8_t *cause;
-    /* internal scratch */
-    void *comp, *raw;
-    size_t comp_cap, raw_cap, cap;
-    void *dctx;
+    /* internal */
+    size_t cap;
+    slagg_shard_cursor *cur;
 } slagg_shard_block;
 
 /* 1 when the file at path starts with the shard magic (0 for "-"). */
@@ -69,6 +106,14 @@ uint64_t slagg_shard_footer_size(const slagg_shard *s);
 slagg_status slagg_shard_read_block(const slagg_shard *s, size_t i, slagg_shard_block *b,
                                     slagg_err *err);
 void slagg_shard_block_free(slagg_shard_block *b);
+
+/* Reads, verifies and decompresses block i, ready for chunks. c must be
+ * zeroed before its first use; it is reusable for any block. */
+slagg_status slagg_shard_cursor_open(const slagg_shard *s, size_t i, slagg_shard_cursor *c, slagg_err *err);
+/* Decodes the next chunk: 1 = a chunk (c->n records), 0 = the block is
+ * done and passed its whole-block checks, -1 = corrupt (err set). */
+int slagg_shard_cursor_next(slagg_shard_cursor *c, slagg_err *err);
+void slagg_shard_cursor_free(slagg_shard_cursor *c);
 
 /* Added for the writer (io/shard_writer.c) and its callers: */
 

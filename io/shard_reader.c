@@ -84,6 +84,25 @@ static inline const unsigned char *get_varint(const unsigned char *p, const unsi
         *v = *p;
         return p + 1;
     }
+    if (end - p >= 8) {
+        /* up to 8 bytes at once: find the last byte (high bit clear), keep
+         * the bytes up to it, and squeeze out the continuation bits */
+        uint64_t w;
+        memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        uint64_t stop = ~w & 0x8080808080808080ULL;
+        if (stop) {
+            unsigned len = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;   /* 2..8 */
+            uint64_t x = len == 8 ? w : w & ((1ULL << (8 * len)) - 1);
+            x = ((x & 0x7f007f007f007f00ULL) >> 1) | (x & 0x007f007f007f007fULL);
+            x = ((x & 0x3fff00003fff0000ULL) >> 2) | (x & 0x00003fff00003fffULL);
+            x = ((x & 0x0fffffff00000000ULL) >> 4) | (x & 0x000000000fffffffULL);
+            *v = x;
+            return p + len;
+        }
+    }
     uint64_t x = 0;
     for (int shift = 0; shift < 64 && p < end; shift += 7) {
         unsigned char c = *p++;
@@ -457,6 +476,16 @@ const char *slagg_shard_account(const slagg_shard *s, uint32_t id, size_t *len)
     return (const char *)e + 1;
 }
 
+void slagg_shard_cursor_free(slagg_shard_cursor *c)
+{
+    if (!c) return;
+    slagg_free(c->comp);
+    slagg_free(c->raw);
+    ZSTD_freeDCtx(c->dctx);
+    c->comp = c->raw = c->dctx = NULL;
+    c->comp_cap = c->raw_cap = 0;
+}
+
 void slagg_shard_block_free(slagg_shard_block *b)
 {
     if (!b) return;
@@ -464,9 +493,8 @@ void slagg_shard_block_free(slagg_shard_block *b)
     slagg_free(b->account);
     slagg_free(b->status);
     slagg_free(b->cause);
-    slagg_free(b->comp);
-    slagg_free(b->raw);
-    ZSTD_freeDCtx(b->dctx);
+    slagg_shard_cursor_free(b->cur);
+    slagg_free(b->cur);
     memset(b, 0, sizeof *b);
 }
 
@@ -499,17 +527,16 @@ static int grow_columns(slagg_shard_block *b, uint32_t n)
 }
 
 /*
- * Decodes the raw block (docs/FORMAT.md, "Block") into b's columns,
- * checking every field. Returns NULL, or a static reason.
+ * The raw block (docs/FORMAT.md, "Block"): the pair table, then the runs
+ * (varint account, varint length), the codes (u8, or u16 past 256 pairs),
+ * the time deltas (varints). Opening parses the pair table and finds where
+ * each section starts; chunks then walk the three sections side by side.
+ * Returns NULL, or a static reason.
  */
-static const char *decode_block(const slagg_shard *s, const slagg_shard_block_info *bi,
-                                const unsigned char *p, const unsigned char *end,
-                                slagg_shard_block *b)
+static const char *cursor_start(slagg_shard_cursor *c, const slagg_shard_block_info *bi,
+                                const unsigned char *p, const unsigned char *end)
 {
     uint32_t n = bi->records;
-    uint16_t pair_status[SC_KEYS];
-    uint8_t pair_cause[SC_KEYS];
-
     if (end - p < 2) return "truncated pair table";
     uint32_t n_pairs = get16(p);
     p += 2;
@@ -523,83 +550,130 @@ static const char *decode_block(const slagg_shard *s, const slagg_shard_block_in
         int key = st * 8 + cause;
         if (key <= prev_key) return "pair table not strictly sorted";
         prev_key = key;
-        pair_status[i] = (uint16_t)st;
-        pair_cause[i] = (uint8_t)cause;
+        c->pair_status[i] = (uint16_t)st;
+        c->pair_cause[i] = (uint8_t)cause;
     }
+    c->n_pairs = n_pairs;
 
     if (end - p < 4) return "truncated run count";
     uint32_t n_runs = get32(p);
     p += 4;
     if (n_runs < 1 || n_runs > n || (size_t)(end - p) < 2u * (size_t)n_runs) return "bad run count";
-    uint32_t *acc = b->account;
-    uint64_t pos = 0, prev_acc = 0;
-    for (uint32_t i = 0; i < n_runs; i++) {
-        uint64_t a, len;
-        if (!(p = get_varint(p, end, &a)) || !(p = get_varint(p, end, &len))) return "truncated runs";
-        if (a >= s->n_accounts) return "account id beyond the dictionary";
-        if (i && a <= prev_acc) return "runs not sorted by account";
-        if (len < 1 || len > n - pos) return "run lengths do not add up to the record count";
-        prev_acc = a;
-        for (uint64_t j = 0; j < len; j++) acc[pos + j] = (uint32_t)a;
-        pos += len;
+    /* the runs end after 2 x n_runs varints: count their last bytes */
+    c->rp = p;
+    for (uint64_t left = 2u * (uint64_t)n_runs; left; p++) {
+        if (p == end) return "truncated runs";
+        left -= *p < 0x80;
     }
-    if (pos != n) return "run lengths do not add up to the record count";
-
-    if (n_pairs <= 256) {
-        if ((size_t)(end - p) < n) return "truncated codes";
-        for (uint32_t j = 0; j < n; j++) {
-            unsigned c = p[j];
-            if (c >= n_pairs) return "code beyond the pair table";
-            b->status[j] = pair_status[c];
-            b->cause[j] = pair_cause[c];
-        }
-        p += n;
-    } else {
-        if ((size_t)(end - p) / 2 < n) return "truncated codes";
-        for (uint32_t j = 0; j < n; j++) {
-            unsigned c = get16(p + 2 * (size_t)j);
-            if (c >= n_pairs) return "code beyond the pair table";
-            b->status[j] = pair_status[c];
-            b->cause[j] = pair_cause[c];
-        }
-        p += 2 * (size_t)n;
-    }
-
-    /* ts: deltas; all stay within [min_ts, max_ts], which both occur */
-    const int64_t lo = bi->min_ts_ms, hi = bi->max_ts_ms;
-    int64_t seen_lo = hi, seen_hi = lo, prev = lo;
-    for (uint32_t j = 0; j < n; j++) {
-        uint64_t d;
-        if (!(p = get_varint(p, end, &d))) return "truncated timestamps";
-        if (j == 0 || acc[j] != acc[j - 1]) prev = lo;
-        if (d > (uint64_t)(hi - prev)) return "timestamp beyond the block's time range";
-        int64_t t = prev + (int64_t)d;
-        b->ts_ms[j] = t;
-        if (t < seen_lo) seen_lo = t;
-        if (t > seen_hi) seen_hi = t;
-        prev = t;
-    }
-    if (seen_lo != lo || seen_hi != hi) return "time range in the header does not match the records";
-    if (p != end) return "trailing bytes after the timestamps";
-    b->n = n;
+    c->code16 = n_pairs > 256;
+    c->cp = p;
+    if ((size_t)(end - p) / (c->code16 ? 2u : 1u) < n) return "truncated codes";
+    c->tp = p + (c->code16 ? 2 * (size_t)n : n);
+    c->end = end;
+    c->records = n;
+    c->runs_left = n_runs;
+    c->run_left = 0;
+    c->run_pos = c->pos = 0;
+    c->lo = bi->min_ts_ms;
+    c->hi = bi->max_ts_ms;
+    c->seen_lo = c->hi;
+    c->seen_hi = c->lo;
+    c->prev = c->lo;
     return NULL;
 }
 
-slagg_status slagg_shard_read_block(const slagg_shard *s, size_t i, slagg_shard_block *b,
-                                    slagg_err *err)
+/* The next chunk; NULL or a static reason. */
+static const char *cursor_chunk(slagg_shard_cursor *c)
+{
+    const uint32_t n = c->records;
+    const unsigned char *end = c->end;
+    uint32_t k = 0, nr = 0;
+    while (k < SLAGG_SHARD_CHUNK && c->pos + k < n) {
+        int fresh = 0;
+        if (c->run_left == 0) {
+            uint64_t a, len;
+            if (c->runs_left == 0) return "run lengths do not add up to the record count";
+            if (!(c->rp = get_varint(c->rp, c->cp, &a)) || !(c->rp = get_varint(c->rp, c->cp, &len)))
+                return "truncated runs";
+            if (a >= c->s->n_accounts) return "account id beyond the dictionary";
+            if (c->run_pos && a <= c->cur_account) return "runs not sorted by account";
+            if (len < 1 || len > n - c->run_pos) return "run lengths do not add up to the record count";
+            c->runs_left--;
+            c->cur_account = (uint32_t)a;
+            c->run_left = (uint32_t)len;
+            c->run_pos += (uint32_t)len;
+            fresh = 1;
+        }
+        uint32_t m = c->run_left < SLAGG_SHARD_CHUNK - k ? c->run_left : SLAGG_SHARD_CHUNK - k;
+        c->run_account[nr] = c->cur_account;
+        c->run_len[nr++] = m;
+        c->run_left -= m;
+        /* the run's times, restarting from the block's min; its codes are
+         * decoded for the whole chunk below */
+        if (fresh) c->prev = c->lo;
+        int64_t prev = c->prev, room = c->hi - prev;
+        const unsigned char *tp = c->tp;
+        for (uint32_t j = 0; j < m; j++) {
+            uint64_t d;
+            if (!(tp = get_varint(tp, end, &d))) return "truncated timestamps";
+            if (d > (uint64_t)room) return "timestamp beyond the block's time range";
+            prev += (int64_t)d;
+            room -= (int64_t)d;
+            c->ts_ms[k + j] = prev;
+        }
+        c->tp = tp;
+        /* sorted within the run: its first and last instants bound it */
+        if (m) {
+            if (c->ts_ms[k] < c->seen_lo) c->seen_lo = c->ts_ms[k];
+            if (prev > c->seen_hi) c->seen_hi = prev;
+        }
+        c->prev = prev;
+        k += m;
+    }
+    /* the chunk's codes, checked against the pair table at once */
+    unsigned top = 0;
+    if (c->code16) {
+        for (uint32_t j = 0; j < k; j++) {
+            unsigned code = get16(c->cp + 2 * (size_t)(c->pos + j));
+            top = code > top ? code : top;
+            c->code[j] = (uint16_t)code;
+        }
+    } else {
+        const unsigned char *cp = c->cp + c->pos;
+        for (uint32_t j = 0; j < k; j++) {
+            top = cp[j] > top ? cp[j] : top;
+            c->code[j] = cp[j];
+        }
+    }
+    if (k && top >= c->n_pairs) return "code beyond the pair table";
+    c->n = k;
+    c->n_runs = nr;
+    c->pos += k;
+    if (c->pos == n) {
+        if (c->run_left || c->runs_left) return "run lengths do not add up to the record count";
+        if (c->seen_lo != c->lo || c->seen_hi != c->hi)
+            return "time range in the header does not match the records";
+        if (c->tp != end) return "trailing bytes after the timestamps";
+    }
+    return NULL;
+}
+
+slagg_status slagg_shard_cursor_open(const slagg_shard *s, size_t i, slagg_shard_cursor *c, slagg_err *err)
 {
     if (i >= s->n_blocks)
         return slagg_err_set(err, SLAGG_E_INTERNAL, "%s: block %zu does not exist (%zu blocks)",
                              s->path, i, s->n_blocks);
     const slagg_shard_block_info *bi = &s->blocks[i];
-    b->n = 0;
+    c->s = s;
+    c->block = i;
+    c->n = c->n_runs = 0;
+    c->records = c->pos = 0;
     size_t need = BLOCK_HEADER_SIZE + (size_t)bi->comp_size;
-    if (grow_scratch(&b->comp, &b->comp_cap, need) || grow_scratch(&b->raw, &b->raw_cap, bi->raw_size) ||
-        grow_columns(b, bi->records))
+    if (grow_scratch(&c->comp, &c->comp_cap, need) || grow_scratch(&c->raw, &c->raw_cap, bi->raw_size))
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    if (!b->dctx && !(b->dctx = ZSTD_createDCtx()))
+    if (!c->dctx && !(c->dctx = ZSTD_createDCtx()))
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    unsigned char *h = b->comp;
+    unsigned char *h = c->comp;
     int r = pread_full(s->fd, h, need, bi->offset);
     if (r < 0) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot read: %s", s->path, strerror(errno));
     if (r == 0)
@@ -622,18 +696,59 @@ slagg_status slagg_shard_read_block(const slagg_shard *s, size_t i, slagg_shard_
         ZSTD_findFrameCompressedSize(payload, bi->comp_size) != bi->comp_size)
         return slagg_err_set(err, SLAGG_E_INPUT,
                              "%s: corrupt shard: block %zu: frame does not match the header", s->path, i);
-    size_t got = ZSTD_decompressDCtx(b->dctx, b->raw, bi->raw_size, payload, bi->comp_size);
+    size_t got = ZSTD_decompressDCtx(c->dctx, c->raw, bi->raw_size, payload, bi->comp_size);
     if (ZSTD_isError(got))
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: %s", s->path, i,
                              ZSTD_getErrorName(got));
     if (got != bi->raw_size)
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: raw size mismatch",
                              s->path, i);
-    const unsigned char *raw = b->raw;
-    const char *why = decode_block(s, bi, raw, raw + bi->raw_size, b);
+    const unsigned char *raw = c->raw;
+    const char *why = cursor_start(c, bi, raw, raw + bi->raw_size);
     if (why) {
-        b->n = 0;
+        c->records = c->pos = 0;
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: %s", s->path, i, why);
     }
+    return SLAGG_OK;
+}
+
+int slagg_shard_cursor_next(slagg_shard_cursor *c, slagg_err *err)
+{
+    c->n = c->n_runs = 0;
+    if (c->pos >= c->records) return 0;
+    const char *why = cursor_chunk(c);
+    if (why) {
+        c->records = c->pos = 0;
+        slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: %s", c->s->path, c->block, why);
+        return -1;
+    }
+    return 1;
+}
+
+slagg_status slagg_shard_read_block(const slagg_shard *s, size_t i, slagg_shard_block *b,
+                                    slagg_err *err)
+{
+    b->n = 0;
+    if (!b->cur && !(b->cur = slagg_calloc(1, sizeof *b->cur)))
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    slagg_shard_cursor *c = b->cur;
+    slagg_status st = slagg_shard_cursor_open(s, i, c, err);
+    if (st != SLAGG_OK) return st;
+    if (grow_columns(b, c->records)) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    uint32_t pos = 0;
+    int r;
+    while ((r = slagg_shard_cursor_next(c, err)) == 1) {
+        uint32_t at = pos;
+        for (uint32_t k = 0; k < c->n_runs; k++)
+            for (uint32_t j = 0; j < c->run_len[k]; j++) b->account[at++] = c->run_account[k];
+        for (uint32_t j = 0; j < c->n; j++) {
+            b->status[pos + j] = c->pair_status[c->code[j]];
+            b->cause[pos + j] = c->pair_cause[c->code[j]];
+        }
+        memcpy(b->ts_ms + pos, c->ts_ms, c->n * sizeof *b->ts_ms);
+        pos += c->n;
+    }
+    if (r < 0) return err->code;
+    b->n = pos;
     return SLAGG_OK;
 }

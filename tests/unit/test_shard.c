@@ -354,8 +354,10 @@ Test(shard, round_trip_every_status_and_cause)
     /* raw block: u16 pair count, then the table */
     slagg_shard_block b = {0};
     cr_assert_eq(slagg_shard_read_block(s, 0, &b, &err), SLAGG_OK, "%s", err.msg);
-    const unsigned char *raw = b.raw;
+    const unsigned char *raw = b.cur->raw;
     cr_assert_eq(raw[0] | (raw[1] << 8), 501 * SLAGG_CAUSE_COUNT);
+    cr_assert_eq(b.cur->n_pairs, 501 * SLAGG_CAUSE_COUNT);
+    cr_assert_eq(b.cur->code16, 1, "u16 codes past 256 pairs");
     slagg_shard_block_free(&b);
     slagg_shard_close(s);
     const char *p2 = tpath("every_small.shard");
