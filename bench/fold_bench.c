@@ -9,7 +9,8 @@
  * kernel used. Not a test: figures go to bench/RESULTS.md.
  *
  * Usage: fold_bench --contracts FILE [--maintenance FILE] [--threads N]
- *                   [--repeat N] SHARD...
+ *                   [--repeat N] [--kernel NAME] SHARD...
+ * --kernel folds with that kernel only (quicker runs while tuning).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -92,7 +93,7 @@ static long peak_rss_kb(void)
 
 int main(int argc, char **argv)
 {
-    const char *contracts = NULL, *maint = NULL;
+    const char *contracts = NULL, *maint = NULL, *only = NULL;
     unsigned threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     int repeat = 3;
     const char **inputs = calloc((size_t)argc, sizeof *inputs);
@@ -102,10 +103,12 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--maintenance") && i + 1 < argc) maint = argv[++i];
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) only = argv[++i];
         else inputs[n_in++] = argv[i];
     }
     if (!contracts || !n_in || threads < 1 || repeat < 1) {
-        fprintf(stderr, "usage: fold_bench --contracts FILE [--maintenance FILE] [--threads N] [--repeat N] SHARD...\n");
+        fprintf(stderr, "usage: fold_bench --contracts FILE [--maintenance FILE] [--threads N] [--repeat N]\n"
+                        "                  [--kernel NAME] SHARD...\n");
         return 1;
     }
     slagg_err err = {0};
@@ -171,6 +174,7 @@ int main(int argc, char **argv)
     const char *forced = getenv("SLAGG_FORCE_ISA");
     char *keep = forced ? strdup(forced) : NULL;
     for (int k = 0; k < nk; k++) {
+        if (only && strcmp(only, ks[k].name) != 0) continue;
         if (!slagg_kernel_supported(&ks[k])) {
             printf("%-22s %10s\n", ks[k].name, "(not on this CPU)");
             continue;

@@ -20,4 +20,11 @@ void *slagg_reallocarray(void *p, size_t count, size_t size);
 char *slagg_strndup(const char *s, size_t n);     /* always NUL-terminates */
 void slagg_free(void *p);
 
+/* Zeroed memory for big tables hit at random (the shard engine's rings and
+ * counters): whole pages, 2 MiB-aligned and advised for transparent huge
+ * pages, so random accesses miss the TLB far less. count*size is
+ * overflow-checked; free with slagg_free_table and the same count, size. */
+void *slagg_calloc_table(size_t count, size_t size);
+void slagg_free_table(void *p, size_t count, size_t size);
+
 #endif

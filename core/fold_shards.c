@@ -33,6 +33,12 @@
 #include "io/shard.h"
 
 #define RING_MIN 64
+/* Window-major rings start smaller: all threads' rows of a few windows
+ * then stay in the last-level cache between fold and finalisation. */
+#define RING_MIN_W 128
+/* Blocks spanning at most this many windows (90th percentile) get a
+ * window-major ring (see "Ring layout" below). */
+#define WMAJOR_SPAN 64
 #define RING_MAX 4096
 /* All threads' rings together stay under this many bytes. */
 #define RING_BUDGET (384ULL << 20)
@@ -124,6 +130,32 @@ typedef struct ev_vec {
     size_t n, cap;
 } ev_vec;
 
+/* Window-major rings: the cells where an error was folded, (account,
+ * window), possibly repeated; finalisation visits only these. */
+typedef struct errcell {
+    uint32_t account;
+    int64_t window;
+} errcell;
+
+typedef struct err_vec {
+    errcell *v;
+    size_t n, cap;
+} err_vec;
+
+static int err_push(err_vec *v, uint32_t a, int64_t w)
+{
+    if (v->n && v->v[v->n - 1].account == a && v->v[v->n - 1].window == w) return 0;
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 1024;
+        errcell *p = slagg_reallocarray(v->v, nc, sizeof *p);
+        if (!p) return -1;
+        v->v = p;
+        v->cap = nc;
+    }
+    v->v[v->n++] = (errcell){a, w};
+    return 0;
+}
+
 struct engine;
 
 typedef struct thr {
@@ -135,13 +167,17 @@ typedef struct thr {
     uint8_t *terr;            /* per account: an error was folded into the ring since finalised */
     uint64_t *ptot;           /* [period][SLAGG_CLASS_COUNT] */
     ovf_map ovf;              /* (account, window) -> V, E beyond the ring */
-    slagg_shard_block blk;
+    slagg_shard_cursor *cur;  /* the block being folded, a chunk at a time */
+    uint8_t *code_cls;        /* [pair code]: class, or NEEDS_MAINT (SLAGG_SHARD_PAIRS_MAX) */
     uint32_t *rel;
     uint8_t *flags;
+    uint32_t *run_off, *run_acc, *run_p;  /* a chunk's runs: first record, account, period (n + 1) */
+    uint32_t *ridx;           /* the flat fold: run index marks, one per record */
     size_t scratch_cap;
     uint64_t records, uncontracted, after_through;
     uint64_t since_spill;     /* records folded into the ring since its last spill */
     ev_vec out;               /* finalised windows with E > 0 */
+    err_vec errs;             /* window-major: cells an error was folded into */
     slagg_err err;
     int failed;
 } thr;
@@ -157,11 +193,15 @@ typedef struct engine {
     uint32_t n_accounts;
     size_t n_periods;
     int64_t day0, ndays, through;
-    uint32_t *day_period;     /* [account][ndays]: period index or NONE32 */
+    uint32_t *day_period;     /* [ndays][account]: period or NONE32 (a day's row is read in account order) */
     int64_t tz_ms;
     uint32_t ring, ring_mask;  /* windows in a ring (a power of two) */
+    int wmajor;               /* ring layout: 1 window-major, 0 account-major */
+    int no_flat;              /* SLAGG_NO_FLAT: window-major chunks take the run path (tests) */
+    size_t stride;            /* u32s between two windows' cells of one account */
     uint64_t spill_limit;     /* RING_RECORD_LIMIT; tests lower it (SLAGG_TEST_SPILL_LIMIT) */
     uint8_t ctab[600][SLAGG_CAUSE_COUNT];
+    uint8_t cls_flags[SLAGG_CLASS_COUNT];  /* class -> 1 valid | 2 error */
     thr *t;
     unsigned nt;
     /* the current step */
@@ -172,7 +212,34 @@ typedef struct engine {
     int64_t wlo, whi;
 } engine;
 
+/* u32s in one thread's ring */
+#define RING_U32S(g) (2 * ((size_t)(g)->n_accounts + 1) * (g)->ring + 2)
+
 static int64_t window_of(const engine *g, int64_t ts) { return slagg_floordiv(ts + g->tz_ms, SLAGG_MS_PER_WINDOW); }
+
+/* Ring layout. Account-major ([account][ring][V, E]) keeps one account's
+ * windows together: right when a block spans many windows, so an account's
+ * run walks along its row. Window-major ([ring][account][V, E]) keeps one
+ * window's accounts together: right when blocks span a few windows (packed
+ * or generated in time order), as a block then touches a few rows, each in
+ * ascending account order, streams the prefetcher follows, instead of one
+ * far-apart row per account. The index of (a, w)'s V; E follows it. */
+static inline size_t cell_of(const engine *g, uint32_t a, int64_t w)
+{
+    size_t s = (size_t)(w & g->ring_mask);
+    return g->wmajor ? 2 * (s * ((size_t)g->n_accounts + 1) + a) : 2 * ((size_t)a * g->ring + s);
+}
+
+/* A window-major row has one cell more than there are accounts: the sink,
+ * where the flat fold (fold_chunk_flat) sends records it must not count
+ * (uncontracted accounts) so its loop needs no branch for them; it is never
+ * finalised. */
+
+/* The base of account a's cells, for the kernels (stride g->stride). */
+static inline size_t row_of(const engine *g, uint32_t a)
+{
+    return g->wmajor ? 2 * (size_t)a : 2 * (size_t)a * g->ring;
+}
 
 static int ev_push(ev_vec *v, uint32_t a, int64_t w, uint64_t e, uint64_t val)
 {
@@ -194,7 +261,7 @@ static int spill_ring(thr *t)
     engine *g = t->g;
     for (uint32_t a = 0; a < g->n_accounts; a++) {
         for (int64_t w = g->base; w < g->base + g->ring; w++) {
-            size_t s = 2 * ((size_t)a * g->ring + (size_t)(w & g->ring_mask));
+            size_t s = cell_of(g, a, w);
             if (!t->ve[s] && !t->ve[s + 1]) continue;
             ovf_ent *c = ovf_get(&t->ovf, a, w);
             if (!c) return -1;
@@ -209,6 +276,11 @@ static int spill_ring(thr *t)
     return 0;
 }
 
+/* How many runs ahead fold_block asks for a run's ring cell and class
+ * counters: a run is a few records, tens of cycles, and a miss costs
+ * hundreds. */
+#define PREFETCH_RUNS 8
+
 static int grow_scratch(thr *t, size_t n)
 {
     if (n <= t->scratch_cap) return 0;
@@ -218,6 +290,18 @@ static int grow_scratch(thr *t, size_t n)
     uint8_t *f = slagg_reallocarray(t->flags, n, 1);
     if (!f) return -1;
     t->flags = f;
+    uint32_t *ro = slagg_reallocarray(t->run_off, n + 1 + PREFETCH_RUNS, sizeof *ro);
+    if (!ro) return -1;
+    t->run_off = ro;
+    uint32_t *ra = slagg_reallocarray(t->run_acc, n + 1 + PREFETCH_RUNS, sizeof *ra);
+    if (!ra) return -1;
+    t->run_acc = ra;
+    uint32_t *rp = slagg_reallocarray(t->run_p, n + 1 + PREFETCH_RUNS, sizeof *rp);
+    if (!rp) return -1;
+    t->run_p = rp;
+    uint32_t *ri = slagg_reallocarray(t->ridx, n + 1, sizeof *ri);
+    if (!ri) return -1;
+    t->ridx = ri;
     t->scratch_cap = n;
     return 0;
 }
@@ -227,7 +311,7 @@ static int grow_scratch(thr *t, size_t n)
 static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, size_t m)
 {
     engine *g = t->g;
-    const slagg_shard_block *b = &t->blk;
+    const slagg_shard_cursor *b = t->cur;
     uint64_t *pt = t->ptot + (size_t)p * SLAGG_CLASS_COUNT;
     unsigned errs = 0;
     const int64_t day_ms = day * SLAGG_MS_PER_DAY - g->tz_ms;   /* UTC instant of the day's start */
@@ -237,14 +321,13 @@ static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, s
     size_t n = m - k, q = n;
     for (size_t i = 0; i < n; i++) {
         size_t r = k + i;
-        int status = b->status[r];
-        unsigned cause = b->cause[r];
-        unsigned c = g->ctab[status][cause];
+        unsigned code = b->code[r];
+        unsigned c = t->code_cls[code];
         if (c == NEEDS_MAINT)
-            c = slagg_classify(status, (slagg_cause)cause, slagg_maint_contains(g->maint, a, b->ts_ms[r]));
+            c = slagg_classify(b->pair_status[code], (slagg_cause)b->pair_cause[code],
+                               slagg_maint_contains(g->maint, a, b->ts_ms[r]));
         pt[c]++;
-        uint8_t fl = (uint8_t)(slagg_class_is_valid((slagg_class)c) |
-                               (slagg_class_is_error((slagg_class)c) << 1));
+        uint8_t fl = g->cls_flags[c];
         t->flags[i] = fl;
         errs |= fl;
         int64_t rel = b->ts_ms[r] - day_ms;   /* 0 .. 86,399,999 */
@@ -252,14 +335,17 @@ static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, s
         t->rel[i] = (uint32_t)rel;
     }
     /* records are sorted by time: [0, q) is inside the ring */
-    if (q) {
+    if (g->wmajor && (errs & 2)) {
+        for (size_t i = 0; i < q; i++)
+            if ((t->flags[i] & 2) && err_push(&t->errs, a, day_w + slagg_div300k(t->rel[i])) != 0) return -1;
+    } else if (q && !g->wmajor) {
         if (errs & 2) t->terr[a] = 1;
         int64_t w0 = day_w + slagg_div300k(t->rel[0]), w1 = day_w + slagg_div300k(t->rel[q - 1]);
         if (w0 < t->tlo[a]) t->tlo[a] = w0;
         if (w1 > t->thi[a]) t->thi[a] = w1;
     }
-    g->kernel->run(t->rel, t->flags, q, t->ve + 2 * (size_t)a * g->ring,
-                   (uint32_t)(day_w & g->ring_mask), g->ring_mask);
+    g->kernel->run(t->rel, t->flags, q, t->ve + row_of(g, a), (uint32_t)(day_w & g->ring_mask), g->ring_mask,
+                   g->stride);
     for (size_t i = q; i < n; i++) {
         ovf_ent *c = ovf_get(&t->ovf, a, day_w + t->rel[i] / (uint32_t)SLAGG_MS_PER_WINDOW);
         if (!c) return -1;
@@ -270,34 +356,154 @@ static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, s
     return 0;
 }
 
+
+static int fold_chunk(thr *t, const uint32_t *map);
+
+/* Folds one block, a cursor chunk at a time (the chunk's columns stay in
+ * cache between decoding and folding). */
 static int fold_block(thr *t, const blk_ref *br)
 {
     engine *g = t->g;
-    if (slagg_shard_read_block(g->shards[br->shard], br->block, &t->blk, &t->err) != SLAGG_OK) return -1;
-    const slagg_shard_block *b = &t->blk;
+    slagg_shard_cursor *b = t->cur;
+    if (slagg_shard_cursor_open(g->shards[br->shard], br->block, b, &t->err) != SLAGG_OK) return -1;
     const uint32_t *map = g->map[br->shard];
-    if (grow_scratch(t, b->n) != 0) goto nomem;
-    if (t->since_spill + b->n > g->spill_limit && spill_ring(t) != 0) goto nomem;
-    t->records += b->n;
-    size_t i = 0;
-    while (i < b->n) {
-        uint32_t sid = b->account[i];
-        size_t j = i + 1;
-        while (j < b->n && b->account[j] == sid) j++;
-        uint32_t a = map[sid];
-        /* The next run's ring row and day -> period entry are far from this
-         * one's (one account's row apart): ask for them now, so the misses
-         * overlap this run's work instead of stalling the next. */
-#ifndef SLAGG_NO_PREFETCH
-        if (j < b->n) {
-            uint32_t na = map[b->account[j]];
-            if (na != NONE32) {
-                int64_t nw = slagg_floordiv(b->ts_ms[j] + g->tz_ms, SLAGG_MS_PER_WINDOW);
-                int64_t nd = slagg_floordiv(nw, SLAGG_WINDOWS_PER_DAY) - g->day0;
-                __builtin_prefetch(t->ve + 2 * ((size_t)na * g->ring + (size_t)(nw & g->ring_mask)), 1);
-                if (nd >= 0 && nd < g->ndays)
-                    __builtin_prefetch(g->day_period + (size_t)na * (size_t)g->ndays + (size_t)nd, 0);
+    if (t->since_spill + b->records > g->spill_limit && spill_ring(t) != 0) goto nomem;
+    t->records += b->records;
+    for (uint32_t k = 0; k < b->n_pairs; k++) t->code_cls[k] = g->ctab[b->pair_status[k]][b->pair_cause[k]];
+    int more;
+    while ((more = slagg_shard_cursor_next(b, &t->err)) == 1) {
+        if (fold_chunk(t, map) != 0) goto nomem;
+    }
+    return more;
+nomem:
+    slagg_err_set(&t->err, SLAGG_E_NOMEM, "out of memory");
+    return -1;
+}
+
+/* The flat fold of a chunk whose records all lie in service day `day`
+ * (contracted or not, not after --through) and inside a window-major ring:
+ * one loop over the records, with no branch that depends on the data but
+ * the rare ones (maintenance-dependent classes, errors). A record's run is
+ * found by a running maximum over marks set at each run's first record, so
+ * short runs (a few records each, the common case at a billion records a
+ * month) cost no mispredicted loop exits. Gives exactly what fold_segment
+ * gives. */
+static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day)
+{
+    engine *g = t->g;
+    const slagg_shard_cursor *b = t->cur;
+    const uint32_t n = b->n, nr = b->n_runs, na = g->n_accounts;
+    const size_t row = (size_t)na + 1;
+    const uint32_t *dp = g->day_period + (size_t)(day - g->day0) * na;
+    uint32_t *ridx = t->ridx, *racc = t->run_acc, *rp = t->run_p, *nok = t->run_off;
+    memset(ridx, 0, n * sizeof *ridx);
+    memset(nok, 0, nr * sizeof *nok);   /* per run: records not of class OK */
+    uint32_t off = 0;
+    for (uint32_t r = 0; r < nr; r++) {
+        uint32_t a = map[b->run_account[r]];
+        uint32_t p = a != NONE32 ? dp[a] : NONE32;
+        if (p == NONE32) {   /* to the sinks: ring cell `na`, class row n_periods */
+            t->uncontracted += b->run_len[r];
+            a = na;
+            p = (uint32_t)g->n_periods;
+        }
+        racc[r] = a;
+        rp[r] = p;
+        ridx[off] = r;
+        off += b->run_len[r];
+    }
+    for (uint32_t r = nr; r < nr + PREFETCH_RUNS; r++) {   /* what the prefetches past the end read */
+        racc[r] = racc[nr - 1];
+        rp[r] = rp[nr - 1];
+    }
+    const int64_t day_ms = day * SLAGG_MS_PER_DAY - g->tz_ms;
+    const int64_t day_w = day * SLAGG_WINDOWS_PER_DAY;
+    const uint32_t base_slot = (uint32_t)(day_w & g->ring_mask), mask = g->ring_mask;
+    uint32_t *ve = t->ve;
+    uint64_t *ptot = t->ptot;
+    uint32_t cur = 0;
+    for (uint32_t j = 0; j < n; j++) {
+        cur = ridx[j] > cur ? ridx[j] : cur;
+        uint32_t a = racc[cur];
+        /* a later run's ring cell (in this record's window row: runs of a
+         * chunk mostly share their windows) */
+        unsigned code = b->code[j];
+        unsigned c = t->code_cls[code];
+        uint32_t rel = (uint32_t)(b->ts_ms[j] - day_ms);
+        if (c == NEEDS_MAINT)
+            c = slagg_classify(b->pair_status[code], (slagg_cause)b->pair_cause[code],
+                               a < na && slagg_maint_contains(g->maint, a, b->ts_ms[j]));
+        /* class OK (nearly every record) is counted per run below */
+        if (c != SLAGG_CLASS_OK) {
+            ptot[(size_t)rp[cur] * SLAGG_CLASS_COUNT + c]++;
+            nok[cur]++;
+        }
+        unsigned fl = g->cls_flags[c];
+        uint32_t w = slagg_div300k(rel);
+        size_t cell = 2 * ((size_t)((base_slot + w) & mask) * row + a);
+        ptrdiff_t ahead = (ptrdiff_t)racc[cur + PREFETCH_RUNS] - (ptrdiff_t)a;
+        __builtin_prefetch(ve + (ptrdiff_t)cell + 2 * ahead, 1);
+        ve[cell] += fl & 1u;
+        ve[cell + 1] += fl >> 1;
+        if ((fl & 2) && a < na && err_push(&t->errs, a, day_w + w) != 0) return -1;
+    }
+    for (uint32_t r = 0; r < nr; r++)
+        ptot[(size_t)rp[r] * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] += b->run_len[r] - nok[r];
+    t->since_spill += n;
+    return 0;
+}
+
+/* Folds the cursor's current chunk. */
+static int fold_chunk(thr *t, const uint32_t *map)
+{
+    engine *g = t->g;
+    const slagg_shard_cursor *b = t->cur;
+    if (g->wmajor && b->n && !g->no_flat) {
+        /* the chunk's time range: runs are sorted by time */
+        int64_t lo = INT64_MAX, hi = INT64_MIN;
+        for (uint32_t r = 0, o = 0; r < b->n_runs; o += b->run_len[r++]) {
+            if (b->ts_ms[o] < lo) lo = b->ts_ms[o];
+            if (b->ts_ms[o + b->run_len[r] - 1] > hi) hi = b->ts_ms[o + b->run_len[r] - 1];
+        }
+        int64_t day = slagg_floordiv(lo + g->tz_ms, SLAGG_MS_PER_DAY);
+        if (day > g->through) {
+            if (slagg_floordiv(hi + g->tz_ms, SLAGG_MS_PER_DAY) == day) {
+                t->after_through += b->n;
+                return 0;
             }
+        } else if (day >= g->day0 && slagg_floordiv(hi + g->tz_ms, SLAGG_MS_PER_DAY) == day &&
+                   window_of(g, lo) >= g->base && window_of(g, hi) < g->base + g->ring) {
+            return fold_chunk_flat(t, map, day);
+        }
+    }
+    /* the runs (one account each): where they start, whose they are, and
+     * the period of their first record's day (NONE32: none). The lookups
+     * are independent of each other, so their misses overlap. */
+    size_t nr = b->n_runs;
+    uint32_t off = 0;
+    for (size_t r = 0; r < nr; r++) {
+        t->run_off[r] = off;
+        t->run_acc[r] = map[b->run_account[r]];
+        off += b->run_len[r];
+    }
+    t->run_off[nr] = off;
+    for (size_t r = 0; r < nr; r++) {
+        uint32_t a = t->run_acc[r];
+        int64_t d = slagg_floordiv(b->ts_ms[t->run_off[r]] + g->tz_ms, SLAGG_MS_PER_DAY) - g->day0;
+        t->run_p[r] =
+            a != NONE32 && d >= 0 && d < g->ndays ? g->day_period[(size_t)d * g->n_accounts + a] : NONE32;
+    }
+    for (size_t r = 0; r < nr; r++) {
+        size_t i = t->run_off[r], j = t->run_off[r + 1];
+        uint32_t a = t->run_acc[r];
+        /* A later run's ring cell and class counters are far from this
+         * run's: ask for them now, so the misses overlap this run's work. */
+#ifndef SLAGG_NO_PREFETCH
+        if (r + PREFETCH_RUNS < nr && t->run_p[r + PREFETCH_RUNS] != NONE32) {
+            uint32_t na = t->run_acc[r + PREFETCH_RUNS];
+            int64_t nw = window_of(g, b->ts_ms[t->run_off[r + PREFETCH_RUNS]]);
+            __builtin_prefetch(t->ve + cell_of(g, na, nw), 1);
+            __builtin_prefetch(t->ptot + (size_t)t->run_p[r + PREFETCH_RUNS] * SLAGG_CLASS_COUNT, 1);
         }
 #endif
         size_t k = i;
@@ -310,20 +516,16 @@ static int fold_block(thr *t, const blk_ref *br)
             if (day > g->through) {
                 t->after_through += m - k;
             } else if (a == NONE32 || day < g->day0 ||
-                       g->day_period[(size_t)a * (size_t)g->ndays + (size_t)(day - g->day0)] == NONE32) {
+                       g->day_period[(size_t)(day - g->day0) * g->n_accounts + a] == NONE32) {
                 t->uncontracted += m - k;
             } else {
-                uint32_t p = g->day_period[(size_t)a * (size_t)g->ndays + (size_t)(day - g->day0)];
-                if (fold_segment(t, a, p, day, k, m) != 0) goto nomem;
+                uint32_t p = g->day_period[(size_t)(day - g->day0) * g->n_accounts + a];
+                if (fold_segment(t, a, p, day, k, m) != 0) return -1;
             }
             k = m;
         }
-        i = j;
     }
     return 0;
-nomem:
-    slagg_err_set(&t->err, SLAGG_E_NOMEM, "out of memory");
-    return -1;
 }
 
 /* Emits the windows with E > 0 among ring slots [s0, s1) of account a
@@ -391,6 +593,55 @@ static int finalise(thr *t, uint32_t a0, uint32_t a1)
     return 0;
 }
 
+/* Window-major: finalises windows [wlo, whi) of accounts [a0, a1). The
+ * error lists of all threads name the cells that may hold E > 0: each is
+ * summed over the threads' rings, emitted, and its E cleared so a repeat
+ * of it is skipped. Then the rows are zeroed (every account is visited:
+ * with blocks spanning a few windows, nearly every account has records in
+ * every window). */
+static int finalise_rows(thr *t, uint32_t a0, uint32_t a1)
+{
+    engine *g = t->g;
+    for (unsigned j = 0; j < g->nt; j++) {
+        const err_vec *ev = &g->t[j].errs;
+        for (size_t i = 0; i < ev->n; i++) {
+            uint32_t a = ev->v[i].account;
+            int64_t w = ev->v[i].window;
+            if (a < a0 || a >= a1 || w < g->wlo || w >= g->whi) continue;
+            size_t c = cell_of(g, a, w);
+            uint64_t v = 0, e = 0;
+            for (unsigned k = 0; k < g->nt; k++) {
+                v += g->t[k].ve[c];
+                e += g->t[k].ve[c + 1];
+                g->t[k].ve[c + 1] = 0;
+            }
+            if (e && ev_push(&t->out, a, w, e, v) != 0) {
+                slagg_err_set(&t->err, SLAGG_E_NOMEM, "out of memory");
+                return -1;
+            }
+        }
+    }
+    for (int64_t w = g->wlo; w < g->whi; w++) {
+        size_t row = cell_of(g, 0, w);
+        for (unsigned k = 0; k < g->nt; k++)
+            memset(g->t[k].ve + row + 2 * (size_t)a0, 0, 2 * (size_t)(a1 - a0) * sizeof *g->t[k].ve);
+    }
+    return 0;
+}
+
+/* After finalising [wlo, whi): drops those windows' entries from the
+ * error lists. */
+static void errs_compact(engine *g)
+{
+    for (unsigned k = 0; k < g->nt; k++) {
+        err_vec *ev = &g->t[k].errs;
+        size_t m = 0;
+        for (size_t i = 0; i < ev->n; i++)
+            if (ev->v[i].window < g->wlo || ev->v[i].window >= g->whi) ev->v[m++] = ev->v[i];
+        ev->n = m;
+    }
+}
+
 static void *thread_main(void *arg)
 {
     thr *t = arg;
@@ -407,7 +658,7 @@ static void *thread_main(void *arg)
     } else {
         uint32_t per = (g->n_accounts + g->nt - 1) / g->nt;
         uint32_t a0 = per * t->index, a1 = a0 + per > g->n_accounts ? g->n_accounts : a0 + per;
-        if (a0 < a1 && finalise(t, a0, a1) != 0) t->failed = 1;
+        if (a0 < a1 && (g->wmajor ? finalise_rows(t, a0, a1) : finalise(t, a0, a1)) != 0) t->failed = 1;
     }
     return NULL;
 }
@@ -436,7 +687,7 @@ static slagg_status run_step(engine *g, slagg_err *err)
  * windows are added to the rings (thread 0's), so the finalisation sees
  * them. An entry too big for a u32 ring counter takes the rings' counts
  * instead and stays in the overflow table for the final sweep. */
-static void overflow_into_ring(engine *g)
+static int overflow_into_ring(engine *g)
 {
     for (unsigned k = 0; k < g->nt; k++) {
         ovf_map *o = &g->t[k].ovf;
@@ -445,7 +696,7 @@ static void overflow_into_ring(engine *g)
             ovf_ent *e = &o->slot[i];
             if (!e->used || e->window < g->wlo || e->window >= g->whi) continue;
             if (!e->v && !e->e) continue;
-            size_t s = 2 * ((size_t)e->account * g->ring + (size_t)(e->window & g->ring_mask));
+            size_t s = cell_of(g, e->account, e->window);
             uint64_t v = e->v, er = e->e;
             for (unsigned j = 0; j < g->nt; j++) {
                 v += g->t[j].ve[s];
@@ -456,6 +707,7 @@ static void overflow_into_ring(engine *g)
                 g->t[0].ve[s] = (uint32_t)v;
                 g->t[0].ve[s + 1] = (uint32_t)er;
                 e->v = e->e = 0;
+                if (er && g->wmajor && err_push(&g->t[0].errs, e->account, e->window) != 0) return -1;
                 if (er) g->t[0].terr[e->account] = 1;
                 if (e->window < g->t[0].tlo[e->account]) g->t[0].tlo[e->account] = e->window;
                 if (e->window > g->t[0].thi[e->account]) g->t[0].thi[e->account] = e->window;
@@ -465,6 +717,7 @@ static void overflow_into_ring(engine *g)
             }
         }
     }
+    return 0;
 }
 
 static int blk_cmp(const void *pa, const void *pb)
@@ -509,7 +762,7 @@ static slagg_status attach_windows(engine *g, ev4 *all, size_t n, slagg_fleet *f
     for (size_t i = 0; i < k; i++) {
         if (all[i].e == 0) continue;  /* overflow entries carry V-only windows */
         int64_t day = slagg_floordiv(all[i].window, SLAGG_WINDOWS_PER_DAY);
-        uint32_t p = g->day_period[(size_t)all[i].account * (size_t)g->ndays + (size_t)(day - g->day0)];
+        uint32_t p = g->day_period[(size_t)(day - g->day0) * g->n_accounts + all[i].account];
         slagg_period_agg *pa = &f->periods[p];
         if (pa->win_count == 0) pa->win_off = f->n_win;
         else if (pa->win_off + pa->win_count != f->n_win)
@@ -592,7 +845,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     if ((st = slagg_fold_copy_accounts(accounts, f, err)) != SLAGG_OK) goto done;
     if ((st = slagg_fold_build_periods(t, accounts, f->through, f, err)) != SLAGG_OK) goto done;
     g.n_periods = f->n_periods;
-    g.day_period = slagg_malloc((size_t)g.n_accounts * (size_t)g.ndays * sizeof *g.day_period + 1);
+    g.day_period = slagg_calloc_table((size_t)g.n_accounts * (size_t)g.ndays + 1, sizeof *g.day_period);
     if (!g.day_period) {
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         goto done;
@@ -602,7 +855,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         const slagg_period_agg *pa = &f->periods[p];
         for (int64_t d = pa->span.start; d <= pa->span.counted_end; d++)
             if (d >= g.day0 && d - g.day0 < g.ndays)
-                g.day_period[(size_t)pa->account * (size_t)g.ndays + (size_t)(d - g.day0)] = (uint32_t)p;
+                g.day_period[(size_t)(d - g.day0) * g.n_accounts + pa->account] = (uint32_t)p;
     }
     for (size_t i = 0; i < n_inputs; i++) {
         uint32_t na = slagg_shard_account_count(g.shards[i]);
@@ -624,6 +877,9 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
             g.ctab[s][c] = needs ? NEEDS_MAINT
                                  : (slagg_status_allowed(s) ? (uint8_t)slagg_classify(s, (slagg_cause)c, 0) : 0);
         }
+    for (int c = 0; c < SLAGG_CLASS_COUNT; c++)
+        g.cls_flags[c] =
+            (uint8_t)(slagg_class_is_valid((slagg_class)c) | (slagg_class_is_error((slagg_class)c) << 1));
     qsort(g.blocks, g.n_blocks, sizeof *g.blocks, blk_cmp);
 
     g.nt = o->threads ? o->threads : 1;
@@ -640,10 +896,15 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         for (size_t i = 0; i < g.n_blocks; i++)
             span[i] = window_of(&g, g.blocks[i].max_ts) - window_of(&g, g.blocks[i].min_ts) + 1;
         qsort(span, g.n_blocks, sizeof *span, i64_cmp);
-        int64_t want = 2 * span[(g.n_blocks - 1) * 9 / 10] + 2;
+        int64_t span90 = span[(g.n_blocks - 1) * 9 / 10];
+        int64_t want = 2 * span90 + 2;
         slagg_free(span);
+        const char *lay = getenv("SLAGG_RING_LAYOUT");   /* tests and benchmarks force one */
+        g.wmajor = lay ? strcmp(lay, "window") == 0 : span90 <= WMAJOR_SPAN;
+        g.no_flat = getenv("SLAGG_NO_FLAT") != NULL;
+        g.stride = g.wmajor ? 2 * ((size_t)g.n_accounts + 1) : 2;
         uint64_t cap = RING_BUDGET / ((uint64_t)g.n_accounts * 8u * g.nt + 1);
-        g.ring = RING_MIN;
+        g.ring = g.wmajor ? RING_MIN_W : RING_MIN;
         while (g.ring < RING_MAX && g.ring < want && (uint64_t)g.ring * 2 <= cap) g.ring *= 2;
         g.ring_mask = g.ring - 1;
     }
@@ -656,8 +917,8 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         thr *th = &g.t[i];
         th->g = &g;
         th->index = i;
-        th->ve = slagg_calloc(2 * (size_t)g.n_accounts * g.ring + 2, sizeof *th->ve);
-        th->ptot = slagg_calloc(g.n_periods * SLAGG_CLASS_COUNT + 1, sizeof *th->ptot);
+        th->ve = slagg_calloc_table(RING_U32S(&g), sizeof *th->ve);
+        th->ptot = slagg_calloc_table((g.n_periods + 1) * SLAGG_CLASS_COUNT, sizeof *th->ptot);
         th->tlo = slagg_malloc(((size_t)g.n_accounts + 1) * sizeof *th->tlo);
         th->thi = slagg_malloc(((size_t)g.n_accounts + 1) * sizeof *th->thi);
         th->terr = slagg_calloc((size_t)g.n_accounts + 1, 1);
@@ -670,7 +931,8 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
             th->thi[a] = INT64_MIN;
         }
         if (!th->ve || !th->ptot || ovf_init(&th->ovf) != 0 ||
-            grow_scratch(th, max_block) != 0) {
+            grow_scratch(th, SLAGG_SHARD_CHUNK) != 0 || !(th->cur = slagg_calloc(1, sizeof *th->cur)) ||
+            !(th->code_cls = slagg_calloc(SLAGG_SHARD_PAIRS_MAX, 1))) {
             st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
             goto done;
         }
@@ -692,6 +954,12 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
             recs += g.blocks[end].records;
             end++;
         }
+        /* a whole number of blocks per thread, so no thread waits at the
+         * epoch's end for a last odd block (the rest goes to the next) */
+        if (end < g.n_blocks && end - next > g.nt) {
+            size_t keep = (end - next) / g.nt * g.nt;
+            for (; end > next + keep; end--) recs -= g.blocks[end - 1].records;
+        }
         g.phase = 0;
         g.lo = next;
         g.hi = end;
@@ -706,9 +974,13 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         if (whi > g.base) {
             g.wlo = g.base;
             g.whi = whi;
-            overflow_into_ring(&g);
+            if (overflow_into_ring(&g) != 0) {
+                st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+                goto done;
+            }
             g.phase = 1;
             if ((st = run_step(&g, err)) != SLAGG_OK) goto done;
+            errs_compact(&g);
             if (whi == g.base + g.ring)  /* the whole ring is empty again */
                 for (unsigned k = 0; k < g.nt; k++) g.t[k].since_spill = 0;
             g.base = whi;
@@ -720,9 +992,13 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     /* the rest of the ring */
     g.wlo = g.base;
     g.whi = g.base + g.ring;
-    overflow_into_ring(&g);
+    if (overflow_into_ring(&g) != 0) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
     g.phase = 1;
     if ((st = run_step(&g, err)) != SLAGG_OK) goto done;
+    errs_compact(&g);
 
     /* gather: finalised windows, then what is left in the overflow tables
      * (windows beyond the last ring position, and oversized counts) */
@@ -765,16 +1041,23 @@ done:
     if (g.t) {
         for (unsigned i = 0; i < g.nt; i++) {
             thr *th = &g.t[i];
-            slagg_free(th->ve);
-            slagg_free(th->ptot);
+            slagg_free_table(th->ve, RING_U32S(&g), sizeof *th->ve);
+            slagg_free_table(th->ptot, (g.n_periods + 1) * SLAGG_CLASS_COUNT, sizeof *th->ptot);
             slagg_free(th->tlo);
             slagg_free(th->thi);
             slagg_free(th->terr);
             ovf_free(&th->ovf);
-            slagg_shard_block_free(&th->blk);
+            slagg_shard_cursor_free(th->cur);
+            slagg_free(th->cur);
+            slagg_free(th->code_cls);
             slagg_free(th->rel);
             slagg_free(th->flags);
+            slagg_free(th->run_off);
+            slagg_free(th->run_acc);
+            slagg_free(th->run_p);
+            slagg_free(th->ridx);
             slagg_free(th->out.v);
+            slagg_free(th->errs.v);
         }
         slagg_free(g.t);
     }
@@ -786,7 +1069,7 @@ done:
     slagg_free(g.shards);
     slagg_free(g.map);
     slagg_free(g.blocks);
-    slagg_free(g.day_period);
+    slagg_free_table(g.day_period, (size_t)g.n_accounts * (size_t)g.ndays + 1, sizeof *g.day_period);
     slagg_maint_free(maint);
     slagg_dict_free(accounts);
     if (st != SLAGG_OK || !*used) slagg_fleet_free(f);

@@ -14,7 +14,7 @@
 #include "core/kernels/fold.h"
 
 void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
-                         uint32_t base_slot, uint32_t mask)
+                         uint32_t base_slot, uint32_t mask, size_t stride)
 {
     if (n == 0) return;
     slagg_fold_acc acc = {slagg_div300k(rel_ms[0]), 0, 0};
@@ -40,8 +40,8 @@ void slagg_fold_run_avx2(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
         uint32_t w[8];
         __m256i ws = _mm256_or_si256(even, _mm256_slli_epi64(odd, 32));
         _mm256_storeu_si256((__m256i *)w, ws);
-        for (int k = 0; k < 8; k++) slagg_fold_step(&acc, w[k], flags[i + k], ve, base_slot, mask);
+        for (int k = 0; k < 8; k++) slagg_fold_step(&acc, w[k], flags[i + k], ve, base_slot, mask, stride);
     }
-    for (; i < n; i++) slagg_fold_step(&acc, slagg_div300k(rel_ms[i]), flags[i], ve, base_slot, mask);
-    slagg_fold_flush(&acc, ve, base_slot, mask);
+    for (; i < n; i++) slagg_fold_step(&acc, slagg_div300k(rel_ms[i]), flags[i], ve, base_slot, mask, stride);
+    slagg_fold_flush(&acc, ve, base_slot, mask, stride);
 }

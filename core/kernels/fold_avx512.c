@@ -11,7 +11,7 @@
 #include "core/kernels/fold.h"
 
 void slagg_fold_run_avx512(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
-                         uint32_t base_slot, uint32_t mask)
+                         uint32_t base_slot, uint32_t mask, size_t stride)
 {
     if (n == 0) return;
     slagg_fold_acc acc = {slagg_div300k(rel_ms[0]), 0, 0};
@@ -35,8 +35,8 @@ void slagg_fold_run_avx512(const uint32_t *rel_ms, const uint8_t *flags, size_t 
         __m512i odd = _mm512_srli_epi64(_mm512_mul_epu32(_mm512_srli_epi64(x, 32), m), SLAGG_DIV300K_SHIFT);
         uint32_t w[16];
         _mm512_storeu_si512((void *)w, _mm512_or_si512(even, _mm512_slli_epi64(odd, 32)));
-        for (int k = 0; k < 16; k++) slagg_fold_step(&acc, w[k], flags[i + k], ve, base_slot, mask);
+        for (int k = 0; k < 16; k++) slagg_fold_step(&acc, w[k], flags[i + k], ve, base_slot, mask, stride);
     }
-    for (; i < n; i++) slagg_fold_step(&acc, slagg_div300k(rel_ms[i]), flags[i], ve, base_slot, mask);
-    slagg_fold_flush(&acc, ve, base_slot, mask);
+    for (; i < n; i++) slagg_fold_step(&acc, slagg_div300k(rel_ms[i]), flags[i], ve, base_slot, mask, stride);
+    slagg_fold_flush(&acc, ve, base_slot, mask, stride);
 }

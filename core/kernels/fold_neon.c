@@ -10,7 +10,7 @@
 #include "core/kernels/fold.h"
 
 void slagg_fold_run_neon(const uint32_t *rel_ms, const uint8_t *flags, size_t n, uint32_t *ve,
-                         uint32_t base_slot, uint32_t mask)
+                         uint32_t base_slot, uint32_t mask, size_t stride)
 {
     if (n == 0) return;
     slagg_fold_acc acc = {slagg_div300k(rel_ms[0]), 0, 0};
@@ -32,8 +32,8 @@ void slagg_fold_run_neon(const uint32_t *rel_ms, const uint8_t *flags, size_t n,
             uint64x2_t hi = vshrq_n_u64(vmull_u32(vget_high_u32(x), m), SLAGG_DIV300K_SHIFT);
             vst1q_u32(w + q, vcombine_u32(vmovn_u64(lo), vmovn_u64(hi)));
         }
-        for (int k = 0; k < 16; k++) slagg_fold_step(&acc, w[k], flags[i + k], ve, base_slot, mask);
+        for (int k = 0; k < 16; k++) slagg_fold_step(&acc, w[k], flags[i + k], ve, base_slot, mask, stride);
     }
-    for (; i < n; i++) slagg_fold_step(&acc, slagg_div300k(rel_ms[i]), flags[i], ve, base_slot, mask);
-    slagg_fold_flush(&acc, ve, base_slot, mask);
+    for (; i < n; i++) slagg_fold_step(&acc, slagg_div300k(rel_ms[i]), flags[i], ve, base_slot, mask, stride);
+    slagg_fold_flush(&acc, ve, base_slot, mask, stride);
 }

@@ -40,8 +40,8 @@ static void check_case(const slagg_kernel *k, const uint32_t *rel, const uint8_t
 {
     static uint32_t ve1[2 * 4096], ve2[2 * 4096];
     for (size_t i = 0; i < 2 * 4096; i++) ve1[i] = ve2[i] = (uint32_t)(i * 2654435761u);
-    slagg_fold_run_scalar(rel, fl, n, ve1, base, mask);
-    k->run(rel, fl, n, ve2, base, mask);
+    slagg_fold_run_scalar(rel, fl, n, ve1, base, mask, 2);
+    k->run(rel, fl, n, ve2, base, mask, 2);
     size_t used = 2 * ((size_t)mask + 1);
     for (size_t i = 0; i < used; i++)
         cr_assert_eq(ve1[i], ve2[i], "kernel %s differs from scalar (%s, n %zu, slot %zu, %s): %u != %u",

@@ -1,7 +1,8 @@
 /*
  * test_engine.c - the shard engine (core/fold_shards.c) against the
  * generic fold: byte-identical outputs whatever the block size (ring path
- * or overflow path), thread count, kernel (SLAGG_FORCE_ISA), --through
+ * or overflow path), ring layout (SLAGG_RING_LAYOUT) and loop
+ * (SLAGG_NO_FLAT), thread count, kernel (SLAGG_FORCE_ISA), --through
  * (after_through, in_progress) and ring spills (SLAGG_TEST_SPILL_LIMIT).
  */
 #include "harness.h"
@@ -70,11 +71,35 @@ static void engines_agree(const char *blocks)
     char *sum = h_read_in(d, "fast-t/summary.json", NULL);
     cr_assert(h_json_int(sum, "after_through") > 0, "no after_through records:\n%s", sum);
     free(sum);
+    /* both ring layouts, and window-major chunks forced through the run
+     * path (SLAGG_NO_FLAT) instead of the flat loop */
+    static const char *const layouts[][3] = {{"account", NULL, "lay-account"},
+                                             {"window", NULL, "lay-window"},
+                                             {"window", "1", "lay-window-runs"}};
+    for (size_t i = 0; i < 3; i++) {
+        setenv("SLAGG_RING_LAYOUT", layouts[i][0], 1);
+        if (layouts[i][1]) setenv("SLAGG_NO_FLAT", layouts[i][1], 1);
+        fold(d, layouts[i][2], "2", NULL);
+        char *lt = h_fmt("%s-t", layouts[i][2]);
+        fold(d, lt, "3", "2026-03-20");
+        unsetenv("SLAGG_RING_LAYOUT");
+        unsetenv("SLAGG_NO_FLAT");
+        same(d, "generic", layouts[i][2]);
+        same(d, "generic-t", lt);
+        free(lt);
+    }
     /* every ring spilled to the u64 overflow table after 100 records */
     setenv("SLAGG_TEST_SPILL_LIMIT", "100", 1);
     fold(d, "spill", "2", NULL);
+    setenv("SLAGG_RING_LAYOUT", "window", 1);
+    fold(d, "spill-w", "2", NULL);
+    setenv("SLAGG_RING_LAYOUT", "account", 1);
+    fold(d, "spill-a", "2", NULL);
+    unsetenv("SLAGG_RING_LAYOUT");
     unsetenv("SLAGG_TEST_SPILL_LIMIT");
     same(d, "generic", "spill");
+    same(d, "generic", "spill-w");
+    same(d, "generic", "spill-a");
     /* each kernel this CPU runs */
     static const char *const isas[] = {"scalar", "avx2", "avx512", "neon"};
     for (size_t i = 0; i < 4; i++) {

@@ -22,7 +22,7 @@ Test(kernels, scalar_kernel_by_hand)
     uint32_t rel[] = {0, 299999, 300000, 63u * 300000u + 5};
     uint8_t fl[] = {1, 3, 1, 3};
     uint32_t ve[128] = {0};
-    slagg_fold_run_scalar(rel, fl, 4, ve, 60, 63);
+    slagg_fold_run_scalar(rel, fl, 4, ve, 60, 63, 2);
     cr_assert_eq(ve[2 * 60], 2);
     cr_assert_eq(ve[2 * 60 + 1], 1);
     cr_assert_eq(ve[2 * 61], 1);
@@ -32,6 +32,25 @@ Test(kernels, scalar_kernel_by_hand)
     uint32_t sum = 0;
     for (int i = 0; i < 64; i++) sum += ve[2 * i];
     cr_assert_eq(sum, 4);
+}
+
+Test(kernels, scalar_kernel_window_major_cells)
+{
+    /* account 2 of a window-major ring of 5 accounts and 8 windows: the
+     * cells of window slot s are at 2 * (s * 5 + 2); base slot 6, so
+     * windows 0, 1, 2 land in slots 6, 7, 0 (the ring wraps) */
+    uint32_t rel[] = {10, 20, 300000, 600000, 600001};
+    uint8_t fl[] = {3, 1, 0, 1, 3};
+    uint32_t ve[2 * 5 * 8] = {0};
+    slagg_fold_run_scalar(rel, fl, 5, ve + 2 * 2, 6, 7, 2 * 5);
+    cr_assert_eq(ve[2 * (6 * 5 + 2)], 2);
+    cr_assert_eq(ve[2 * (6 * 5 + 2) + 1], 1);
+    cr_assert_eq(ve[2 * (7 * 5 + 2)], 0);
+    cr_assert_eq(ve[2 * (0 * 5 + 2)], 2);
+    cr_assert_eq(ve[2 * (0 * 5 + 2) + 1], 1);
+    uint32_t sum = 0;
+    for (int i = 0; i < 2 * 5 * 8; i++) sum += ve[i];
+    cr_assert_eq(sum, 6, "nothing else is touched");
 }
 
 static uint64_t rng = 0x9E3779B97F4A7C15ULL;
@@ -68,11 +87,16 @@ Test(kernels, every_supported_kernel_matches_scalar)
                 rel[i] = x;
                 fl[i] = (uint8_t)(next_rand() % 3 == 0 ? 1 : next_rand() % 4 == 0 ? 3 : next_rand() % 2);
             }
-            uint32_t ve1[1024], ve2[1024];
-            for (int i = 0; i < 1024; i++) ve1[i] = ve2[i] = (uint32_t)i * 7;
-            uint32_t base = (uint32_t)(next_rand() % 512);
-            slagg_fold_run_scalar(rel, fl, n, ve1, base, 511);
-            ks[k].run(rel, fl, n, ve2, base, 511);
+            /* even rounds: an account-major row (stride 2, 512 windows);
+             * odd rounds: account 3's cells of a window-major ring of 7
+             * accounts (stride 14, 128 windows) */
+            uint32_t ve1[2048], ve2[2048];
+            for (int i = 0; i < 2048; i++) ve1[i] = ve2[i] = (uint32_t)i * 7;
+            uint32_t mask = round % 2 ? 127 : 511;
+            size_t stride = round % 2 ? 14 : 2, off = round % 2 ? 6 : 0;
+            uint32_t base = (uint32_t)(next_rand() % (mask + 1));
+            slagg_fold_run_scalar(rel, fl, n, ve1 + off, base, mask, stride);
+            ks[k].run(rel, fl, n, ve2 + off, base, mask, stride);
             cr_assert(memcmp(ve1, ve2, sizeof ve1) == 0,
                       "kernel %s differs from scalar (round %d, n %zu)", ks[k].name, round, n);
             free(rel);
