@@ -66,6 +66,13 @@ static const char help[] =
     "'slagg fold --partial p1.part ...' on each machine's share of the inputs,\n"
     "then 'slagg merge --out DIR p1.part p2.part ...' (docs/DISTRIBUTED.md).\n"
     "\n"
+    "Environment (for benchmarks and comparisons; outputs are the same bytes):\n"
+    "  SLAGG_FORCE_ISA=scalar|avx2|avx512|neon   the fold kernel (default: the best\n"
+    "                       this CPU runs)\n"
+    "  SLAGG_RING_LAYOUT=window|account          the shard engine's ring layout\n"
+    "                       (default: from the blocks' time spans, docs/DESIGN.md)\n"
+    "  SLAGG_ENGINE=generic the generic fold even when every input is a shard\n"
+    "\n"
     "Exit codes: 0 success, 1 usage error, 2 input error (bad input, rejects\n"
     "over the limit), 3 internal or I/O error. A failed run changes nothing in DIR.\n";
 

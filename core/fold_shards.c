@@ -33,9 +33,11 @@
 #include "io/shard.h"
 
 #define RING_MIN 64
-/* Window-major rings start smaller: all threads' rows of a few windows
- * then stay in the last-level cache between fold and finalisation. */
+/* Window-major rings start larger: an epoch (half a ring) then holds tens
+ * of blocks, so the threads seldom wait for each other at its end. */
 #define RING_MIN_W 128
+/* ... unless the budget cannot hold that many for every account */
+#define RING_FLOOR 16
 /* Blocks spanning at most this many windows (90th percentile) get a
  * window-major ring (see "Ring layout" below). */
 #define WMAJOR_SPAN 64
@@ -900,12 +902,18 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         int64_t want = 2 * span90 + 2;
         slagg_free(span);
         const char *lay = getenv("SLAGG_RING_LAYOUT");   /* tests and benchmarks force one */
+        if (lay && strcmp(lay, "window") != 0 && strcmp(lay, "account") != 0) {
+            st = slagg_err_set(err, SLAGG_E_USAGE, "SLAGG_RING_LAYOUT must be 'window' or 'account', not '%s'",
+                               lay);
+            goto done;
+        }
         g.wmajor = lay ? strcmp(lay, "window") == 0 : span90 <= WMAJOR_SPAN;
         g.no_flat = getenv("SLAGG_NO_FLAT") != NULL;
         g.stride = g.wmajor ? 2 * ((size_t)g.n_accounts + 1) : 2;
         uint64_t cap = RING_BUDGET / ((uint64_t)g.n_accounts * 8u * g.nt + 1);
         g.ring = g.wmajor ? RING_MIN_W : RING_MIN;
         while (g.ring < RING_MAX && g.ring < want && (uint64_t)g.ring * 2 <= cap) g.ring *= 2;
+        while (g.ring > RING_FLOOR && g.ring > cap) g.ring /= 2;   /* many accounts: the budget wins */
         g.ring_mask = g.ring - 1;
     }
     g.t = slagg_calloc(g.nt, sizeof *g.t);

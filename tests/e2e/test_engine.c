@@ -125,3 +125,19 @@ Test(engine, ring_path_equals_generic) { engines_agree("512"); }
 
 /* 262144-record blocks cover weeks of this small fleet: the overflow path */
 Test(engine, overflow_path_equals_generic) { engines_agree("262144"); }
+
+/* A forced layout that does not exist is a usage error, not a silent
+ * fallback: a benchmark must not measure what it did not ask for. */
+Test(engine, unknown_ring_layout_is_refused)
+{
+    char *d = h_tmpdir();
+    fleet(d, "512");
+    setenv("SLAGG_RING_LAYOUT", "diagonal", 1);
+    h_result r = h_slagg(d, NULL, "fold", "--quiet", "--out", "out", "--contracts", "fleet/contracts.csv",
+                         "shards", NULL);
+    unsetenv("SLAGG_RING_LAYOUT");
+    h_assert_code(r, 1);
+    cr_assert(h_contains(r.err, "SLAGG_RING_LAYOUT") && h_contains(r.err, "diagonal"), "%s", r.err);
+    h_result_free(&r);
+    h_rmtree(d);
+}
