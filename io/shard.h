@@ -61,6 +61,7 @@ typedef struct slagg_shard_cursor {
     uint16_t code[SLAGG_SHARD_CHUNK];
     int64_t ts_ms[SLAGG_SHARD_CHUNK];
     /* internal */
+    uint8_t fresh[SLAGG_SHARD_CHUNK];       /* 1 where a run starts (times restart) */
     const slagg_shard *s;
     size_t block;
     const unsigned char *rp, *cp, *tp, *end;   /* runs, codes, timestamps */

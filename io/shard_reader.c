@@ -84,25 +84,6 @@ static inline const unsigned char *get_varint(const unsigned char *p, const unsi
         *v = *p;
         return p + 1;
     }
-    if (end - p >= 8) {
-        /* up to 8 bytes at once: find the last byte (high bit clear), keep
-         * the bytes up to it, and squeeze out the continuation bits */
-        uint64_t w;
-        memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-        w = __builtin_bswap64(w);
-#endif
-        uint64_t stop = ~w & 0x8080808080808080ULL;
-        if (stop) {
-            unsigned len = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;   /* 2..8 */
-            uint64_t x = len == 8 ? w : w & ((1ULL << (8 * len)) - 1);
-            x = ((x & 0x7f007f007f007f00ULL) >> 1) | (x & 0x007f007f007f007fULL);
-            x = ((x & 0x3fff00003fff0000ULL) >> 2) | (x & 0x00003fff00003fffULL);
-            x = ((x & 0x0fffffff00000000ULL) >> 4) | (x & 0x000000000fffffffULL);
-            *v = x;
-            return p + len;
-        }
-    }
     uint64_t x = 0;
     for (int shift = 0; shift < 64 && p < end; shift += 7) {
         unsigned char c = *p++;
@@ -582,18 +563,53 @@ static const char *cursor_start(slagg_shard_cursor *c, const slagg_shard_block_i
     return NULL;
 }
 
-/* The next chunk; NULL or a static reason. */
+/* A varint of at most 8 bytes from an 8-byte load, without a branch on
+ * its length: finds the last byte (high bit clear), keeps the bytes up to
+ * it and squeezes out the continuation bits. Needs 8 readable bytes at p.
+ * Returns its length, 0 for a longer one (the caller takes get_varint). */
+static inline unsigned varint8(const unsigned char *p, uint64_t *v)
+{
+    uint64_t w;
+    memcpy(&w, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    w = __builtin_bswap64(w);
+#endif
+    uint64_t stop = ~w & 0x8080808080808080ULL;
+    if (!stop) return 0;
+    unsigned len = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
+    uint64_t keep = len == 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
+    uint64_t x = w & keep;
+    x = ((x & 0x7f007f007f007f00ULL) >> 1) | (x & 0x007f007f007f007fULL);
+    x = ((x & 0x3fff00003fff0000ULL) >> 2) | (x & 0x00003fff00003fffULL);
+    x = ((x & 0x0fffffff00000000ULL) >> 4) | (x & 0x000000000fffffffULL);
+    *v = x;
+    return len;
+}
+
+/* A varint from [p, end): varint8 where 8 bytes are there, else
+ * get_varint. The position after it, or NULL. */
+static inline const unsigned char *next_varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
+{
+    unsigned len = end - p >= 8 ? varint8(p, v) : 0;
+    return len ? p + len : get_varint(p, end, v);
+}
+
+/* The next chunk; NULL or a static reason. Three passes, each a flat loop
+ * over the chunk (no loop per run, whose exits would be mispredicted with
+ * runs of a few records): the runs, the codes, then the times. */
 static const char *cursor_chunk(slagg_shard_cursor *c)
 {
     const uint32_t n = c->records;
     const unsigned char *end = c->end;
+    const uint32_t want = n - c->pos < SLAGG_SHARD_CHUNK ? n - c->pos : SLAGG_SHARD_CHUNK;
     uint32_t k = 0, nr = 0;
-    while (k < SLAGG_SHARD_CHUNK && c->pos + k < n) {
-        int fresh = 0;
+    /* 1. the runs (pieces of them) covering the chunk's records */
+    memset(c->fresh, 0, want);
+    while (k < want) {
         if (c->run_left == 0) {
             uint64_t a, len;
             if (c->runs_left == 0) return "run lengths do not add up to the record count";
-            if (!(c->rp = get_varint(c->rp, c->cp, &a)) || !(c->rp = get_varint(c->rp, c->cp, &len)))
+            if (!(c->rp = next_varint(c->rp, c->cp, &a)) || !(c->rp = next_varint(c->rp, c->cp, &len)))
                 return "truncated runs";
             if (a >= c->s->n_accounts) return "account id beyond the dictionary";
             if (c->run_pos && a <= c->cur_account) return "runs not sorted by account";
@@ -602,35 +618,15 @@ static const char *cursor_chunk(slagg_shard_cursor *c)
             c->cur_account = (uint32_t)a;
             c->run_left = (uint32_t)len;
             c->run_pos += (uint32_t)len;
-            fresh = 1;
+            c->fresh[k] = 1;
         }
-        uint32_t m = c->run_left < SLAGG_SHARD_CHUNK - k ? c->run_left : SLAGG_SHARD_CHUNK - k;
+        uint32_t m = c->run_left < want - k ? c->run_left : want - k;
         c->run_account[nr] = c->cur_account;
         c->run_len[nr++] = m;
         c->run_left -= m;
-        /* the run's times, restarting from the block's min; its codes are
-         * decoded for the whole chunk below */
-        if (fresh) c->prev = c->lo;
-        int64_t prev = c->prev, room = c->hi - prev;
-        const unsigned char *tp = c->tp;
-        for (uint32_t j = 0; j < m; j++) {
-            uint64_t d;
-            if (!(tp = get_varint(tp, end, &d))) return "truncated timestamps";
-            if (d > (uint64_t)room) return "timestamp beyond the block's time range";
-            prev += (int64_t)d;
-            room -= (int64_t)d;
-            c->ts_ms[k + j] = prev;
-        }
-        c->tp = tp;
-        /* sorted within the run: its first and last instants bound it */
-        if (m) {
-            if (c->ts_ms[k] < c->seen_lo) c->seen_lo = c->ts_ms[k];
-            if (prev > c->seen_hi) c->seen_hi = prev;
-        }
-        c->prev = prev;
         k += m;
     }
-    /* the chunk's codes, checked against the pair table at once */
+    /* 2. the codes, checked against the pair table at once */
     unsigned top = 0;
     if (c->code16) {
         for (uint32_t j = 0; j < k; j++) {
@@ -646,6 +642,28 @@ static const char *cursor_chunk(slagg_shard_cursor *c)
         }
     }
     if (k && top >= c->n_pairs) return "code beyond the pair table";
+    /* 3. the times: deltas from the previous record of the run, or from
+     * the block's min at a run's start; each must stay within the block's
+     * range (checked once for the chunk: `bad`) */
+    const unsigned char *tp = c->tp;
+    const int64_t lo = c->lo, hi = c->hi;
+    int64_t prev = c->prev, seen_lo = c->seen_lo, seen_hi = c->seen_hi;
+    uint64_t bad = 0;
+    for (uint32_t j = 0; j < k; j++) {
+        uint64_t d;
+        if (!(tp = next_varint(tp, end, &d))) return "truncated timestamps";
+        int64_t base = c->fresh[j] ? lo : prev;
+        bad |= d > (uint64_t)(hi - base);
+        prev = (int64_t)((uint64_t)base + d);
+        c->ts_ms[j] = prev;
+        seen_lo = prev < seen_lo ? prev : seen_lo;
+        seen_hi = prev > seen_hi ? prev : seen_hi;
+    }
+    if (bad) return "timestamp beyond the block's time range";
+    c->tp = tp;
+    c->prev = prev;
+    c->seen_lo = seen_lo;
+    c->seen_hi = seen_hi;
     c->n = k;
     c->n_runs = nr;
     c->pos += k;
