@@ -427,24 +427,26 @@ static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day)
     for (uint32_t j = 0; j < n; j++) {
         cur = ridx[j] > cur ? ridx[j] : cur;
         uint32_t a = racc[cur];
-        /* a later run's ring cell (in this record's window row: runs of a
-         * chunk mostly share their windows) */
         unsigned code = b->code[j];
         unsigned c = t->code_cls[code];
-        uint32_t rel = (uint32_t)(b->ts_ms[j] - day_ms);
+        uint32_t w = slagg_div300k((uint32_t)(b->ts_ms[j] - day_ms));
+        size_t cell = 2 * ((size_t)((base_slot + w) & mask) * row + a);
+        /* a later run's ring cell (in this record's window row: runs of a
+         * chunk mostly share their windows) */
+        ptrdiff_t ahead = (ptrdiff_t)racc[cur + PREFETCH_RUNS] - (ptrdiff_t)a;
+        __builtin_prefetch(ve + (ptrdiff_t)cell + 2 * ahead, 1);
+        if (c == SLAGG_CLASS_OK) {   /* nearly every record: valid, no error, counted per run below */
+            ve[cell]++;
+            continue;
+        }
         if (c == NEEDS_MAINT)
             c = slagg_classify(b->pair_status[code], (slagg_cause)b->pair_cause[code],
                                a < na && slagg_maint_contains(g->maint, a, b->ts_ms[j]));
-        /* class OK (nearly every record) is counted per run below */
         if (c != SLAGG_CLASS_OK) {
             ptot[(size_t)rp[cur] * SLAGG_CLASS_COUNT + c]++;
             nok[cur]++;
         }
         unsigned fl = g->cls_flags[c];
-        uint32_t w = slagg_div300k(rel);
-        size_t cell = 2 * ((size_t)((base_slot + w) & mask) * row + a);
-        ptrdiff_t ahead = (ptrdiff_t)racc[cur + PREFETCH_RUNS] - (ptrdiff_t)a;
-        __builtin_prefetch(ve + (ptrdiff_t)cell + 2 * ahead, 1);
         ve[cell] += fl & 1u;
         ve[cell + 1] += fl >> 1;
         if ((fl & 2) && a < na && err_push(&t->errs, a, day_w + w) != 0) return -1;
