@@ -16,7 +16,7 @@
 static const char gen_usage[] =
     "usage: slagg gen --out DIR [--accounts N] [--records N] [--month YYYY-MM]\n"
     "                 [--seed N] [--format csv|ndjson] [--compress] [--files N]\n"
-    "                 [--tz +HH:MM] [--shards [--threads N]]\n"
+    "                 [--tz +HH:MM] [--shards [--threads N] [--block-records N]]\n"
     "\n"
     "Writes a synthetic fleet of customer accounts for one service month, the\n"
     "same bytes for the same options, for demos, tests and benchmarks:\n"
@@ -58,6 +58,10 @@ static const char gen_usage[] =
     "  --shards           write the records as shards               [off]\n"
     "  --threads N        threads writing shards (the same bytes    [cores]\n"
     "                     whatever N is)\n"
+    "  --block-records N  records per shard block, 1 to 2097152:    [262144]\n"
+    "                     larger blocks compress better and fold\n"
+    "                     faster at a billion records, and take\n"
+    "                     more memory per thread (bench/RESULTS.md)\n"
     "  -h, --help         show this help\n"
     "\n"
     "example:\n"
@@ -140,7 +144,7 @@ int slagg_cmd_gen(int argc, char **argv)
         name[nlen] = '\0';
         static const char *const known[] = {"--out", "--accounts", "--records", "--month",
                                             "--seed", "--format", "--files", "--tz",
-                                            "--threads"};
+                                            "--threads", "--block-records"};
         int ok = 0;
         for (size_t k = 0; k < sizeof known / sizeof *known; k++) ok |= !strcmp(name, known[k]);
         if (!ok) return gen_bad("unknown option", arg);
@@ -178,6 +182,10 @@ int slagg_cmd_gen(int argc, char **argv)
                 return gen_bad("--files must be an integer from 1 to 1000", val);
             o.files = (unsigned)v;
             files_set = 1;
+        } else if (!strcmp(name, "--block-records")) {
+            if (parse_u64(val, SLAGG_GEN_MAX_BLOCK_RECORDS, &v) || v == 0)
+                return gen_bad("--block-records must be an integer from 1 to 2097152", val);
+            o.block_records = (uint32_t)v;
         } else if (!strcmp(name, "--threads")) {
             if (parse_u64(val, SLAGG_GEN_MAX_THREADS, &v) || v == 0)
                 return gen_bad("--threads must be an integer from 1 to 256", val);
@@ -191,6 +199,7 @@ int slagg_cmd_gen(int argc, char **argv)
     }
     if (!o.out_dir) return gen_bad("--out DIR is required", NULL);
     if (o.threads && !o.shards) return gen_bad("--threads applies to --shards only", NULL);
+    if (o.block_records && !o.shards) return gen_bad("--block-records applies to --shards only", NULL);
     if (o.shards && !files_set) o.files = 0;   /* the library's default for shards */
 
     slagg_err err = {SLAGG_OK, ""};

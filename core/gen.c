@@ -1649,12 +1649,13 @@ static slagg_status shard_records(shard_worker *w, unsigned k)
     for (uint32_t a = 0; a < n; a++) w->pos_of[a] = a;
     w->known = 0;
     const uint64_t start = wrec[p->fw[k]], end = wrec[p->fw[k + 1]];
+    const uint64_t block = p->o->block_records ? p->o->block_records : SHARD_BLOCK;
     int64_t win = p->fw[k];
     slagg_status st = SLAGG_OK;
     for (uint64_t P = start; P < end && st == SLAGG_OK;) {
         while (wrec[win + 1] <= P) win++;
         int64_t next_day = (win / SLAGG_WINDOWS_PER_DAY + 1) * SLAGG_WINDOWS_PER_DAY;
-        uint64_t P1 = P + (SHARD_BLOCK - (P - start) % SHARD_BLOCK);
+        uint64_t P1 = P + (block - (P - start) % block);
         if (next_day < windows && P1 > wrec[next_day]) P1 = wrec[next_day];
         if (P1 > end) P1 = end;
         st = shard_chunk(w, P, P1, win);
@@ -1672,7 +1673,7 @@ static slagg_status shard_file(shard_worker *w, unsigned k, uint64_t *records, u
     snprintf(name, sizeof name, "records-%03u.shard", k);
     char *path = path_join(p->o->out_dir, "", name, "");
     if (!path) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    slagg_shard_writer_opts wo = {SHARD_BLOCK, 0};
+    slagg_shard_writer_opts wo = {p->o->block_records ? p->o->block_records : SHARD_BLOCK, 0};
     slagg_shard_writer *wr;
     slagg_status st = slagg_shard_writer_open_err(path, &wo, &wr, err);
     if (st != SLAGG_OK) {
@@ -1858,6 +1859,8 @@ static slagg_status check_opts(const slagg_gen_opts *o, slagg_err *err)
     if (o->threads > SLAGG_GEN_MAX_THREADS)
         return slagg_err_set(err, SLAGG_E_USAGE, "threads must be 1..%u",
                              SLAGG_GEN_MAX_THREADS);
+    if (o->block_records > SLAGG_GEN_MAX_BLOCK_RECORDS)
+        return slagg_err_set(err, SLAGG_E_USAGE, "block_records must be 1..%u", SLAGG_GEN_MAX_BLOCK_RECORDS);
     if (o->shards && (o->format != SLAGG_GEN_CSV || o->compress))
         return slagg_err_set(err, SLAGG_E_USAGE,
                              "shards are compressed and have no text format: "

@@ -23,6 +23,8 @@
 #define SLAGG_GEN_MAX_RECORDS 100000000000ull   /* 1e11 */
 #define SLAGG_GEN_MAX_FILES 1000u
 #define SLAGG_GEN_MAX_THREADS 256u
+/* the shard writer's own limit (docs/FORMAT.md "Writing") */
+#define SLAGG_GEN_MAX_BLOCK_RECORDS (1u << 21)
 
 typedef enum slagg_gen_format {
     SLAGG_GEN_CSV = 0,
@@ -47,6 +49,9 @@ typedef struct slagg_gen_opts {
                                  0 (shards are always compressed) */
     unsigned threads;         /* shards only: 0 = one per online CPU, at most
                                  SLAGG_GEN_MAX_THREADS; never changes the bytes */
+    uint32_t block_records;   /* shards only: records per block, 0 = the
+                                 writer's default (262144); at most
+                                 SLAGG_GEN_MAX_BLOCK_RECORDS */
 } slagg_gen_opts;
 
 /* What was written, and the tiers the fleet was designed to land in for

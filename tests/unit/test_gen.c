@@ -603,6 +603,50 @@ Test(gen, shards_same_bytes_whatever_the_threads)
     }
 }
 
+/* --block-records: every block holds at most that many records, the
+ * total is exact, threads still do not change the bytes. */
+Test(gen, shards_block_records_option)
+{
+    char *d[2] = {tmp_dir(), tmp_dir()};
+    for (int i = 0; i < 2; i++) {
+        slagg_gen_opts o;
+        slagg_gen_opts_default(&o);
+        o.out_dir = d[i];
+        o.accounts = 50;
+        o.records = 100000;
+        o.files = 2;
+        o.threads = (unsigned)i + 1;
+        o.shards = 1;
+        o.block_records = 3000;
+        slagg_err err = {SLAGG_OK, ""};
+        slagg_gen_result r;
+        cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_OK, "%s", err.msg);
+    }
+    uint64_t total = 0;
+    size_t blocks = 0;
+    for (unsigned k = 0; k < 2; k++) {
+        char name[64], p[4096];
+        snprintf(name, sizeof name, "records-%03u.shard", k);
+        same_file(d[0], d[1], name);
+        snprintf(p, sizeof p, "%s/%s", d[0], name);
+        slagg_shard *s;
+        slagg_err err = {SLAGG_OK, ""};
+        cr_assert_eq(slagg_shard_open(p, &s, &err), SLAGG_OK, "%s", err.msg);
+        for (size_t i = 0; i < slagg_shard_block_count(s); i++) {
+            cr_assert_leq(slagg_shard_block_at(s, i)->records, 3000u);
+            blocks++;
+        }
+        total += slagg_shard_records(s);
+        slagg_shard_close(s);
+    }
+    cr_assert_eq(total, 100000u);
+    cr_assert_geq(blocks, 34u, "100000 records in blocks of at most 3000: %zu blocks", blocks);
+    for (int i = 0; i < 2; i++) {
+        rm_rf(d[i]);
+        free(d[i]);
+    }
+}
+
 /* About a block's worth of records a day: chunks cut at day boundaries
  * inside blocks; blocks still in time order; the same bytes again. */
 Test(gen, shards_dense_days_same_bytes_and_block_order)
@@ -861,6 +905,9 @@ Test(gen, shards_reject_bad_options)
     o.threads = SLAGG_GEN_MAX_THREADS + 1;
     cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_E_USAGE);
     o.threads = 0;
+    o.block_records = SLAGG_GEN_MAX_BLOCK_RECORDS + 1;
+    cr_assert_eq(slagg_gen_write(&o, &r, &err), SLAGG_E_USAGE);
+    o.block_records = 0;
     o.year = 2099;   /* 2099-12 at -05:00 ends after what a shard holds */
     o.month = 12;
     o.tz_offset_s = -5 * 3600;
