@@ -292,7 +292,7 @@ fi
 CPU=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 REV=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then REV="$REV + uncommitted changes"; fi
-SHARD_BYTES=$(stat -c %s "${SHARDS[@]}" | awk '{s += $1} END {print s}')
+SHARD_BYTES=$(stat -c %s "${SHARDS[@]}" | awk '{s += $1} END {printf "%.0f\n", s}')
 PQ_BYTES=$(stat -c %s "$PARQUET")
 F=$(awk -v f="$FOLD_S" -v d="$DEC_S" -v k="$DK_S" -v a="$SF_RSS" -v b="$RSS2_KB" -v n="$RECORDS" -v m="$RSS_RECORDS" 'BEGIN {
     big = n >= m ? a : b; small = n >= m ? b : a
