@@ -653,7 +653,9 @@ static const char *cursor_chunk(slagg_shard_cursor *c)
         uint64_t d;
         if (!(tp = next_varint(tp, end, &d))) return "truncated timestamps";
         int64_t base = c->fresh[j] ? lo : prev;
-        bad |= d > (uint64_t)(hi - base);
+        /* unsigned: after a bad delta, base may be anything until the
+         * chunk is refused below */
+        bad |= d > (uint64_t)hi - (uint64_t)base;
         prev = (int64_t)((uint64_t)base + d);
         c->ts_ms[j] = prev;
         seen_lo = prev < seen_lo ? prev : seen_lo;

@@ -1316,6 +1316,32 @@ Test(shard_corrupt, block_contents_checked)
     }
 }
 
+/* tests/fuzz/corpus/shard_payload/delta_past_int64: a first delta that
+ * leaves the range by about 2^63, then more records of the run. The time
+ * pass checks each delta against hi - base; after the bad one, base is
+ * far outside the range, and hi - base must not overflow (UBSan found the
+ * signed overflow). The block is refused as out of range. */
+Test(shard_corrupt, huge_delta_then_more_records_is_refused_without_overflow)
+{
+    const char *g = tiny_shard();
+    model m;
+    model_load(g, &m);
+    static const unsigned char raw[] = {
+        0x01, 0x00, 0xc8, 0x00, 0x00,                    /* 1 pair: (200, none) */
+        0x01, 0x00, 0x00, 0x00, 0x00, 0x04,              /* 1 run: account 0, 4 records */
+        0x00, 0x00, 0x00, 0x00,                          /* codes */
+        0x80, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,   /* 0x7fffffffffffff00 */
+        0x00, 0x00, 0x00};
+    free(m.blk[0].raw);
+    m.blk[0].raw = malloc(sizeof raw);
+    memcpy(m.blk[0].raw, raw, sizeof raw);
+    m.blk[0].raw_len = sizeof raw;
+    const char *p = tpath("huge_delta.shard");
+    model_save(&m, p);
+    expect_rejected(p, "block 0: timestamp beyond the block's time range");
+    model_free(&m);
+}
+
 Test(shard_corrupt, block_length_mismatches)
 {
     const char *g = tiny_shard();
