@@ -825,16 +825,12 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         goto done;
     }
-    size_t max_block = 0;
-    uint64_t total = 0;
     for (size_t i = 0; i < n_inputs; i++) {
         for (size_t b = 0; b < slagg_shard_block_count(g.shards[i]); b++) {
             const slagg_shard_block_info *bi = slagg_shard_block_at(g.shards[i], b);
             g.blocks[g.n_blocks++] = (blk_ref){bi->min_ts_ms, bi->max_ts_ms, (uint32_t)i, (uint32_t)b, bi->records};
             if (bi->min_ts_ms < min_ts) min_ts = bi->min_ts_ms;
             if (bi->max_ts_ms > max_ts) max_ts = bi->max_ts_ms;
-            if (bi->records > max_block) max_block = bi->records;
-            total += bi->records;
         }
     }
     if (g.n_blocks == 0) goto done;  /* *used stays 0: the generic path handles it */
@@ -1042,7 +1038,6 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
             for (int c = 0; c < SLAGG_CLASS_COUNT; c++)
                 f->periods[p].cls[c] += g.t[k].ptot[p * SLAGG_CLASS_COUNT + c];
     }
-    (void)total;
     if ((st = slagg_fold_copy_late_maint(t, f, err)) != SLAGG_OK) goto done;
     *used = 1;
 
