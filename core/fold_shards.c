@@ -175,6 +175,7 @@ typedef struct thr {
     uint8_t *flags;
     uint32_t *run_off, *run_acc, *run_p;  /* a chunk's runs: first record, account, period (n + 1) */
     uint32_t *ridx;           /* the flat fold: run index marks, one per record */
+    uint32_t *run_nok;        /* the flat fold: a run's records not of class OK */
     size_t scratch_cap;
     uint64_t records, uncontracted, after_through;
     uint64_t since_spill;     /* records folded into the ring since its last spill */
@@ -218,6 +219,14 @@ typedef struct engine {
 #define RING_U32S(g) (2 * ((size_t)(g)->n_accounts + 1) * (g)->ring + 2)
 
 static int64_t window_of(const engine *g, int64_t ts) { return slagg_floordiv(ts + g->tz_ms, SLAGG_MS_PER_WINDOW); }
+
+/* The period of account a (NONE32: not a contracted account) on service
+ * day `day`, or NONE32 when none covers it. */
+static uint32_t period_of(const engine *g, uint32_t a, int64_t day)
+{
+    if (a == NONE32 || day < g->day0 || day - g->day0 >= g->ndays) return NONE32;
+    return g->day_period[(size_t)(day - g->day0) * g->n_accounts + a];
+}
 
 /* Ring layout. Account-major ([account][ring][V, E]) keeps one account's
  * windows together: right when a block spans many windows, so an account's
@@ -304,6 +313,9 @@ static int grow_scratch(thr *t, size_t n)
     uint32_t *ri = slagg_reallocarray(t->ridx, n + 1, sizeof *ri);
     if (!ri) return -1;
     t->ridx = ri;
+    uint32_t *nk = slagg_reallocarray(t->run_nok, n + 1, sizeof *nk);
+    if (!nk) return -1;
+    t->run_nok = nk;
     t->scratch_cap = n;
     return 0;
 }
@@ -397,7 +409,7 @@ static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day)
     const uint32_t n = b->n, nr = b->n_runs, na = g->n_accounts;
     const size_t row = (size_t)na + 1;
     const uint32_t *dp = g->day_period + (size_t)(day - g->day0) * na;
-    uint32_t *ridx = t->ridx, *racc = t->run_acc, *rp = t->run_p, *nok = t->run_off;
+    uint32_t *ridx = t->ridx, *racc = t->run_acc, *rp = t->run_p, *nok = t->run_nok;
     memset(ridx, 0, n * sizeof *ridx);
     memset(nok, 0, nr * sizeof *nok);   /* per run: records not of class OK */
     uint32_t off = 0;
@@ -492,10 +504,8 @@ static int fold_chunk(thr *t, const uint32_t *map)
     }
     t->run_off[nr] = off;
     for (size_t r = 0; r < nr; r++) {
-        uint32_t a = t->run_acc[r];
-        int64_t d = slagg_floordiv(b->ts_ms[t->run_off[r]] + g->tz_ms, SLAGG_MS_PER_DAY) - g->day0;
-        t->run_p[r] =
-            a != NONE32 && d >= 0 && d < g->ndays ? g->day_period[(size_t)d * g->n_accounts + a] : NONE32;
+        int64_t day = slagg_floordiv(b->ts_ms[t->run_off[r]] + g->tz_ms, SLAGG_MS_PER_DAY);
+        t->run_p[r] = period_of(g, t->run_acc[r], day);
     }
     for (size_t r = 0; r < nr; r++) {
         size_t i = t->run_off[r], j = t->run_off[r + 1];
@@ -517,14 +527,14 @@ static int fold_chunk(thr *t, const uint32_t *map)
             int64_t day_end = (day + 1) * SLAGG_MS_PER_DAY - g->tz_ms;
             size_t m = k + 1;
             while (m < j && b->ts_ms[m] < day_end) m++;
+            /* the run's first day: its period is the one looked up above */
+            uint32_t p = k == i ? t->run_p[r] : period_of(g, a, day);
             if (day > g->through) {
                 t->after_through += m - k;
-            } else if (a == NONE32 || day < g->day0 ||
-                       g->day_period[(size_t)(day - g->day0) * g->n_accounts + a] == NONE32) {
+            } else if (p == NONE32) {
                 t->uncontracted += m - k;
-            } else {
-                uint32_t p = g->day_period[(size_t)(day - g->day0) * g->n_accounts + a];
-                if (fold_segment(t, a, p, day, k, m) != 0) return -1;
+            } else if (fold_segment(t, a, p, day, k, m) != 0) {
+                return -1;
             }
             k = m;
         }
@@ -1061,6 +1071,7 @@ done:
             slagg_free(th->run_acc);
             slagg_free(th->run_p);
             slagg_free(th->ridx);
+            slagg_free(th->run_nok);
             slagg_free(th->out.v);
             slagg_free(th->errs.v);
         }
