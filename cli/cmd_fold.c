@@ -14,6 +14,7 @@
 #include "cli/fold_job.h"
 #include "cli/mpi.h"
 #include "cli/opts.h"
+#include "cli/warnings.h"
 #include "core/alloc.h"
 #include "core/calendar.h"
 #include "core/fold.h"
@@ -51,6 +52,13 @@ static const char help[] =
     "  --rejects FILE       write rejected rows as CSV: file,line,reason\n"
     "  --max-rejects N      tolerate up to N rejected rows (default 0: any\n"
     "                       rejected row fails the run and writes no export)\n"
+    "  --gap MINUTES        report every run of at least MINUTES (rounded up to\n"
+    "                       whole 5-minute windows) without any accepted record\n"
+    "                       as a gap in summary.json (default 60; 1 to 44640)\n"
+    "  --strict[=KIND,...]  every warning (or those kinds) fails the run: exit 2,\n"
+    "                       nothing written. Kinds: coverage_unknown, gap,\n"
+    "                       late_notice, no_fee, no_records, uncontracted,\n"
+    "                       unmatched_fee\n"
     "  --partial FILE       write the fold's partial result to FILE (atomically)\n"
     "                       instead of the export; 'slagg merge' joins partials\n"
     "                       of one day's inputs and writes the export\n"
@@ -73,8 +81,13 @@ static const char help[] =
     "                       (default: from the blocks' time spans, docs/DESIGN.md)\n"
     "  SLAGG_ENGINE=generic the generic fold even when every input is a shard\n"
     "\n"
+    "Warnings (gaps in the records, no record at all, late-notified maintenance,\n"
+    "unmatched fee rows, periods without a fee, uncontracted accounts) are\n"
+    "listed in summary.json and on stderr (at most 10 of each kind).\n"
+    "\n"
     "Exit codes: 0 success, 1 usage error, 2 input error (bad input, rejects\n"
-    "over the limit), 3 internal or I/O error. A failed run changes nothing in DIR.\n";
+    "over the limit, --strict warnings), 3 internal or I/O error. A failed run\n"
+    "changes nothing in DIR.\n";
 
 
 typedef struct progress {
@@ -229,7 +242,7 @@ int slagg_cmd_fold(int argc, char **argv)
         {"maintenance", 1, NULL, 0}, {"holidays", 1, NULL, 0},  {"tz", 1, NULL, 0},
         {"through", 1, NULL, 0},     {"threads", 1, NULL, 0},   {"rejects", 1, NULL, 0},
         {"max-rejects", 1, NULL, 0}, {"partial", 1, NULL, 0},   {"quiet", 0, NULL, 'q'},
-        {"help", 0, NULL, 'h'},
+        {"help", 0, NULL, 'h'},      {"gap", 1, NULL, 0},       {"strict", 2, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char **pos = slagg_calloc((size_t)argc + 1, sizeof *pos);
@@ -306,6 +319,10 @@ int slagg_cmd_fold(int argc, char **argv)
         }
         a.fo.max_rejects = v;
     }
+    /* SPEC 5: --gap MINUTES, --strict[=KIND,...] (cli/warnings.c) */
+    a.fo.gap_min = SLAGG_GAP_DEFAULT;
+    if (OPT("gap") && slagg_cli_parse_gap(OPT("gap"), &a.fo.gap_min) != 0) goto done;
+    if (OPT("strict") && slagg_cli_parse_strict(OPT("strict"), &a.fo.strict) != 0) goto done;
 #undef OPT
     a.progress = !a.quiet && isatty(STDERR_FILENO);
 

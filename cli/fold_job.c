@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/warnings.h"
 #include "core/calendar.h"
 #include "core/money.h"
 #include "core/report.h"
@@ -47,8 +48,36 @@ int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
     return 0;
 }
 
+/* "  tables: contracts c.csv, fees (none: ...), ...": which optional
+ * tables the credits were computed under, since leaving one out changes
+ * them without any other sign (SPEC 5). */
+static void print_tables(const slagg_tables *t)
+{
+    printf("  tables: contracts %s", t->contracts_path ? t->contracts_path : "(none)");
+    if (t->fees_path) printf(", fees %s", t->fees_path);
+    else printf(", fees (none: periods with a tier have no credit, state no_fee)");
+    if (t->maintenance_path) printf(", maintenance %s", t->maintenance_path);
+    else printf(", maintenance (none: no maintenance exclusions)");
+    if (t->holidays_path) printf(", holidays %s\n", t->holidays_path);
+    else printf(", holidays (none: claim windows count Mon-Fri only)\n");
+}
+
+/* "  warnings: gap 1, no_records 1 (listed in summary.json)" */
+static void print_warning_counts(const size_t *counts)
+{
+    int any = 0;
+    printf("  warnings:");
+    for (int k = 0; k < SLAGG_WARN_KINDS; k++) {
+        if (!counts[k]) continue;
+        printf("%s %s %zu", any ? "," : "", slagg_warn_kind_name((slagg_warn_kind)k), counts[k]);
+        any = 1;
+    }
+    printf(any ? " (listed in summary.json)\n" : " none\n");
+}
+
 static void print_result(const char *cmd, const char *out, const slagg_fleet *f,
-                         const slagg_report *r, size_t n_inputs)
+                         const slagg_report *r, size_t n_inputs, const slagg_tables *t,
+                         const size_t *counts)
 {
     char money[24], day[11];
     slagg_money_format(r->total_credit, money);
@@ -72,6 +101,8 @@ static void print_result(const char *cmd, const char *out, const slagg_fleet *f,
     if (r->n_unmatched)
         printf("  %zu fee row%s matched no period (listed in summary.json)\n", r->n_unmatched,
                r->n_unmatched == 1 ? "" : "s");
+    print_tables(t);
+    print_warning_counts(counts);
     printf("  wrote %s/finance.csv, finance.jsonl, summary.json, availability.slagg\n", out);
 }
 
@@ -89,6 +120,8 @@ int slagg_cli_write_fleet(const char *cmd, const char *out, const slagg_tables *
         rc = 2;
         goto done;
     }
+    size_t counts[SLAGG_WARN_KINDS];
+    if ((rc = slagg_cli_warnings_check(fleet, t, fo->strict, counts)) != 0) goto done;
     slagg_status st = slagg_write_outputs(out, fleet, t, 1, &report, &err);
     if (st != SLAGG_OK) {
         slagg_cli_error("%s", err.msg);
@@ -96,7 +129,7 @@ int slagg_cli_write_fleet(const char *cmd, const char *out, const slagg_tables *
         goto done;
     }
     if (!quiet) {
-        print_result(cmd, out, fleet, &report, n_inputs);
+        print_result(cmd, out, fleet, &report, n_inputs, t, counts);
         if (extra) fputs(extra, stdout);
     }
     rc = 0;

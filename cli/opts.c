@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+const char slagg_opt_bare[] = "";
+
 int slagg_opts_parse(const char *cmd, int argc, char **argv, slagg_opt *opts, size_t n_opts,
                      const char **pos, size_t max_pos, size_t *n_pos)
 {
@@ -37,6 +39,10 @@ int slagg_opts_parse(const char *cmd, int argc, char **argv, slagg_opt *opts, si
         if (!o) {
             fprintf(stderr, "slagg: %s: unknown option '%s' (see 'slagg %s --help')\n", cmd, a, cmd);
             return -1;
+        }
+        if (o->takes_value == 2) {
+            o->value = eq ? eq + 1 : slagg_opt_bare;
+            continue;
         }
         if (!o->takes_value) {
             if (eq) {

@@ -11,10 +11,14 @@
 
 typedef struct slagg_opt {
     const char *name;   /* without the dashes */
-    int takes_value;
+    int takes_value;    /* 1: "--name value" or "--name=value"; 2: optional, only "--name=value"
+                         * (bare: value is slagg_opt_bare) */
     const char *value;  /* set when seen (flags: "1") */
     char short_name;    /* e.g. 'h', or 0 */
 } slagg_opt;
+
+/* The value of a takes_value 2 option given without "=value". */
+extern const char slagg_opt_bare[];
 
 /* Parses argv[1..argc). Fills opts[i].value and pos (at most max_pos).
  * Returns 0, or -1 after printing "slagg CMD: ..." for an unknown option

@@ -29,6 +29,24 @@ typedef struct slagg_late_maint {
     char *start, *end, *scope, *notice_at;  /* as written in the file */
 } slagg_late_maint;
 
+/* What summary.json's `coverage` and the record-derived warnings need
+ * (SPEC 4; docs/DESIGN.md "Coverage and warnings"), as the compact
+ * summary stores it (docs/FORMAT.md, section 8). */
+typedef struct slagg_coverage {
+    int known;               /* 0: read from a 1.0 summary or partial, which hold none of this */
+    uint32_t gap_min;        /* --gap: gaps are runs of >= ceil(gap_min / 5) empty windows */
+    int has_record;          /* an accepted record exists */
+    int64_t first_ms, last_ms;
+    int64_t *iv;             /* covered windows inside the reported range: [iv[2i], iv[2i+1]), sorted, maximal */
+    size_t n_iv;
+    char **unc;              /* accounts counted uncontracted, sorted bytewise */
+    uint32_t *unc_len;
+    size_t n_unc;
+} slagg_coverage;
+
+#define SLAGG_GAP_DEFAULT 60     /* minutes (SPEC 4) */
+#define SLAGG_GAP_MAX 44640      /* minutes: one 31-day month */
+
 typedef struct slagg_fleet {
     int32_t tz_s;            /* service time zone, seconds east of UTC */
     int64_t through;         /* last day counted (day number) */
@@ -43,9 +61,21 @@ typedef struct slagg_fleet {
     size_t n_win;
     slagg_late_maint *late;  /* late-notified maintenance windows, in file order */
     size_t n_late;
+    slagg_coverage cov;
+    unsigned format_minor;   /* read from a compact summary: its minor version */
 } slagg_fleet;
 
 void slagg_fleet_free(slagg_fleet *f);
+
+/* The reported range in windows: [00:00 of the earliest reported
+ * period_start, 24:00 of through). Returns 0 (and lo = hi = 0) when no
+ * period is reported. */
+int slagg_coverage_range(const slagg_fleet *f, int64_t *lo, int64_t *hi);
+/* The gaps (SPEC 4): every maximal run of at least ceil(gap_min / 5)
+ * windows of the reported range without an accepted record, as window
+ * pairs [g[2i], g[2i+1]) (malloc'd; NULL when none). 0, or -1 when out of
+ * memory. Needs f->cov.known. */
+int slagg_coverage_gaps(const slagg_fleet *f, uint32_t gap_min, int64_t **g, size_t *n);
 
 /* Counts derived from a period's classes (SPEC table: valid, error). */
 static inline uint64_t slagg_agg_valid(const uint64_t *c)

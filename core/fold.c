@@ -42,8 +42,9 @@ typedef struct worker {
     pthread_t tid;
     slagg_buckets buckets;
     uint64_t records, rejected;
-    int64_t max_ms;
+    int64_t max_ms, min_ms;
     int has_record;
+    slagg_cov_acc cov;       /* windows with an accepted record; names without a contract */
     slagg_err err;           /* a failure outside any one file (memory) */
 } worker;
 
@@ -63,17 +64,22 @@ typedef struct fold_ctx {
 } fold_ctx;
 
 /* Folds one record into w's buckets; id is the contracted account id or
- * SLAGG_DICT_NONE. Returns 0, or -1 when out of memory. */
-static inline int fold_one(worker *w, uint32_t id, int64_t ts_ms, int status, slagg_cause cause)
+ * SLAGG_DICT_NONE (then name, len is the account, kept for the
+ * uncontracted warnings). Returns 0, or -1 when out of memory. */
+static inline int fold_one(worker *w, uint32_t id, int64_t ts_ms, int status, slagg_cause cause,
+                           const char *name, size_t len)
 {
     const fold_ctx *c = w->ctx;
     uint64_t *cnt;
     if (!w->has_record || ts_ms > w->max_ms) w->max_ms = ts_ms;
+    if (!w->has_record || ts_ms < w->min_ms) w->min_ms = ts_ms;
     w->has_record = 1;
     w->records++;
     int64_t window = slagg_floordiv(ts_ms + (int64_t)c->o->tz_s * 1000, SLAGG_MS_PER_WINDOW);
+    slagg_cov_mark(&w->cov.map, window);
     if (id == SLAGG_DICT_NONE) {
         int64_t day = slagg_floordiv(window, SLAGG_WINDOWS_PER_DAY);
+        if (slagg_cov_note_unknown(&w->cov, name, len, day) != 0) return -1;
         cnt = slagg_buckets_get(&w->buckets, UNKNOWN_ACCOUNT, day * SLAGG_WINDOWS_PER_DAY);
         if (!cnt) return -1;
         cnt[0]++;
@@ -116,8 +122,11 @@ static int fold_shard(worker *w, size_t fi)
             break;
         }
         for (uint32_t j = 0; j < blk.n; j++) {
+            size_t len = 0;
+            const char *name = map[blk.account[j]] == SLAGG_DICT_NONE
+                                   ? slagg_shard_account(sh, blk.account[j], &len) : NULL;
             if (fold_one(w, map[blk.account[j]], blk.ts_ms[j], blk.status[j],
-                         (slagg_cause)blk.cause[j]) != 0) {
+                         (slagg_cause)blk.cause[j], name, len) != 0) {
                 slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
                 rc = -1;
                 break;
@@ -157,7 +166,7 @@ static int fold_file(worker *w, size_t fi)
             continue;
         }
         uint32_t id = slagg_dict_find(c->accounts, rec.account, rec.account_len);
-        if (fold_one(w, id, rec.ts_ms, rec.status, rec.cause) != 0) {
+        if (fold_one(w, id, rec.ts_ms, rec.status, rec.cause, rec.account, rec.account_len) != 0) {
             slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
             r = -1;
             break;
@@ -296,8 +305,10 @@ slagg_status slagg_fold_build_periods(const slagg_tables *t, const slagg_dict *d
     return SLAGG_OK;
 }
 
-/* Distributes the merged, sorted buckets over the periods. */
-static slagg_status assign_buckets(slagg_fleet *f, const slagg_bucket *b, size_t nb, slagg_err *err)
+/* Distributes the merged, sorted buckets over the periods. unc[a] is set
+ * for each contracted account a with records counted uncontracted. */
+static slagg_status assign_buckets(slagg_fleet *f, const slagg_bucket *b, size_t nb, uint8_t *unc,
+                                   slagg_err *err)
 {
     size_t cap_win = 0;
     size_t p = 0;  /* first period of the current bucket's account or later */
@@ -322,6 +333,7 @@ static slagg_status assign_buckets(slagg_fleet *f, const slagg_bucket *b, size_t
         if (p == f->n_periods || f->periods[p].account != e->account ||
             f->periods[p].span.start > day) {
             f->uncontracted += all;
+            unc[e->account] = 1;
             continue;
         }
         slagg_period_agg *pa = &f->periods[p];
@@ -453,7 +465,7 @@ slagg_status slagg_fold_scan(const slagg_tables *t, const char *const *inputs, s
     }
     for (unsigned i = 0; i < nthreads; i++) {
         workers[i].ctx = &ctx;
-        if (slagg_buckets_init(&workers[i].buckets) != 0) {
+        if (slagg_buckets_init(&workers[i].buckets) != 0 || slagg_cov_acc_init(&workers[i].cov) != 0) {
             st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
             goto done;
         }
@@ -499,17 +511,23 @@ slagg_status slagg_fold_scan(const slagg_tables *t, const char *const *inputs, s
         s->rejected += workers[i].rejected;
         if (workers[i].has_record && (!s->has_record || workers[i].max_ms > s->max_ms))
             s->max_ms = workers[i].max_ms;
+        if (workers[i].has_record && (!s->has_record || workers[i].min_ms < s->min_ms))
+            s->min_ms = workers[i].min_ms;
         s->has_record |= workers[i].has_record;
         if (i > 0) {
-            if (slagg_buckets_merge(&workers[0].buckets, &workers[i].buckets) != 0) {
+            if (slagg_buckets_merge(&workers[0].buckets, &workers[i].buckets) != 0 ||
+                slagg_cov_acc_merge(&workers[0].cov, &workers[i].cov) != 0) {
                 st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
                 goto done;
             }
             slagg_buckets_free(&workers[i].buckets);
+            slagg_cov_acc_free(&workers[i].cov);
         }
     }
     s->buckets = workers[0].buckets;
     memset(&workers[0].buckets, 0, sizeof workers[0].buckets);
+    s->cov = workers[0].cov;
+    memset(&workers[0].cov, 0, sizeof workers[0].cov);
 
     /* rejects, in input order */
     {
@@ -534,7 +552,10 @@ done:
         slagg_free(ctx.files);
     }
     if (workers) {
-        for (unsigned i = 0; i < nthreads; i++) slagg_buckets_free(&workers[i].buckets);
+        for (unsigned i = 0; i < nthreads; i++) {
+            slagg_buckets_free(&workers[i].buckets);
+            slagg_cov_acc_free(&workers[i].cov);
+        }
         slagg_free(workers);
     }
     slagg_maint_free(maint);
@@ -552,9 +573,17 @@ slagg_status slagg_fold_state_merge(slagg_fold_state *dst, slagg_fold_state *src
     }
     if (slagg_buckets_merge(&dst->buckets, &src->buckets) != 0)
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if (src->cov.map.bits && !dst->cov.map.bits) {
+        dst->cov = src->cov;
+        memset(&src->cov, 0, sizeof src->cov);
+    } else if (src->cov.map.bits && slagg_cov_acc_merge(&dst->cov, &src->cov) != 0) {
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    dst->cov_unknown |= src->cov_unknown;
     dst->records_read += src->records_read;
     dst->rejected += src->rejected;
     if (src->has_record && (!dst->has_record || src->max_ms > dst->max_ms)) dst->max_ms = src->max_ms;
+    if (src->has_record && (!dst->has_record || src->min_ms < dst->min_ms)) dst->min_ms = src->min_ms;
     dst->has_record |= src->has_record;
     dst->rejects.total += src->rejects.total;
     slagg_fold_state_free(src);
@@ -566,6 +595,7 @@ slagg_status slagg_fold_finish(const slagg_tables *t, const slagg_fold_opts *o, 
 {
     slagg_dict *accounts = NULL;
     slagg_maint_index *maint = NULL;
+    uint8_t *unc = NULL;
     slagg_status st;
     memset(f, 0, sizeof *f);
     f->tz_s = o->tz_s;
@@ -583,18 +613,98 @@ slagg_status slagg_fold_finish(const slagg_tables *t, const slagg_fold_opts *o, 
         goto done;
     }
     size_t nb = slagg_buckets_sort(&s->buckets);
-    if ((st = assign_buckets(f, s->buckets.slot, nb, err)) != SLAGG_OK) goto done;
-    st = slagg_fold_copy_late_maint(t, f, err);
+    unc = slagg_calloc(f->n_accounts ? f->n_accounts : 1, 1);
+    if (!unc) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = assign_buckets(f, s->buckets.slot, nb, unc, err)) != SLAGG_OK) goto done;
+    if ((st = slagg_fold_copy_late_maint(t, f, err)) != SLAGG_OK) goto done;
+    /* uncontracted names: contracted accounts outside their periods, and
+     * accounts without a contract with a record on or before through */
+    {
+        uint32_t nu = s->cov.unk ? slagg_dict_count(s->cov.unk) : 0;
+        size_t cap = (size_t)f->n_accounts + nu, k = 0;
+        const char **names = slagg_calloc(cap ? cap : 1, sizeof *names);
+        size_t *lens = slagg_calloc(cap ? cap : 1, sizeof *lens);
+        if (!names || !lens) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        } else {
+            for (uint32_t a = 0; a < f->n_accounts; a++)
+                if (unc[a]) {
+                    names[k] = f->accounts[a];
+                    lens[k++] = f->account_len[a];
+                }
+            for (uint32_t i = 0; i < nu; i++)
+                if (s->cov.unk_day[i] <= f->through) {
+                    names[k] = slagg_dict_name(s->cov.unk, i, &lens[k]);
+                    k++;
+                }
+            st = slagg_fold_build_coverage(f, o, s->cov.map.bits ? &s->cov.map : NULL, s->has_record, s->min_ms,
+                                           s->max_ms, names, lens, k, err);
+            f->cov.known = !s->cov_unknown;
+        }
+        slagg_free(names);
+        slagg_free(lens);
+    }
 done:
+    slagg_free(unc);
     slagg_maint_free(maint);
     slagg_dict_free(accounts);
     if (st != SLAGG_OK) slagg_fleet_free(f);
     return st;
 }
 
+typedef struct name_ref {
+    const char *s;
+    size_t n;
+} name_ref;
+
+static int name_ref_cmp(const void *pa, const void *pb)
+{
+    const name_ref *a = pa, *b = pb;
+    return slagg_name_cmp(a->s, a->n, b->s, b->n);
+}
+
+slagg_status slagg_fold_build_coverage(slagg_fleet *f, const slagg_fold_opts *o, const slagg_cov_map *m,
+                                       int has_record, int64_t min_ms, int64_t max_ms,
+                                       const char *const *names, const size_t *lens, size_t n_names,
+                                       slagg_err *err)
+{
+    slagg_coverage *c = &f->cov;
+    int64_t lo, hi;
+    c->known = 1;
+    c->gap_min = o->gap_min ? o->gap_min : SLAGG_GAP_DEFAULT;
+    c->has_record = has_record;
+    c->first_ms = has_record ? min_ms : 0;
+    c->last_ms = has_record ? max_ms : 0;
+    if (m && slagg_coverage_range(f, &lo, &hi) && slagg_cov_map_intervals(m, lo, hi, &c->iv, &c->n_iv) != 0)
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    name_ref *r = slagg_calloc(n_names ? n_names : 1, sizeof *r);
+    if (!r) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n_names; i++) r[i] = (name_ref){names[i], lens[i]};
+    qsort(r, n_names, sizeof *r, name_ref_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < n_names; i++)
+        if (!k || name_ref_cmp(&r[k - 1], &r[i]) != 0) r[k++] = r[i];
+    c->unc = slagg_calloc(k ? k : 1, sizeof *c->unc);
+    c->unc_len = slagg_calloc(k ? k : 1, sizeof *c->unc_len);
+    slagg_status st = SLAGG_OK;
+    if (!c->unc || !c->unc_len) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; st == SLAGG_OK && i < k; i++) {
+        c->unc[i] = slagg_strndup(r[i].s, r[i].n);
+        c->unc_len[i] = (uint32_t)r[i].n;
+        c->n_unc++;
+        if (!c->unc[i]) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    slagg_free(r);
+    return st;
+}
+
 void slagg_fold_state_free(slagg_fold_state *s)
 {
     slagg_buckets_free(&s->buckets);
+    slagg_cov_acc_free(&s->cov);
     slagg_rejects_free(&s->rejects);
     memset(s, 0, sizeof *s);
 }
@@ -637,5 +747,9 @@ void slagg_fleet_free(slagg_fleet *f)
         slagg_free(l->notice_at);
     }
     slagg_free(f->late);
+    slagg_free(f->cov.iv);
+    for (size_t i = 0; i < f->cov.n_unc; i++) slagg_free(f->cov.unc[i]);
+    slagg_free(f->cov.unc);
+    slagg_free(f->cov.unc_len);
     memset(f, 0, sizeof *f);
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "core/buckets.h"
+#include "core/coverage.h"
 #include "core/error.h"
 #include "core/fleet.h"
 #include "core/rejects.h"
@@ -26,6 +27,8 @@ typedef struct slagg_fold_opts {
     int64_t through;          /* day number */
     unsigned threads;         /* >= 1 */
     uint64_t max_rejects;     /* rows kept per input: max_rejects + SLAGG_REJECTS_KEEP */
+    uint32_t gap_min;         /* --gap minutes (0: SLAGG_GAP_DEFAULT); recorded in the fleet */
+    uint32_t strict;          /* --strict: mask of warning kinds (core/warnings.h) that fail the run */
     /* Called from the calling thread while workers run (may be NULL):
      * records folded so far, and input bytes read so far out of
      * bytes_total (0 when unknown, e.g. stdin), for a rate and an ETA. */
@@ -43,6 +46,10 @@ typedef struct slagg_fold_state {
     uint64_t records_read, rejected;
     int has_record;
     int64_t max_ms;          /* latest instant of a non-rejected record */
+    int64_t min_ms;          /* earliest one */
+    slagg_cov_acc cov;       /* windows with an accepted record, names without a contract
+                              * (cov.map.bits NULL: none; cov_unknown: a 1.0 partial held none) */
+    int cov_unknown;
     slagg_rejects rejects;
 } slagg_fold_state;
 

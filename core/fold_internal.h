@@ -19,6 +19,15 @@ slagg_status slagg_fold_build_periods(const slagg_tables *t, const slagg_dict *d
                                       slagg_fleet *f, slagg_err *err);
 slagg_status slagg_fold_copy_late_maint(const slagg_tables *t, slagg_fleet *f, slagg_err *err);
 slagg_status slagg_fold_copy_accounts(const slagg_dict *d, slagg_fleet *f, slagg_err *err);
+/* f->cov (SPEC 4 coverage) once f->periods and f->through are set: the
+ * covered windows of m (may hold no map) inside the reported range, the
+ * first and last accepted instants, the --gap of o, and the names of the
+ * accounts counted uncontracted (names[i], lens[i]: any order, repeats
+ * allowed; copied). */
+slagg_status slagg_fold_build_coverage(slagg_fleet *f, const slagg_fold_opts *o, const slagg_cov_map *m,
+                                       int has_record, int64_t min_ms, int64_t max_ms,
+                                       const char *const *names, const size_t *lens, size_t n_names,
+                                       slagg_err *err);
 
 /* The shard engine (core/fold_shards.c): when every input is a shard and
  * the time span allows it, folds them time-ordered with bounded memory and

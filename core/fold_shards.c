@@ -158,6 +158,38 @@ static int err_push(err_vec *v, uint32_t a, int64_t w)
     return 0;
 }
 
+/* Runs counted uncontracted, as (shard << 32 | shard account id): a set,
+ * so its size is bounded by the distinct accounts, not by the runs. */
+typedef struct unc_set {
+    uint64_t *slot;          /* key + 1; 0 = empty */
+    size_t mask, n;
+} unc_set;
+
+static int unc_add(unc_set *u, uint64_t key)
+{
+    key++;
+    if ((u->n + 1) * 2 > u->mask + 1 || !u->slot) {
+        size_t ncap = u->slot ? (u->mask + 1) * 2 : 64;
+        uint64_t *ns = slagg_calloc(ncap, sizeof *ns);
+        if (!ns) return -1;
+        for (size_t k = 0; u->slot && k <= u->mask; k++) {
+            if (!u->slot[k]) continue;
+            size_t j = (size_t)((u->slot[k] * 0x9e3779b97f4a7c15ULL) >> 20) & (ncap - 1);
+            while (ns[j]) j = (j + 1) & (ncap - 1);
+            ns[j] = u->slot[k];
+        }
+        slagg_free(u->slot);
+        u->slot = ns;
+        u->mask = ncap - 1;
+    }
+    size_t i = (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 20) & u->mask;
+    for (; u->slot[i]; i = (i + 1) & u->mask)
+        if (u->slot[i] == key) return 0;
+    u->slot[i] = key;
+    u->n++;
+    return 0;
+}
+
 struct engine;
 
 typedef struct thr {
@@ -181,6 +213,9 @@ typedef struct thr {
     uint64_t since_spill;     /* records folded into the ring since its last spill */
     ev_vec out;               /* finalised windows with E > 0 */
     err_vec errs;             /* window-major: cells an error was folded into */
+    slagg_cov_map cov;        /* windows with a record (SPEC 4 coverage) */
+    unc_set unc;              /* runs counted uncontracted */
+    uint32_t shard;           /* the shard of the block being folded */
     slagg_err err;
     int failed;
 } thr;
@@ -333,6 +368,10 @@ static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, s
     /* records from this offset on lie beyond the ring */
     const int64_t ring_end_ms = (g->base + g->ring - day_w) * SLAGG_MS_PER_WINDOW;
     size_t n = m - k, q = n;
+    /* coverage: the segment's windows as bits from its first one (records
+     * are sorted by time: exact when it spans fewer than 64 windows) */
+    const uint32_t wf = slagg_div300k((uint32_t)(b->ts_ms[k] - day_ms));
+    uint64_t covm = 0;
     for (size_t i = 0; i < n; i++) {
         size_t r = k + i;
         unsigned code = b->code[r];
@@ -347,7 +386,11 @@ static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, s
         int64_t rel = b->ts_ms[r] - day_ms;   /* 0 .. 86,399,999 */
         if (rel >= ring_end_ms && q == n) q = i;
         t->rel[i] = (uint32_t)rel;
+        covm |= 1ULL << ((slagg_div300k((uint32_t)rel) - wf) & 63);
     }
+    if (slagg_div300k(t->rel[n - 1]) - wf < 64) slagg_cov_mark_mask(&t->cov, day_w + wf, covm);
+    else
+        for (size_t i = 0; i < n; i++) slagg_cov_mark(&t->cov, day_w + slagg_div300k(t->rel[i]));
     /* records are sorted by time: [0, q) is inside the ring */
     if (g->wmajor && (errs & 2)) {
         for (size_t i = 0; i < q; i++)
@@ -381,6 +424,7 @@ static int fold_block(thr *t, const blk_ref *br)
     slagg_shard_cursor *b = t->cur;
     if (slagg_shard_cursor_open(g->shards[br->shard], br->block, b, &t->err) != SLAGG_OK) return -1;
     const uint32_t *map = g->map[br->shard];
+    t->shard = br->shard;
     if (t->since_spill + b->records > g->spill_limit && spill_ring(t) != 0) goto nomem;
     t->records += b->records;
     for (uint32_t k = 0; k < b->n_pairs; k++) t->code_cls[k] = g->ctab[b->pair_status[k]][b->pair_cause[k]];
@@ -402,7 +446,7 @@ nomem:
  * short runs (a few records each, the common case at a billion records a
  * month) cost no mispredicted loop exits. Gives exactly what fold_segment
  * gives. */
-static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day)
+static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day, int64_t lo, int64_t hi)
 {
     engine *g = t->g;
     const slagg_shard_cursor *b = t->cur;
@@ -418,6 +462,7 @@ static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day)
         uint32_t p = a != NONE32 ? dp[a] : NONE32;
         if (p == NONE32) {   /* to the sinks: ring cell `na`, class row n_periods */
             t->uncontracted += b->run_len[r];
+            if (unc_add(&t->unc, (uint64_t)t->shard << 32 | b->run_account[r]) != 0) return -1;
             a = na;
             p = (uint32_t)g->n_periods;
         }
@@ -436,12 +481,17 @@ static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day)
     uint32_t *ve = t->ve;
     uint64_t *ptot = t->ptot;
     uint32_t cur = 0;
+    /* coverage: the chunk's windows as bits from its first one, in a
+     * register (exact when the chunk spans fewer than 64 windows) */
+    const uint32_t wl = slagg_div300k((uint32_t)(lo - day_ms));
+    uint64_t covm = 0;
     for (uint32_t j = 0; j < n; j++) {
         cur = ridx[j] > cur ? ridx[j] : cur;
         uint32_t a = racc[cur];
         unsigned code = b->code[j];
         unsigned c = t->code_cls[code];
         uint32_t w = slagg_div300k((uint32_t)(b->ts_ms[j] - day_ms));
+        covm |= 1ULL << ((w - wl) & 63);
         size_t cell = 2 * ((size_t)((base_slot + w) & mask) * row + a);
         /* a later run's ring cell (in this record's window row: runs of a
          * chunk mostly share their windows) */
@@ -465,6 +515,9 @@ static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day)
     }
     for (uint32_t r = 0; r < nr; r++)
         ptot[(size_t)rp[r] * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] += b->run_len[r] - nok[r];
+    if (window_of(g, hi) - (day_w + wl) < 64) slagg_cov_mark_mask(&t->cov, day_w + wl, covm);
+    else
+        for (uint32_t j = 0; j < n; j++) slagg_cov_mark(&t->cov, window_of(g, b->ts_ms[j]));
     t->since_spill += n;
     return 0;
 }
@@ -489,7 +542,7 @@ static int fold_chunk(thr *t, const uint32_t *map)
             }
         } else if (day >= g->day0 && slagg_floordiv(hi + g->tz_ms, SLAGG_MS_PER_DAY) == day &&
                    window_of(g, lo) >= g->base && window_of(g, hi) < g->base + g->ring) {
-            return fold_chunk_flat(t, map, day);
+            return fold_chunk_flat(t, map, day, lo, hi);
         }
     }
     /* the runs (one account each): where they start, whose they are, and
@@ -533,6 +586,8 @@ static int fold_chunk(thr *t, const uint32_t *map)
                 t->after_through += m - k;
             } else if (p == NONE32) {
                 t->uncontracted += m - k;
+                if (unc_add(&t->unc, (uint64_t)t->shard << 32 | b->run_account[r]) != 0) return -1;
+                for (size_t x = k; x < m; x++) slagg_cov_mark(&t->cov, window_of(g, b->ts_ms[x]));
             } else if (fold_segment(t, a, p, day, k, m) != 0) {
                 return -1;
             }
@@ -790,6 +845,34 @@ static slagg_status attach_windows(engine *g, ev4 *all, size_t n, slagg_fleet *f
     return SLAGG_OK;
 }
 
+/* f->cov: the threads' window maps OR-ed, the first and last instants of
+ * the blocks (both occur, docs/FORMAT.md), and the names of the accounts
+ * of the runs counted uncontracted. */
+static slagg_status shard_coverage(engine *g, int64_t min_ts, int64_t max_ts, slagg_fleet *f, slagg_err *err)
+{
+    size_t n = 0, k = 0;
+    for (unsigned i = 0; i < g->nt; i++) n += g->t[i].unc.n;
+    const char **names = slagg_calloc(n ? n : 1, sizeof *names);
+    size_t *lens = slagg_calloc(n ? n : 1, sizeof *lens);
+    slagg_status st = SLAGG_OK;
+    if (!names || !lens) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (unsigned i = 0; st == SLAGG_OK && i < g->nt; i++) {
+        if (i) slagg_cov_map_or(&g->t[0].cov, &g->t[i].cov);
+        const unc_set *u = &g->t[i].unc;
+        for (size_t j = 0; u->slot && j <= u->mask; j++) {
+            if (!u->slot[j]) continue;
+            uint64_t key = u->slot[j] - 1;
+            names[k] = slagg_shard_account(g->shards[key >> 32], (uint32_t)key, &lens[k]);
+            k++;
+        }
+    }
+    if (st == SLAGG_OK)
+        st = slagg_fold_build_coverage(f, g->o, &g->t[0].cov, 1, min_ts, max_ts, names, lens, k, err);
+    slagg_free(names);
+    slagg_free(lens);
+    return st;
+}
+
 slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
                                const slagg_fold_opts *o, slagg_fleet *f, int *used, slagg_err *err)
 {
@@ -946,7 +1029,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
             th->tlo[a] = INT64_MAX;
             th->thi[a] = INT64_MIN;
         }
-        if (!th->ve || !th->ptot || ovf_init(&th->ovf) != 0 ||
+        if (!th->ve || !th->ptot || ovf_init(&th->ovf) != 0 || slagg_cov_map_init(&th->cov) != 0 ||
             grow_scratch(th, SLAGG_SHARD_CHUNK) != 0 || !(th->cur = slagg_calloc(1, sizeof *th->cur)) ||
             !(th->code_cls = slagg_calloc(SLAGG_SHARD_PAIRS_MAX, 1))) {
             st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
@@ -1049,6 +1132,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
                 f->periods[p].cls[c] += g.t[k].ptot[p * SLAGG_CLASS_COUNT + c];
     }
     if ((st = slagg_fold_copy_late_maint(t, f, err)) != SLAGG_OK) goto done;
+    if ((st = shard_coverage(&g, min_ts, max_ts, f, err)) != SLAGG_OK) goto done;
     *used = 1;
 
 done:
@@ -1074,6 +1158,8 @@ done:
             slagg_free(th->run_nok);
             slagg_free(th->out.v);
             slagg_free(th->errs.v);
+            slagg_cov_map_free(&th->cov);
+            slagg_free(th->unc.slot);
         }
         slagg_free(g.t);
     }

@@ -9,6 +9,7 @@
 #include "core/calendar.h"
 #include "core/exact.h"
 #include "core/money.h"
+#include "core/warnings.h"
 #include "io/output.h"
 #include "io/summary_file.h"
 #include "io/timestamp.h"
@@ -146,6 +147,51 @@ static void json_kv_str(slagg_buf *b, const char *key, const char *s, int last)
     if (!last) slagg_buf_puts(b, ", ");
 }
 
+/* The last two keys of summary.json (SPEC 4): "coverage" (null when the
+ * compact summary it comes from predates it) and "warnings". */
+static void format_coverage(const slagg_fleet *f, const slagg_report *r, const char *fees_path,
+                            slagg_buf *b)
+{
+    slagg_warnings w;
+    slagg_err err;
+    char x[40], y[40];
+    if (slagg_warnings_build(f, r, fees_path, &w, &err) != SLAGG_OK) {
+        b->failed = 1;   /* out of memory: reported by the caller's check */
+        return;
+    }
+    const slagg_coverage *c = &f->cov;
+    if (!c->known) {
+        slagg_buf_puts(b, "  \"coverage\": null,\n");
+    } else {
+        slagg_buf_puts(b, "  \"coverage\": {\"first_record\": ");
+        for (int k = 0; k < 2; k++) {
+            if (k) slagg_buf_puts(b, ", \"last_record\": ");
+            if (!c->has_record) {
+                slagg_buf_puts(b, "null");
+                continue;
+            }
+            slagg_format_rfc3339(k ? c->last_ms : c->first_ms, f->tz_s, x);
+            slagg_buf_printf(b, "\"%s\"", x);
+        }
+        slagg_buf_puts(b, ", \"gaps\": [");
+        for (size_t i = 0; i < w.n_gaps; i++) {
+            slagg_format_window_start(w.gaps[2 * i], f->tz_s, x);
+            slagg_format_window_start(w.gaps[2 * i + 1], f->tz_s, y);
+            slagg_buf_printf(b, "%s{\"start\": \"%s\", \"end\": \"%s\"}", i ? ", " : "", x, y);
+        }
+        slagg_buf_puts(b, "]},\n");
+    }
+    slagg_buf_puts(b, "  \"warnings\": [");
+    for (size_t i = 0; i < w.n; i++) {
+        slagg_buf_printf(b, "%s{\"kind\": \"%s\", \"detail\": ", i ? ", " : "",
+                         slagg_warn_kind_name(w.v[i].kind));
+        slagg_buf_json_str(b, w.v[i].detail, w.v[i].len);
+        slagg_buf_puts(b, "}");
+    }
+    slagg_buf_puts(b, "]\n");
+    slagg_warnings_free(&w);
+}
+
 void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
                                const char *fees_path, slagg_buf *b)
 {
@@ -207,7 +253,9 @@ void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
 
     slagg_format_date(f->through, day);
     slagg_format_tz(f->tz_s, tz);
-    slagg_buf_printf(b, "  \"through\": \"%s\",\n  \"tz\": \"%s\"\n}\n", day, tz);
+    slagg_buf_printf(b, "  \"through\": \"%s\",\n  \"tz\": \"%s\",\n", day, tz);
+    format_coverage(f, r, fees_path, b);
+    slagg_buf_puts(b, "}\n");
 }
 
 slagg_status slagg_write_outputs(const char *dir, const slagg_fleet *f, const slagg_tables *t,

@@ -162,6 +162,11 @@ typedef struct h_summary {
     const char *unmatched;    /* JSON list text; NULL: "[]" */
     const char *through;      /* required */
     const char *tz;           /* NULL: "+08:00" */
+    /* SPEC 4's last two keys, as JSON text (e.g. "{\"first_record\": null,
+     * ...}" and "[...]"). When both are NULL, h_assert_summary ignores
+     * them (tests of other rules); else both are compared exactly. */
+    const char *coverage;
+    const char *warnings;
 } h_summary;
 
 /* The exact summary.json text for `s` (ending in "}\n"). Also checks that
