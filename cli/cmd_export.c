@@ -8,6 +8,8 @@
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "cli/warnings.h"
+#include "core/alloc.h"
 #include "core/calendar.h"
 #include "core/exact.h"
 #include "core/money.h"
@@ -17,7 +19,8 @@
 #include "io/timestamp.h"
 
 static const char export_help[] =
-    "Usage: slagg export --out DIR [--fees FILE] [--holidays FILE] SUMMARY\n"
+    "Usage: slagg export --out DIR [--fees FILE] [--holidays FILE] [--gap MINUTES]\n"
+    "                    [--strict[=KIND,...]] SUMMARY\n"
     "\n"
     "Writes finance.csv, finance.jsonl and summary.json into DIR again from a\n"
     "compact availability summary (DIR/availability.slagg of a fold), without\n"
@@ -29,7 +32,16 @@ static const char export_help[] =
     "  --summary FILE     the compact summary (or give it as the argument)\n"
     "  --fees FILE        account,period_start,fee,voucher_paid\n"
     "  --holidays FILE    date,kind (holiday | workday)\n"
+    "  --gap MINUTES      gaps in summary.json from this threshold (default: the\n"
+    "                     fold's --gap, kept in the summary)\n"
+    "  --strict[=KIND,...] warnings (or those kinds) fail the export: exit 2,\n"
+    "                     nothing written (kinds as 'slagg fold --help')\n"
     "  -h, --help         this help\n"
+    "\n"
+    "summary.json shows the fold's coverage as stored; the fee warnings\n"
+    "(no_fee, unmatched_fee) are recomputed with the fees used. A summary of\n"
+    "format 1.0 holds no coverage: \"coverage\" is null and a coverage_unknown\n"
+    "warning says so.\n"
     "\n"
     "Example:\n"
     "  slagg export --out out-v2 --fees fees-corrected.csv out/availability.slagg\n";
@@ -111,7 +123,8 @@ static int inspect_shard(const char *path, int list_blocks)
 int slagg_cmd_export(int argc, char **argv)
 {
     slagg_opt opts[] = {{"out", 1, NULL, 0}, {"summary", 1, NULL, 0}, {"fees", 1, NULL, 0},
-                        {"holidays", 1, NULL, 0}, {"help", 0, NULL, 'h'}};
+                        {"holidays", 1, NULL, 0}, {"help", 0, NULL, 'h'},
+                        {"gap", 1, NULL, 0}, {"strict", 2, NULL, 0}};
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[1];
     size_t n_pos;
@@ -133,6 +146,11 @@ int slagg_cmd_export(int argc, char **argv)
         slagg_cli_error("export needs --out DIR and a SUMMARY file (see 'slagg export --help')");
         return 1;
     }
+    uint32_t gap = 0, strict = 0;
+    const char *gap_s = slagg_opt_get(opts, n_opts, "gap"), *strict_s = slagg_opt_get(opts, n_opts, "strict");
+    if ((gap_s && slagg_cli_parse_gap(gap_s, &gap) != 0) ||
+        (strict_s && slagg_cli_parse_strict(strict_s, &strict) != 0))
+        return 1;
     slagg_fleet fleet;
     slagg_tables stored, fresh = {0};
     slagg_report report = {0};
@@ -159,6 +177,15 @@ int slagg_cmd_export(int argc, char **argv)
             use.workdays = fresh.workdays;
             use.n_workdays = fresh.n_workdays;
             use.holidays_path = fresh.holidays_path;
+        }
+        if (gap) fleet.cov.gap_min = gap;   /* the stored intervals give any threshold's gaps */
+        int wrc = slagg_cli_warnings_check(&fleet, &use, strict, NULL);
+        if (wrc) {
+            slagg_report_free(&report);
+            slagg_fleet_free(&fleet);
+            slagg_tables_free(&stored);
+            slagg_tables_free(&fresh);
+            return wrc;
         }
         st = slagg_write_outputs(out, &fleet, &use, 0, &report, &err);
     }
@@ -198,8 +225,8 @@ int slagg_cmd_inspect(int argc, char **argv)
     char day[11], tz[8];
     slagg_format_date(f.through, day);
     slagg_format_tz(f.tz_s, tz);
-    printf("%s: slagg compact availability summary, format %d.%d, intact\n", pos[0],
-           SLAGG_SUMMARY_MAJOR, SLAGG_SUMMARY_MINOR);
+    printf("%s: slagg compact availability summary, format %d.%u, intact\n", pos[0],
+           SLAGG_SUMMARY_MAJOR, f.format_minor);
     printf("  tz %s, through %s\n", tz, day);
     printf("  records_read %llu, rejected %llu, uncontracted %llu, after_through %llu\n",
            (unsigned long long)f.records_read, (unsigned long long)f.rejected,
@@ -207,6 +234,24 @@ int slagg_cmd_inspect(int argc, char **argv)
     printf("  accounts %u, periods %zu, windows with errors %zu\n", f.n_accounts, f.n_periods, f.n_win);
     printf("  fee rows %zu (%s), holidays %zu, make-up workdays %zu, late maintenance %zu\n",
            t.n_fees, t.fees_path ? t.fees_path : "no fee file", t.n_holidays, t.n_workdays, f.n_late);
+    if (!f.cov.known) {
+        printf("  coverage: not recorded (format 1.0)\n");
+    } else {
+        int64_t *gaps = NULL;
+        size_t ng = 0;
+        if (slagg_coverage_gaps(&f, f.cov.gap_min, &gaps, &ng) != 0) {
+            slagg_cli_error("out of memory");
+            st = SLAGG_E_NOMEM;
+        }
+        char x[40] = "none", y[40] = "none";
+        if (f.cov.has_record) {
+            slagg_format_rfc3339(f.cov.first_ms, f.tz_s, x);
+            slagg_format_rfc3339(f.cov.last_ms, f.tz_s, y);
+        }
+        printf("  coverage: records %s .. %s, %zu gap%s of %u min or more, %zu uncontracted account%s\n", x, y,
+               ng, ng == 1 ? "" : "s", f.cov.gap_min, f.cov.n_unc, f.cov.n_unc == 1 ? "" : "s");
+        slagg_free(gaps);
+    }
     if (slagg_opt_get(opts, n_opts, "periods")) {
         printf("  %-24s %-10s %-10s %5s %12s %10s %8s %4s\n", "account", "start", "end", "days",
                "valid", "errors", "avail%", "tier");

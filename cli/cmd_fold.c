@@ -135,8 +135,11 @@ static int write_partial(const slagg_fold_args *a, const slagg_tables *t, slagg_
     p.rejected = s->rejected;
     p.has_record = s->has_record;
     p.max_ms = s->max_ms;
+    p.min_ms = s->min_ms;
+    p.gap_min = a->fo.gap_min;
+    p.strict = a->fo.strict;
     p.rejects = s->rejects;
-    slagg_status st = slagg_partial_encode(&p, t, &s->buckets, &out, &err);
+    slagg_status st = slagg_partial_encode(&p, t, &s->buckets, &s->cov, &out, &err);
     size_t written = out.len;
     if (st == SLAGG_OK) {
         const char *slash = strrchr(a->partial, '/');

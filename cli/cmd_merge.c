@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/fold_job.h"
 #include "cli/opts.h"
+#include "cli/warnings.h"
 #include "core/alloc.h"
 #include "core/calendar.h"
 #include "core/fold.h"
@@ -46,7 +47,8 @@ static const char help[] =
     "  slagg merge --out out a.part b.part\n"
     "\n"
     "Exit codes: 0 success, 1 usage error, 2 input error (corrupt or inconsistent\n"
-    "partials, rejects over the limit), 3 internal or I/O error. A failed run\n"
+    "partials, rejects over the limit, --strict warnings), 3 internal or I/O\n"
+    "error. --gap and --strict are those the partials were folded with. A failed run\n"
     "changes nothing in DIR.\n";
 
 typedef struct fp_ref {
@@ -159,6 +161,15 @@ static int check_same_run(const char *pa, const slagg_partial *a, const char *pb
                         pb, table_diff(&a->tables, &b->tables), pa);
         return 2;
     }
+    if (a->gap_min != b->gap_min || a->strict != b->strict) {
+        char sa[160], sb[160];
+        slagg_cli_strict_text(a->strict, sa, sizeof sa);
+        slagg_cli_strict_text(b->strict, sb, sizeof sb);
+        slagg_cli_error("%s was folded with --gap %u --strict=%s, but %s with --gap %u --strict=%s: "
+                        "partials of different runs cannot be merged",
+                        pb, b->gap_min, b->strict ? sb : "(none)", pa, a->gap_min, a->strict ? sa : "(none)");
+        return 2;
+    }
     if (a->max_rejects != b->max_rejects) {
         slagg_cli_error("%s was folded with --max-rejects %llu, but %s with %llu: partials of different runs cannot be merged",
                         pb, (unsigned long long)b->max_rejects, pa, (unsigned long long)a->max_rejects);
@@ -205,7 +216,7 @@ int slagg_cmd_merge(int argc, char **argv)
         goto done;
     }
     parts = slagg_calloc(n_pos, sizeof *parts);
-    if (!parts || slagg_buckets_init(&s.buckets) != 0) {
+    if (!parts || slagg_buckets_init(&s.buckets) != 0 || slagg_cov_acc_init(&s.cov) != 0) {
         slagg_cli_error("out of memory");
         rc = 3;
         goto done;
@@ -214,7 +225,7 @@ int slagg_cmd_merge(int argc, char **argv)
      * share account ids (the contracts' accounts in bytewise order), which
      * the tables check below guarantees. */
     for (size_t i = 0; i < n_pos; i++) {
-        st = slagg_partial_read(pos[i], &parts[i], &s.buckets, &err);
+        st = slagg_partial_read(pos[i], &parts[i], &s.buckets, &s.cov, &err);
         if (st != SLAGG_OK) {
             slagg_cli_error("%s", err.msg);
             rc = slagg_status_exit_code(st);
@@ -278,6 +289,8 @@ int slagg_cmd_merge(int argc, char **argv)
         s.records_read += p->records_read;
         s.rejected += p->rejected;
         if (p->has_record && (!s.has_record || p->max_ms > s.max_ms)) s.max_ms = p->max_ms;
+        if (p->has_record && (!s.has_record || p->min_ms < s.min_ms)) s.min_ms = p->min_ms;
+        s.cov_unknown |= !p->cov_known;
         s.has_record |= p->has_record;
         s.rejects.total += p->rejects.total;
         if (p->rejects.n) {
@@ -310,6 +323,8 @@ int slagg_cmd_merge(int argc, char **argv)
     fo.has_through = parts[0].has_through;
     fo.through = parts[0].through;
     fo.max_rejects = parts[0].max_rejects;
+    fo.gap_min = parts[0].gap_min;
+    fo.strict = parts[0].strict;
     fo.threads = 1;
     char extra[96];
     snprintf(extra, sizeof extra, "  merged %zu partial%s\n", n_pos, n_pos == 1 ? "" : "s");

@@ -583,6 +583,10 @@ static int run(job *j)
             slagg_buf_le64(&mine_blob, row->line);
             put_str64(&mine_blob, row->reason);
         }
+        /* then u64 has_record, i64 min_ms and the coverage codec (io/partial.h) */
+        slagg_buf_le64(&mine_blob, st.has_record ? 1 : 0);
+        slagg_buf_le64(&mine_blob, (uint64_t)(st.has_record ? st.min_ms : 0));
+        slagg_cov_encode(&st.cov, &mine_blob);
         if (slagg_buf_failed(&mine_blob)) lrc = 3;
     }
     if ((rc = agree(j, lrc, "out of memory"))) goto done;
@@ -592,6 +596,12 @@ static int run(job *j)
     if (rank == 0) {
         size_t n_rows = 0, cap_rows = 0;
         uint64_t total = 0;
+        int has_min = 0;
+        int64_t gmin = 0;
+        if (slagg_cov_acc_init(&fin.cov) != 0) {
+            lrc = 3;
+            snprintf(msg, sizeof msg, "out of memory");
+        }
         for (int s = 0; !lrc && s < k; s++) {
             const slagg_buf *b = &j->recv[s];
             rd r = {(const unsigned char *)b->data, b->len, slagg_buf_failed(b) ? 2 : 0};
@@ -627,6 +637,19 @@ static int run(job *j)
                 }
                 rows[n_rows] = (row_pos){{(uint32_t)file, line, reason}, n_rows};
                 n_rows++;
+            }
+            uint64_t has = rd64(&r);
+            int64_t mn = (int64_t)rd64(&r);
+            if (!r.bad && has) {
+                if (!has_min || mn < gmin) gmin = mn;
+                has_min = 1;
+            }
+            if (!r.bad) {
+                size_t used = 0;
+                slagg_status cs = slagg_cov_decode_add(r.p, r.left, &used, &fin.cov, "MPI gather", &err);
+                if (cs == SLAGG_E_NOMEM) r.bad = 2;
+                else if (cs != SLAGG_OK) r.bad = 1;
+                else rd_take(&r, used);
             }
             if (r.bad || r.left) {
                 lrc = r.bad == 2 ? 3 : 2;
@@ -670,6 +693,7 @@ static int run(job *j)
         fin.rejects.total = tot[2];
         fin.has_record = gmx != INT64_MIN;
         fin.max_ms = fin.has_record ? gmx : 0;
+        fin.min_ms = has_min ? gmin : 0;
     }
     reset_io(j);
     uint64_t sums[3] = {exch_bytes, gather_bytes, n_entries_sent}, gsums[3] = {0, 0, 0};

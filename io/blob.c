@@ -208,6 +208,24 @@ slagg_status slagg_blob_seal(const slagg_blob_kind *k, const slagg_buf *payload,
 slagg_status slagg_blob_open(const slagg_blob_kind *k, const char *path, unsigned char **raw,
                              size_t *raw_n, slagg_err *err)
 {
+    return slagg_blob_open_v(k, path, raw, raw_n, NULL, err);
+}
+
+void slagg_buf_varint(slagg_buf *b, uint64_t v)
+{
+    unsigned char t[10];
+    size_t n = 0;
+    while (v >= 0x80) {
+        t[n++] = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    t[n++] = (unsigned char)v;
+    slagg_buf_put(b, t, n);
+}
+
+slagg_status slagg_blob_open_v(const slagg_blob_kind *k, const char *path, unsigned char **raw,
+                               size_t *raw_n, unsigned *minor, slagg_err *err)
+{
     unsigned char *data = NULL;
     size_t n = 0;
     char why[64];
@@ -251,6 +269,7 @@ slagg_status slagg_blob_open(const slagg_blob_kind *k, const char *path, unsigne
     }
     st = slagg_zstd_bounded(path, k->what, data + HEADER_SIZE, (size_t)comp_size, raw_size, raw, err);
     if (st == SLAGG_OK) *raw_n = (size_t)raw_size;
+    if (st == SLAGG_OK && minor) *minor = ver >> 16;
 done:
     slagg_free(data);
     return st;

@@ -68,5 +68,11 @@ slagg_status slagg_blob_seal(const slagg_blob_kind *k, const slagg_buf *payload,
  * (malloc'd). SLAGG_E_INPUT "PATH: not an intact slagg WHAT: reason". */
 slagg_status slagg_blob_open(const slagg_blob_kind *k, const char *path, unsigned char **raw,
                              size_t *raw_n, slagg_err *err);
+/* The same, also giving the file's minor version (sections a reader of an
+ * older minor does not know follow the ones it knows). */
+slagg_status slagg_blob_open_v(const slagg_blob_kind *k, const char *path, unsigned char **raw,
+                               size_t *raw_n, unsigned *minor, slagg_err *err);
+/* Unsigned LEB128 (docs/FORMAT.md), the writer of slagg_rd_varint. */
+void slagg_buf_varint(slagg_buf *b, uint64_t v);
 
 #endif

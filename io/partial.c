@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <zstd.h>
@@ -27,6 +28,7 @@
 #include "core/dict.h"
 #include "core/money.h"
 #include "core/period.h"
+#include "core/warnings.h"
 #include "io/records.h"
 
 static const slagg_blob_kind partial_kind = {"partial", SLAGG_PARTIAL_MAGIC, SLAGG_PARTIAL_END,
@@ -198,6 +200,103 @@ slagg_status slagg_buckets_decode_add(const void *p, size_t len, uint64_t n_entr
         for (int k = 0; k < SLAGG_CLASS_COUNT; k++) cnt[k] += e.cls[k];
     }
     return r < 0 ? err->code : SLAGG_OK;
+}
+
+/* ---- coverage codec ------------------------------------------------------ */
+
+typedef struct unk_ref {
+    const char *s;
+    size_t n;
+    int64_t day;
+} unk_ref;
+
+static int unk_ref_cmp(const void *pa, const void *pb)
+{
+    const unk_ref *a = pa, *b = pb;
+    return slagg_name_cmp(a->s, a->n, b->s, b->n);
+}
+
+void slagg_cov_encode(const slagg_cov_acc *a, slagg_buf *out)
+{
+    int64_t *iv = NULL;
+    size_t n = 0;
+    if (a->map.bits &&
+        slagg_cov_map_intervals(&a->map, SLAGG_COV_W0, SLAGG_COV_W0 + (int64_t)SLAGG_COV_NW, &iv, &n) != 0) {
+        out->failed = 1;
+        return;
+    }
+    slagg_buf_le64(out, n);
+    int64_t at = SLAGG_COV_W0;
+    for (size_t i = 0; i < n; i++) {
+        put_varint(out, (uint64_t)(iv[2 * i] - at));
+        put_varint(out, (uint64_t)(iv[2 * i + 1] - iv[2 * i]));
+        at = iv[2 * i + 1];
+    }
+    slagg_free(iv);
+    /* names in bytewise order, so the bytes do not depend on the threads */
+    uint32_t nu = a->unk ? slagg_dict_count(a->unk) : 0;
+    unk_ref *ord = slagg_calloc(nu ? nu : 1, sizeof *ord);
+    if (!ord) {
+        out->failed = 1;
+        return;
+    }
+    for (uint32_t i = 0; i < nu; i++) {
+        ord[i].s = slagg_dict_name(a->unk, i, &ord[i].n);
+        ord[i].day = a->unk_day[i];
+    }
+    qsort(ord, nu, sizeof *ord, unk_ref_cmp);
+    slagg_buf_le64(out, nu);
+    for (uint32_t i = 0; i < nu; i++) {
+        slagg_buf_str(out, ord[i].s, ord[i].n);
+        slagg_buf_le64(out, (uint64_t)ord[i].day);
+    }
+    slagg_free(ord);
+}
+
+static slagg_status bad_cov(slagg_err *err, const char *what, const char *why)
+{
+    return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt coverage (%s)", what, why);
+}
+
+slagg_status slagg_cov_decode_add(const void *p, size_t len, size_t *used, slagg_cov_acc *into,
+                                  const char *what, slagg_err *err)
+{
+    slagg_rd r = {p, len, 0};
+    uint64_t n = slagg_rd_count(&r, 2);
+    if (r.bad) return bad_cov(err, what, "bad interval count");
+    const int64_t end = SLAGG_COV_W0 + (int64_t)SLAGG_COV_NW;
+    int64_t at = SLAGG_COV_W0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t skip = slagg_rd_varint(&r), l = slagg_rd_varint(&r);
+        if (r.bad || (i && skip == 0) || l == 0 || skip > (uint64_t)(end - at) || l > (uint64_t)(end - at) - skip)
+            return bad_cov(err, what, "bad interval");
+        int64_t a = at + (int64_t)skip;
+        slagg_cov_mark_range(&into->map, a, a + (int64_t)l);
+        at = a + (int64_t)l;
+    }
+    uint64_t nu = slagg_rd_count(&r, 4 + 1 + 8);
+    if (r.bad) return bad_cov(err, what, "bad name count");
+    char *prev = NULL;
+    uint32_t prev_len = 0;
+    slagg_status st = SLAGG_OK;
+    for (uint64_t i = 0; st == SLAGG_OK && i < nu; i++) {
+        uint32_t nl;
+        char *s = slagg_rd_str(&r, &nl, 0);
+        int64_t day = (int64_t)slagg_rd_u64(&r);
+        if (r.bad == 2) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        else if (r.bad) st = bad_cov(err, what, "truncated");
+        else if (slagg_account_check(s, nl) || day < SLAGG_COV_DAY_FIRST || day > SLAGG_COV_DAY_LAST ||
+                 (prev && slagg_name_cmp(prev, prev_len, s, nl) >= 0))
+            st = bad_cov(err, what, "bad name");
+        else if (slagg_cov_note_unknown(into, s, nl, day) != 0)
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        slagg_free(prev);
+        prev = s;
+        prev_len = nl;
+    }
+    slagg_free(prev);
+    if (st == SLAGG_OK) *used = len - r.left;
+    return st;
 }
 
 /* ---- tables codec -------------------------------------------------------- */
@@ -405,7 +504,7 @@ slagg_status slagg_input_fingerprint(const char *path, uint64_t *size, uint64_t 
 /* ---- the partial file ---------------------------------------------------- */
 
 slagg_status slagg_partial_encode(const slagg_partial *p, const slagg_tables *t, slagg_buckets *b,
-                                  slagg_buf *out, slagg_err *err)
+                                  const slagg_cov_acc *cov, slagg_buf *out, slagg_err *err)
 {
     slagg_buf pl = {0}, tb = {0}, bk = {0};
     slagg_tables_encode(t, &tb);
@@ -441,6 +540,11 @@ slagg_status slagg_partial_encode(const slagg_partial *p, const slagg_tables *t,
     slagg_buf_le64(&pl, enc.n);
     slagg_buf_le64(&pl, bk.len);
     slagg_buf_put(&pl, bk.data, bk.len);
+    /* minor 1: --gap, --strict, the earliest instant and the coverage */
+    slagg_buf_le32(&pl, p->gap_min);
+    slagg_buf_le32(&pl, p->strict);
+    slagg_buf_le64(&pl, (uint64_t)(p->has_record ? p->min_ms : 0));
+    slagg_cov_encode(cov, &pl);
     int failed = slagg_buf_failed(&pl) || slagg_buf_failed(&tb) || slagg_buf_failed(&bk);
     slagg_buf_free(&tb);
     slagg_buf_free(&bk);
@@ -461,7 +565,7 @@ static slagg_status corrupt(slagg_err *err, const char *path, const char *why)
 }
 
 static slagg_status parse_payload(const char *path, slagg_rd *r, slagg_partial *p, slagg_buckets *into,
-                                  slagg_err *err)
+                                  slagg_cov_acc *cov_into, unsigned minor, slagg_err *err)
 {
     slagg_status st;
     p->tz_s = (int32_t)slagg_rd_u32(r);
@@ -520,24 +624,41 @@ static slagg_status parse_payload(const char *path, slagg_rd *r, slagg_partial *
     p->n_buckets = slagg_rd_u64(r);
     uint64_t blen = slagg_rd_u64(r);
     if (r->bad == 2) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    if (r->bad || blen != r->left) return corrupt(err, path, "bad bucket stream size");
+    if (r->bad || blen > r->left || (minor == 0 && blen != r->left))
+        return corrupt(err, path, "bad bucket stream size");
     st = slagg_buckets_decode_add(r->p, (size_t)blen, p->n_buckets,
                                   slagg_tables_account_count(&p->tables), into, path, err);
     r->p += blen;
-    r->left = 0;
-    return st;
+    r->left -= (size_t)blen;
+    p->gap_min = SLAGG_GAP_DEFAULT;
+    if (st != SLAGG_OK || minor == 0) return st;   /* 1.0: p->cov_known stays 0 */
+    p->gap_min = slagg_rd_u32(r);
+    p->strict = slagg_rd_u32(r);
+    p->min_ms = (int64_t)slagg_rd_u64(r);
+    if (r->bad) return corrupt(err, path, "truncated payload");
+    if (p->gap_min < 1 || p->gap_min > SLAGG_GAP_MAX || p->strict > SLAGG_WARN_ALL ||
+        (p->has_record ? p->min_ms > p->max_ms : p->min_ms != 0))
+        return corrupt(err, path, "bad settings");
+    size_t used = 0;
+    if ((st = slagg_cov_decode_add(r->p, r->left, &used, cov_into, path, err)) != SLAGG_OK) return st;
+    r->p += used;
+    r->left -= used;
+    if (r->left && minor <= SLAGG_PARTIAL_MINOR) return corrupt(err, path, "bytes after the payload");
+    p->cov_known = 1;
+    return SLAGG_OK;
 }
 
 slagg_status slagg_partial_read(const char *path, slagg_partial *p, slagg_buckets *into,
-                                slagg_err *err)
+                                slagg_cov_acc *cov_into, slagg_err *err)
 {
     unsigned char *raw = NULL;
     size_t raw_n = 0;
+    unsigned minor = 0;
     memset(p, 0, sizeof *p);
-    slagg_status st = slagg_blob_open(&partial_kind, path, &raw, &raw_n, err);
+    slagg_status st = slagg_blob_open_v(&partial_kind, path, &raw, &raw_n, &minor, err);
     if (st != SLAGG_OK) return st;
     slagg_rd r = {raw, raw_n, 0};
-    st = parse_payload(path, &r, p, into, err);
+    st = parse_payload(path, &r, p, into, cov_into, minor, err);
     slagg_free(raw);
     if (st != SLAGG_OK) slagg_partial_free(p);
     return st;

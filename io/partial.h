@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "core/buckets.h"
+#include "core/coverage.h"
 #include "core/error.h"
 #include "core/rejects.h"
 #include "io/buf.h"
@@ -29,7 +30,7 @@
 #define SLAGG_PARTIAL_MAGIC "SLAGGPRT"
 #define SLAGG_PARTIAL_END "SLAGGEND"
 #define SLAGG_PARTIAL_MAJOR 1
-#define SLAGG_PARTIAL_MINOR 0
+#define SLAGG_PARTIAL_MINOR 1   /* 1: --gap, --strict and coverage after the buckets */
 
 /* ---- bucket codec -------------------------------------------------------- */
 
@@ -74,6 +75,22 @@ int slagg_bucket_next(slagg_bucket_dec *d, slagg_bucket *out, slagg_err *err);
 slagg_status slagg_buckets_decode_add(const void *p, size_t len, uint64_t n_entries,
                                       uint32_t n_accounts, slagg_buckets *into, const char *what,
                                       slagg_err *err);
+
+/* ---- coverage codec ------------------------------------------------------
+ * What a fold state knows of coverage besides its counters (core/coverage.h):
+ * u64 n_intervals, then per covered interval of window ids two varints, the
+ * start (the first relative to SLAGG_COV_W0, the others to the previous
+ * end, >= 1) and the length (>= 1); u64 n_names, then per account without
+ * a contract `str` name (strictly increasing bytewise) and i64 its earliest
+ * service day. Partial files and the MPI gather carry the same bytes. */
+
+/* Appends a's coverage (a->map.bits may be NULL: nothing covered). */
+void slagg_cov_encode(const slagg_cov_acc *a, slagg_buf *out);
+/* Decodes one coverage codec at p (len bytes; *used gets the bytes it
+ * took) and adds it into `into` (initialised). SLAGG_E_INPUT "WHAT:
+ * corrupt coverage (...)" or SLAGG_E_NOMEM. */
+slagg_status slagg_cov_decode_add(const void *p, size_t len, size_t *used, slagg_cov_acc *into,
+                                  const char *what, slagg_err *err);
 
 /* ---- tables codec -------------------------------------------------------- */
 
@@ -125,22 +142,28 @@ typedef struct slagg_partial {
     int64_t max_ms;
     slagg_rejects rejects;             /* rows[i].file indexes inputs */
     uint64_t n_buckets;
+    /* minor 1 */
+    uint32_t gap_min, strict;          /* --gap, --strict (a 1.0 partial: 60 and none) */
+    int64_t min_ms;
+    int cov_known;                     /* 0: a 1.0 partial, which holds no coverage */
 } slagg_partial;
 
 /* Encodes a whole partial file into out. p gives the run's settings, its
  * inputs and counters (p->tables, tables_hash and n_buckets are ignored:
  * t is encoded and hashed here); b holds the state's buckets, which are
- * sorted in place (b is only good for freeing afterwards). */
+ * sorted in place (b is only good for freeing afterwards); cov its
+ * coverage. */
 slagg_status slagg_partial_encode(const slagg_partial *p, const slagg_tables *t, slagg_buckets *b,
-                                  slagg_buf *out, slagg_err *err);
+                                  const slagg_cov_acc *cov, slagg_buf *out, slagg_err *err);
 
 /* Reads and fully validates a partial file into p, adding its buckets into
  * `into` (an initialised table, possibly holding other partials' buckets:
- * the partials of one run share account ids). SLAGG_E_INPUT "PATH: not an
- * intact slagg partial: reason" when corrupt, truncated or of a newer
- * major version; SLAGG_E_IO when unreadable. */
+ * the partials of one run share account ids) and its coverage into
+ * cov_into (initialised; p->cov_known 0 when the file has none).
+ * SLAGG_E_INPUT "PATH: not an intact slagg partial: reason" when corrupt,
+ * truncated or of a newer major version; SLAGG_E_IO when unreadable. */
 slagg_status slagg_partial_read(const char *path, slagg_partial *p, slagg_buckets *into,
-                                slagg_err *err);
+                                slagg_cov_acc *cov_into, slagg_err *err);
 void slagg_partial_free(slagg_partial *p);
 
 #endif

@@ -25,6 +25,7 @@
 #include "core/calendar.h"
 #include "core/money.h"
 #include "core/dict.h"
+#include "core/coverage.h"
 #include "io/records.h"
 
 static const slagg_blob_kind summary_kind = {"summary", SLAGG_SUMMARY_MAGIC, SLAGG_SUMMARY_END,
@@ -35,6 +36,32 @@ static const slagg_blob_kind summary_kind = {"summary", SLAGG_SUMMARY_MAGIC, SLA
 #define DAY_MIN (-719528LL)   /* 0000-01-01 */
 #define DAY_MAX 2932896LL     /* 9999-12-31 */
 static int day_ok(int64_t d) { return d >= DAY_MIN && d <= DAY_MAX; }
+
+/* Section 8 (minor 1, docs/FORMAT.md): coverage. Intervals as varints:
+ * the first start relative to the reported range's first window, each
+ * later start relative to the previous end (>= 1: intervals are maximal),
+ * then the length (>= 1). */
+static void encode_coverage(const slagg_fleet *f, slagg_buf *p)
+{
+    const slagg_coverage *c = &f->cov;
+    int64_t lo, hi, at;
+    slagg_buf_le32(p, c->known ? 1 : 0);
+    if (!c->known) return;
+    slagg_buf_le32(p, c->gap_min);
+    slagg_buf_le32(p, c->has_record ? 1 : 0);
+    slagg_buf_le64(p, (uint64_t)(c->has_record ? c->first_ms : 0));
+    slagg_buf_le64(p, (uint64_t)(c->has_record ? c->last_ms : 0));
+    slagg_coverage_range(f, &lo, &hi);
+    slagg_buf_le64(p, c->n_iv);
+    at = lo;
+    for (size_t i = 0; i < c->n_iv; i++) {
+        slagg_buf_varint(p, (uint64_t)(c->iv[2 * i] - at));
+        slagg_buf_varint(p, (uint64_t)(c->iv[2 * i + 1] - c->iv[2 * i]));
+        at = c->iv[2 * i + 1];
+    }
+    slagg_buf_le64(p, c->n_unc);
+    for (size_t i = 0; i < c->n_unc; i++) slagg_buf_str(p, c->unc[i], c->unc_len[i]);
+}
 
 slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, slagg_buf *out,
                                   slagg_err *err)
@@ -93,6 +120,7 @@ slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, s
     for (size_t i = 0; i < t->n_holidays; i++) slagg_buf_le64(&p, (uint64_t)t->holidays[i]);
     slagg_buf_le64(&p, t->n_workdays);
     for (size_t i = 0; i < t->n_workdays; i++) slagg_buf_le64(&p, (uint64_t)t->workdays[i]);
+    encode_coverage(f, &p);
     if (slagg_buf_failed(&p)) {
         slagg_buf_free(&p);
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
@@ -110,8 +138,57 @@ static slagg_status corrupt(slagg_err *err, const char *path, const char *why)
     return slagg_err_set(err, SLAGG_E_INPUT, "%s: not an intact slagg summary: %s", path, why);
 }
 
+/* Section 8, checked against the periods and through read before it. */
+static slagg_status parse_coverage(const char *path, slagg_rd *r, slagg_fleet *f, slagg_err *err)
+{
+    slagg_coverage *c = &f->cov;
+    uint32_t known = slagg_rd_u32(r);
+    if (r->bad || known > 1) return corrupt(err, path, "bad coverage section");
+    if (!known) return SLAGG_OK;
+    c->gap_min = slagg_rd_u32(r);
+    uint32_t has = slagg_rd_u32(r);
+    c->first_ms = (int64_t)slagg_rd_u64(r);
+    c->last_ms = (int64_t)slagg_rd_u64(r);
+    c->has_record = has == 1;
+    if (r->bad || c->gap_min < 1 || c->gap_min > SLAGG_GAP_MAX || has > 1 ||
+        (has ? c->first_ms < SLAGG_TS_MIN_MS || c->last_ms >= SLAGG_TS_MAX_MS || c->first_ms > c->last_ms
+             : c->first_ms != 0 || c->last_ms != 0))
+        return corrupt(err, path, "bad coverage record");
+    int64_t lo, hi;
+    slagg_coverage_range(f, &lo, &hi);
+    uint64_t n = slagg_rd_count(r, 2);
+    if (r->bad || n > (uint64_t)(hi - lo)) return corrupt(err, path, "bad coverage interval count");
+    c->iv = slagg_calloc(n ? n : 1, 2 * sizeof *c->iv);
+    if (!c->iv) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    int64_t at = lo;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t skip = slagg_rd_varint(r), len = slagg_rd_varint(r);
+        if (r->bad || (i && skip == 0) || len == 0 || skip > (uint64_t)(hi - at) ||
+            len > (uint64_t)(hi - at) - skip)
+            return corrupt(err, path, "bad coverage interval");
+        c->iv[2 * i] = at + (int64_t)skip;
+        c->iv[2 * i + 1] = at = c->iv[2 * i] + (int64_t)len;
+        c->n_iv++;
+    }
+    uint64_t nu = slagg_rd_count(r, 5);
+    if (r->bad) return corrupt(err, path, "bad uncontracted count");
+    c->unc = slagg_calloc(nu ? nu : 1, sizeof *c->unc);
+    c->unc_len = slagg_calloc(nu ? nu : 1, sizeof *c->unc_len);
+    if (!c->unc || !c->unc_len) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (uint64_t i = 0; i < nu; i++) {
+        c->unc[i] = slagg_rd_str(r, &c->unc_len[i], 0);
+        if (r->bad) return corrupt(err, path, r->bad == 2 ? "out of memory" : "truncated payload");
+        c->n_unc++;
+        if (slagg_account_check(c->unc[i], c->unc_len[i]) ||
+            (i && slagg_name_cmp(c->unc[i - 1], c->unc_len[i - 1], c->unc[i], c->unc_len[i]) >= 0))
+            return corrupt(err, path, "bad uncontracted account");
+    }
+    c->known = 1;
+    return SLAGG_OK;
+}
+
 static slagg_status parse_payload(const char *path, slagg_rd *r, slagg_fleet *f, slagg_tables *t,
-                                  slagg_err *err)
+                                  unsigned minor, slagg_err *err)
 {
     f->tz_s = (int32_t)slagg_rd_u32(r);
     f->through = (int64_t)slagg_rd_u64(r);
@@ -225,7 +302,12 @@ static slagg_status parse_payload(const char *path, slagg_rd *r, slagg_fleet *f,
     for (uint64_t i = 0; i < nwd && !r->bad; i++) t->workdays[t->n_workdays++] = (int64_t)slagg_rd_u64(r);
     if (r->bad == 2) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     if (r->bad) return corrupt(err, path, "truncated payload");
-    if (r->left) return corrupt(err, path, "bytes after the payload");
+    /* 1.0 files end here: their coverage is unknown (f->cov.known 0) */
+    slagg_status st;
+    f->format_minor = minor;
+    if (minor >= 1 && (st = parse_coverage(path, r, f, err)) != SLAGG_OK) return st;
+    /* a newer minor may add sections after the ones this reader knows */
+    if (r->left && minor <= SLAGG_SUMMARY_MINOR) return corrupt(err, path, "bytes after the payload");
     for (size_t i = 1; i < t->n_holidays; i++)
         if (t->holidays[i] <= t->holidays[i - 1]) return corrupt(err, path, "holidays out of order");
     for (size_t i = 1; i < t->n_workdays; i++)
@@ -239,10 +321,11 @@ slagg_status slagg_summary_read(const char *path, slagg_fleet *f, slagg_tables *
     size_t raw_n = 0;
     memset(f, 0, sizeof *f);
     memset(t, 0, sizeof *t);
-    slagg_status st = slagg_blob_open(&summary_kind, path, &raw, &raw_n, err);
+    unsigned minor = 0;
+    slagg_status st = slagg_blob_open_v(&summary_kind, path, &raw, &raw_n, &minor, err);
     if (st != SLAGG_OK) return st;
     slagg_rd r = {raw, raw_n, 0};
-    st = parse_payload(path, &r, f, t, err);
+    st = parse_payload(path, &r, f, t, minor, err);
     slagg_free(raw);
     if (st != SLAGG_OK) {
         slagg_fleet_free(f);
