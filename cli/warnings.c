@@ -136,8 +136,7 @@ int slagg_cli_warnings_check(const slagg_fleet *f, const slagg_tables *t, uint32
     if (!hit) return 0;
     char mode[160];
     slagg_cli_strict_text(strict, mode, sizeof mode);
-    slagg_cli_error("--strict%s%s: %zu warning%s (%s) fail the run; nothing written",
-                    strcmp(mode, "all") ? "=" : "", strcmp(mode, "all") ? mode : "", hit, hit == 1 ? "" : "s",
-                    which);
+    slagg_cli_error("--strict%s%s: failing on %zu warning%s (%s); nothing written", strcmp(mode, "all") ? "=" : "",
+                    strcmp(mode, "all") ? mode : "", hit, hit == 1 ? "" : "s", which);
     return 2;
 }
