@@ -182,8 +182,8 @@ void h_assert_no_outputs(const char *dir, const char *out);
  * whose sizes and SHA-256 match the folder's files, and the folder holds
  * nothing else; each out/NAME of the five is the link current/NAME (or,
  * while an older out/ is being migrated, a plain file that is the same
- * inode as current/NAME), or is missing / dangling where the generation
- * has no such file. Returns the folder's name, malloc'd. */
+ * inode as current/NAME, or a copy of it), or is missing / dangling where
+ * the generation has no such file. Returns the folder's name, malloc'd. */
 char *h_assert_generation(const char *dir, const char *out);
 
 /* Asserts that out/ in dir holds nothing but the layout of generations:
