@@ -146,6 +146,12 @@ int slagg_cli_gen_inputs(slagg_cli_gen *g, const char *const *paths, size_t n)
     return 0;
 }
 
+void slagg_cli_gen_skipped(slagg_cli_gen *g, const char *const *names, size_t n)
+{
+    g->prov.skipped = names;
+    g->prov.n_skipped = n;
+}
+
 void slagg_cli_gen_free(slagg_cli_gen *g)
 {
     slagg_outdir_unlock(&g->lock);

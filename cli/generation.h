@@ -57,6 +57,11 @@ void slagg_cli_gen_table_from(slagg_cli_gen *g, int kind, const char *path, cons
  * unknown). The paths must outlive g. Returns 0 or an exit code. */
 int slagg_cli_gen_inputs(slagg_cli_gen *g, const char *const *paths, size_t n);
 
+/* The files input expansion skipped (manifest inputs.skipped); the names
+ * must outlive g. Nothing calls it yet: input expansion does not report
+ * skipped files. */
+void slagg_cli_gen_skipped(slagg_cli_gen *g, const char *const *names, size_t n);
+
 /* Releases the lock and frees g. */
 void slagg_cli_gen_free(slagg_cli_gen *g);
 
