@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/generation.h"
 #include "cli/opts.h"
 #include "cli/warnings.h"
 #include "core/alloc.h"
@@ -20,12 +21,14 @@
 
 static const char export_help[] =
     "Usage: slagg export --out DIR [--fees FILE] [--holidays FILE] [--gap MINUTES]\n"
-    "                    [--strict[=KIND,...]] SUMMARY\n"
+    "                    [--strict[=KIND,...]] [--no-wait] SUMMARY\n"
     "\n"
     "Writes finance.csv, finance.jsonl and summary.json into DIR again from a\n"
     "compact availability summary (DIR/availability.slagg of a fold), without\n"
-    "the raw records. Fees and holidays default to the tables the fold used;\n"
-    "pass new files to recompute credits and claim windows.\n"
+    "the raw records. Fees and holidays default to the tables the summary holds;\n"
+    "pass new files to recompute credits and claim windows. DIR gets one whole\n"
+    "generation, as from a fold: the three files, a new availability.slagg\n"
+    "holding the fees and holidays used, and manifest.json.\n"
     "\n"
     "Options:\n"
     "  --out DIR          output directory (created when missing)\n"
@@ -36,6 +39,7 @@ static const char export_help[] =
     "                     fold's --gap, kept in the summary)\n"
     "  --strict[=KIND,...] warnings (or those kinds) fail the export: exit 2,\n"
     "                     nothing written (kinds as 'slagg fold --help')\n"
+    "  --no-wait          when another run is writing DIR, fail at once (exit 3)\n"
     "  -h, --help         this help\n"
     "\n"
     "summary.json shows the fold's coverage as stored; the fee warnings\n"
@@ -122,9 +126,9 @@ static int inspect_shard(const char *path, int list_blocks)
 
 int slagg_cmd_export(int argc, char **argv)
 {
-    slagg_opt opts[] = {{"out", 1, NULL, 0}, {"summary", 1, NULL, 0}, {"fees", 1, NULL, 0},
-                        {"holidays", 1, NULL, 0}, {"help", 0, NULL, 'h'},
-                        {"gap", 1, NULL, 0}, {"strict", 2, NULL, 0}};
+    slagg_opt opts[] = {{"out", 1, NULL, 0},      {"summary", 1, NULL, 0}, {"fees", 1, NULL, 0},
+                        {"holidays", 1, NULL, 0}, {"help", 0, NULL, 'h'},  {"no-wait", 0, NULL, 0},
+                        {"gap", 1, NULL, 0},      {"strict", 2, NULL, 0}};
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[1];
     size_t n_pos;
@@ -155,13 +159,33 @@ int slagg_cmd_export(int argc, char **argv)
     slagg_tables stored, fresh = {0};
     slagg_report report = {0};
     slagg_err err = {0};
+    slagg_cli_gen gen;
+    const char *fees = slagg_opt_get(opts, n_opts, "fees");
+    const char *hol = slagg_opt_get(opts, n_opts, "holidays");
+    /* DIR's lock before reading anything (SPEC 4); the manifest's inputs
+     * (the summary) and tables (new files, or those the summary holds) */
+    slagg_cli_gen_init(&gen, "export");
+    int rc = slagg_cli_gen_lock(&gen, out, slagg_opt_get(opts, n_opts, "no-wait") != NULL, 0);
+    if (!rc) rc = slagg_cli_gen_inputs(&gen, &sum, 1);
+    if (!rc) rc = slagg_cli_gen_table(&gen, SLAGG_TABLE_FEES, fees);
+    if (!rc) rc = slagg_cli_gen_table(&gen, SLAGG_TABLE_HOLIDAYS, hol);
+    if (rc) {
+        slagg_cli_gen_free(&gen);
+        return rc;
+    }
     slagg_status st = slagg_summary_read(sum, &fleet, &stored, &err);
     if (st != SLAGG_OK) {
         slagg_cli_error("%s", err.msg);
+        slagg_cli_gen_free(&gen);
         return slagg_status_exit_code(st);
     }
-    const char *fees = slagg_opt_get(opts, n_opts, "fees");
-    const char *hol = slagg_opt_get(opts, n_opts, "holidays");
+    /* contracts and maintenance were folded into the summary */
+    slagg_cli_gen_table_from(&gen, SLAGG_TABLE_CONTRACTS, NULL, sum);
+    slagg_cli_gen_table_from(&gen, SLAGG_TABLE_MAINTENANCE, NULL, sum);
+    if (!fees && (stored.fees_path || stored.n_fees))
+        slagg_cli_gen_table_from(&gen, SLAGG_TABLE_FEES, stored.fees_path, sum);
+    if (!hol && (stored.holidays_path || stored.n_holidays || stored.n_workdays))
+        slagg_cli_gen_table_from(&gen, SLAGG_TABLE_HOLIDAYS, stored.holidays_path, sum);
     if ((st = slagg_load_fees(&fresh, fees, &err)) == SLAGG_OK &&
         (st = slagg_load_holidays(&fresh, hol, &err)) == SLAGG_OK) {
         /* new tables replace the stored ones, one kind at a time */
@@ -185,9 +209,12 @@ int slagg_cmd_export(int argc, char **argv)
             slagg_fleet_free(&fleet);
             slagg_tables_free(&stored);
             slagg_tables_free(&fresh);
+            slagg_cli_gen_free(&gen);
             return wrc;
         }
-        st = slagg_write_outputs(out, &fleet, &use, 0, &report, &err);
+        /* all five files: the new availability.slagg holds the tables
+         * this export used, so a later export without --fees keeps them */
+        st = slagg_write_outputs(out, &fleet, &use, &gen.prov, &gen.co, &report, &err);
     }
     if (st != SLAGG_OK) slagg_cli_error("%s", err.msg);
     else printf("slagg export: %zu periods written to %s\n", report.n_rows, out);
@@ -195,6 +222,7 @@ int slagg_cmd_export(int argc, char **argv)
     slagg_fleet_free(&fleet);
     slagg_tables_free(&stored);
     slagg_tables_free(&fresh);
+    slagg_cli_gen_free(&gen);
     return slagg_status_exit_code(st);
 }
 

@@ -49,7 +49,8 @@ static const char help[] =
     "  --through DATE       last day counted, YYYY-MM-DD (default: the last day\n"
     "                       with a record); later periods are in_progress\n"
     "  --threads N          worker threads (default: the machine's cores)\n"
-    "  --rejects FILE       write rejected rows as CSV: file,line,reason\n"
+    "  --rejects FILE       write rejected rows as CSV: file,line,reason (not an\n"
+    "                       input, a table, or a path inside DIR)\n"
     "  --max-rejects N      tolerate up to N rejected rows (default 0: any\n"
     "                       rejected row fails the run and writes no export)\n"
     "  --gap MINUTES        report every run of at least MINUTES (rounded up to\n"
@@ -62,6 +63,8 @@ static const char help[] =
     "  --partial FILE       write the fold's partial result to FILE (atomically)\n"
     "                       instead of the export; 'slagg merge' joins partials\n"
     "                       of one day's inputs and writes the export\n"
+    "  --no-wait            when another run is writing DIR, fail at once (exit 3,\n"
+    "                       naming it) instead of waiting for it\n"
     "  --quiet              no progress on stderr\n"
     "  -h, --help           this help\n"
     "\n"
@@ -87,7 +90,12 @@ static const char help[] =
     "\n"
     "Exit codes: 0 success, 1 usage error, 2 input error (bad input, rejects\n"
     "over the limit, --strict warnings), 3 internal or I/O error. A failed run\n"
-    "changes nothing in DIR.\n";
+    "changes nothing in DIR.\n"
+    "\n"
+    "DIR holds one generation of the outputs at a time: DIR/current names it, and\n"
+    "DIR/finance.csv etc. (and DIR/manifest.json: sizes, SHA-256, provenance) show\n"
+    "its files. A program reading several files opens them through one resolution\n"
+    "of DIR/current (docs/RELIABILITY.md, \"The loader protocol\").\n";
 
 
 typedef struct progress {
@@ -178,9 +186,12 @@ static int fold_alone(const slagg_fold_args *a)
     progress prog = {0};
     int rc;
 
+    /* DIR's lock first (SPEC 4: held from start to commit) */
+    if (a->out && (rc = slagg_cli_gen_lock(a->gen, a->out, a->no_wait, a->quiet)) != 0) goto done;
     if ((rc = slagg_cli_expand_inputs(a->pos, a->n_pos, a->partial != NULL,
                                       "with --partial (its inputs are fingerprinted)", &inputs)) != 0)
         goto done;
+    if (a->out && (rc = slagg_cli_fold_provenance(a, &inputs)) != 0) goto done;
     if ((rc = slagg_cli_load_tables(a, &tables)) != 0) goto done;
     if (a->partial) {
         fps = slagg_calloc(inputs.n ? inputs.n : 1, sizeof *fps);
@@ -217,7 +228,7 @@ static int fold_alone(const slagg_fold_args *a)
             goto done;
         }
         rc = slagg_cli_write_fleet("fold", a->out, &tables, &fo, &fleet, &rej, (const char *const *)inputs.v,
-                                   inputs.n, a->rejects, a->quiet, NULL);
+                                   inputs.n, a->rejects, a->quiet, NULL, a->gen);
         slagg_fleet_free(&fleet);
         slagg_rejects_free(&rej);
         goto done;
@@ -246,15 +257,19 @@ int slagg_cmd_fold(int argc, char **argv)
         {"through", 1, NULL, 0},     {"threads", 1, NULL, 0},   {"rejects", 1, NULL, 0},
         {"max-rejects", 1, NULL, 0}, {"partial", 1, NULL, 0},   {"quiet", 0, NULL, 'q'},
         {"help", 0, NULL, 'h'},      {"gap", 1, NULL, 0},       {"strict", 2, NULL, 0},
+        {"no-wait", 0, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char **pos = slagg_calloc((size_t)argc + 1, sizeof *pos);
     size_t n_pos = 0;
     int rc = 1;
     slagg_fold_args a;
+    slagg_cli_gen gen;
     int mpi_rank = 0, mpi_size = slagg_mpi_launched(&mpi_rank);
 
     memset(&a, 0, sizeof a);
+    slagg_cli_gen_init(&gen, "fold");
+    a.gen = &gen;
     /* Under mpirun every rank parses the same arguments and fails the same
      * way: only rank 0 says so. */
     if (mpi_rank > 0) slagg_cli_silent = 1;
@@ -277,6 +292,7 @@ int slagg_cmd_fold(int argc, char **argv)
     a.holidays = OPT("holidays");
     a.rejects = OPT("rejects");
     a.quiet = OPT("quiet") != NULL;
+    a.no_wait = OPT("no-wait") != NULL;
     a.pos = pos;
     a.n_pos = n_pos;
     if (a.partial && a.out) {
@@ -328,6 +344,9 @@ int slagg_cmd_fold(int argc, char **argv)
     if (OPT("strict") && slagg_cli_parse_strict(OPT("strict"), &a.fo.strict) != 0) goto done;
 #undef OPT
     a.progress = !a.quiet && isatty(STDERR_FILENO);
+    const char *tables[4] = {a.contracts, a.fees, a.maintenance, a.holidays};
+    if ((rc = slagg_cli_check_rejects(a.rejects, a.out, pos, n_pos, tables, NULL, 0)) != 0) goto done;
+    rc = 1;
 
     if (mpi_size > 1 && a.partial) {
         slagg_cli_error("--partial writes one file from one process: run it without mpirun (one per machine), then 'slagg merge'");
@@ -346,6 +365,7 @@ int slagg_cmd_fold(int argc, char **argv)
     }
     rc = fold_alone(&a);
 done:
+    slagg_cli_gen_free(&gen);
     slagg_free(pos);
     return rc;
 }

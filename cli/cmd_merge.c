@@ -20,7 +20,7 @@
 #include "io/partial.h"
 
 static const char help[] =
-    "Usage: slagg merge --out DIR [--rejects FILE] [--quiet] PART...\n"
+    "Usage: slagg merge --out DIR [--rejects FILE] [--no-wait] [--quiet] PART...\n"
     "\n"
     "Joins partial results written by 'slagg fold --partial FILE ...' (one per\n"
     "machine or job, each over its share of the day's inputs) and writes into\n"
@@ -38,6 +38,8 @@ static const char help[] =
     "  --out DIR            output directory (created when missing)\n"
     "  --rejects FILE       write the rejected rows of all partials as CSV\n"
     "                       (file,line,reason; inputs ordered by path)\n"
+    "  --no-wait            when another run is writing DIR, fail at once (exit 3,\n"
+    "                       naming it) instead of waiting for it\n"
     "  --quiet              print nothing on success\n"
     "  -h, --help           this help\n"
     "\n"
@@ -185,6 +187,7 @@ int slagg_cmd_merge(int argc, char **argv)
         {"rejects", 1, NULL, 0},
         {"quiet", 0, NULL, 'q'},
         {"help", 0, NULL, 'h'},
+        {"no-wait", 0, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char **pos = slagg_calloc((size_t)argc + 1, sizeof *pos);
@@ -196,7 +199,9 @@ int slagg_cmd_merge(int argc, char **argv)
     fp_ref *fps = NULL;
     slagg_err err = {0};
     slagg_status st;
+    slagg_cli_gen gen;
 
+    slagg_cli_gen_init(&gen, "merge");
     if (!pos) {
         slagg_cli_error("out of memory");
         return 3;
@@ -209,12 +214,35 @@ int slagg_cmd_merge(int argc, char **argv)
         goto done;
     }
     const char *out = OPT("out"), *rejects = OPT("rejects");
-    int quiet = OPT("quiet") != NULL;
+    int quiet = OPT("quiet") != NULL, no_wait = OPT("no-wait") != NULL;
 #undef OPT
     if (!out || n_pos == 0) {
         slagg_cli_error("merge needs --out DIR and at least one PART (see 'slagg merge --help')");
         goto done;
     }
+    if ((rc = slagg_cli_check_rejects(rejects, out, pos, n_pos, NULL, NULL, 0)) != 0) goto done;
+    /* DIR's lock before reading anything (SPEC 4), then the PART files'
+     * fingerprints for the manifest */
+    if ((rc = slagg_cli_gen_lock(&gen, out, no_wait, quiet)) != 0) goto done;
+    rc = 1;
+    gen.partials = slagg_calloc(n_pos, sizeof *gen.partials);
+    if (!gen.partials) {
+        slagg_cli_error("out of memory");
+        rc = 3;
+        goto done;
+    }
+    for (size_t i = 0; i < n_pos; i++) {
+        slagg_prov_file *f = &gen.partials[i];
+        f->path = pos[i];
+        f->has_size = f->has_fp = 1;
+        if ((st = slagg_input_fingerprint(pos[i], &f->size, &f->fp, &err)) != SLAGG_OK) {
+            slagg_cli_error("%s", err.msg);
+            rc = slagg_status_exit_code(st);
+            goto done;
+        }
+    }
+    gen.prov.partials = gen.partials;
+    gen.prov.n_partials = n_pos;
     parts = slagg_calloc(n_pos, sizeof *parts);
     if (!parts || slagg_buckets_init(&s.buckets) != 0 || slagg_cov_acc_init(&s.cov) != 0) {
         slagg_cli_error("out of memory");
@@ -280,10 +308,17 @@ int slagg_cmd_merge(int argc, char **argv)
             refs[nr++] = (in_ref){parts[i].inputs[k].path, i, k};
     }
     if (nr) qsort(refs, nr, sizeof *refs, in_ref_cmp);
+    gen.inputs = slagg_calloc(nr ? nr : 1, sizeof *gen.inputs);
+    oom |= !gen.inputs;
     for (size_t g = 0; !oom && g < nr; g++) {
         map[refs[g].part][refs[g].input] = g;
         oom |= slagg_path_push(&inputs, refs[g].path) != 0;
+        /* the manifest's inputs: as the partials recorded them */
+        const slagg_partial_input *pi = &parts[refs[g].part].inputs[refs[g].input];
+        gen.inputs[g] = (slagg_prov_file){pi->path, 1, pi->size, 1, pi->fingerprint};
     }
+    gen.prov.inputs = gen.inputs;
+    gen.prov.n_inputs = oom ? 0 : nr;
     for (size_t i = 0; !oom && i < n_pos; i++) {
         slagg_partial *p = &parts[i];
         s.records_read += p->records_read;
@@ -326,10 +361,18 @@ int slagg_cmd_merge(int argc, char **argv)
     fo.gap_min = parts[0].gap_min;
     fo.strict = parts[0].strict;
     fo.threads = 1;
-    char extra[96];
+    char extra[96], th[24];
     snprintf(extra, sizeof extra, "  merged %zu partial%s\n", n_pos, n_pos == 1 ? "" : "s");
+    /* the tables come from the partials: their paths, no SHA-256 */
+    const slagg_tables *pt = &parts[0].tables;
+    const char *tpath[4] = {pt->contracts_path, pt->fees_path, pt->maintenance_path, pt->holidays_path};
+    for (int k = 0; k < 4; k++)
+        if (tpath[k]) slagg_cli_gen_table_from(&gen, k, tpath[k], pos[0]);
+    snprintf(th, sizeof th, "%016llx", (unsigned long long)parts[0].tables_hash);
+    if ((rc = slagg_cli_gen_fold_opts(&gen, &fo)) != 0 || (rc = slagg_cli_gen_opt(&gen, "tables_xxh64", th)) != 0)
+        goto done;
     rc = slagg_cli_fold_write("merge", out, &parts[0].tables, &fo, &s, (const char *const *)inputs.v,
-                              inputs.n, rejects, quiet, extra);
+                              inputs.n, rejects, quiet, extra, &gen);
 done:
     if (parts)
         for (size_t i = 0; i < n_read; i++) slagg_partial_free(&parts[i]);
@@ -337,6 +380,7 @@ done:
     slagg_free(fps);
     slagg_fold_state_free(&s);
     slagg_path_list_free(&inputs);
+    slagg_cli_gen_free(&gen);
     slagg_free(pos);
     return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/common.h"
+#include "cli/generation.h"
 #include "cli/opts.h"
 #include "core/alloc.h"
 #include "core/classify.h"
@@ -150,6 +151,10 @@ int slagg_cmd_pack(int argc, char **argv)
             }
         }
     }
+    /* SPEC 6: never write the rejects over an input or a shard */
+    if ((rc = slagg_cli_check_rejects(OPT("rejects"), NULL, pos, n_pos, NULL,
+                                      (const char *const *)outputs.v, outputs.n)) != 0)
+        goto done;
     slagg_status st = slagg_mkdir_p(out, &err);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);

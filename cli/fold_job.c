@@ -109,7 +109,8 @@ static void print_result(const char *cmd, const char *out, const slagg_fleet *f,
 int slagg_cli_write_fleet(const char *cmd, const char *out, const slagg_tables *t,
                           const slagg_fold_opts *fo, const slagg_fleet *fleet,
                           const slagg_rejects *rejects, const char *const *inputs, size_t n_inputs,
-                          const char *rejects_path, int quiet, const char *extra)
+                          const char *rejects_path, int quiet, const char *extra,
+                          const slagg_cli_gen *gen)
 {
     slagg_report report = {0};
     slagg_err err = {0};
@@ -122,7 +123,7 @@ int slagg_cli_write_fleet(const char *cmd, const char *out, const slagg_tables *
     }
     size_t counts[SLAGG_WARN_KINDS];
     if ((rc = slagg_cli_warnings_check(fleet, t, fo->strict, counts)) != 0) goto done;
-    slagg_status st = slagg_write_outputs(out, fleet, t, 1, &report, &err);
+    slagg_status st = slagg_write_outputs(out, fleet, t, &gen->prov, &gen->co, &report, &err);
     if (st != SLAGG_OK) {
         slagg_cli_error("%s", err.msg);
         rc = slagg_status_exit_code(st);
@@ -141,7 +142,7 @@ done:
 int slagg_cli_fold_write(const char *cmd, const char *out, const slagg_tables *t,
                          const slagg_fold_opts *fo, slagg_fold_state *s,
                          const char *const *inputs, size_t n_inputs, const char *rejects_path,
-                         int quiet, const char *extra)
+                         int quiet, const char *extra, const slagg_cli_gen *gen)
 {
     slagg_rejects rejects = s->rejects;
     slagg_fleet fleet = {0};
@@ -154,9 +155,18 @@ int slagg_cli_fold_write(const char *cmd, const char *out, const slagg_tables *t
         rc = slagg_status_exit_code(st);
     } else {
         rc = slagg_cli_write_fleet(cmd, out, t, fo, &fleet, &rejects, inputs, n_inputs, rejects_path,
-                                   quiet, extra);
+                                   quiet, extra, gen);
     }
     slagg_rejects_free(&rejects);
     slagg_fleet_free(&fleet);
+    return rc;
+}
+
+int slagg_cli_fold_provenance(const slagg_fold_args *a, const slagg_path_list *inputs)
+{
+    const char *tp[4] = {a->contracts, a->fees, a->maintenance, a->holidays};
+    int rc = slagg_cli_gen_inputs(a->gen, (const char *const *)inputs->v, inputs->n);
+    for (int k = 0; !rc && k < 4; k++) rc = slagg_cli_gen_table(a->gen, k, tp[k]);
+    if (!rc) rc = slagg_cli_gen_fold_opts(a->gen, &a->fo);
     return rc;
 }

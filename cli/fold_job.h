@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "cli/common.h"
+#include "cli/generation.h"
 #include "core/fold.h"
 #include "io/tables.h"
 
@@ -25,6 +26,8 @@ typedef struct slagg_fold_args {
     int progress;             /* progress on stderr (a terminal, not --quiet) */
     const char *const *pos;   /* INPUT arguments as given */
     size_t n_pos;
+    int no_wait;              /* --no-wait: fail at once when DIR is locked */
+    slagg_cli_gen *gen;       /* DIR's lock and the manifest's provenance */
 } slagg_fold_args;
 
 /* Loads contracts, fees, maintenance and holidays named in a into t.
@@ -42,18 +45,26 @@ int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
  * when asked, applies --max-rejects to all the rejected rows, and writes
  * the outputs into out atomically. inputs[rows[i].file] names each
  * rejected row's input. cmd ("fold", "merge") prefixes the report on
- * stdout; extra (may be NULL) is printed after it. Returns the exit code
- * (0 when written), after printing any error. */
+ * stdout; extra (may be NULL) is printed after it. gen: the provenance
+ * and test hook of the generation (the caller holds out's lock). Returns
+ * the exit code (0 when written), after printing any error. */
 int slagg_cli_fold_write(const char *cmd, const char *out, const slagg_tables *t,
                          const slagg_fold_opts *fo, slagg_fold_state *s,
                          const char *const *inputs, size_t n_inputs, const char *rejects_path,
-                         int quiet, const char *extra);
+                         int quiet, const char *extra, const slagg_cli_gen *gen);
 
 /* The same end from a finished fleet (a single-process fold, which may
  * have used the shard engine). */
 int slagg_cli_write_fleet(const char *cmd, const char *out, const slagg_tables *t,
                           const slagg_fold_opts *fo, const slagg_fleet *fleet,
                           const slagg_rejects *rejects, const char *const *inputs, size_t n_inputs,
-                          const char *rejects_path, int quiet, const char *extra);
+                          const char *rejects_path, int quiet, const char *extra,
+                          const slagg_cli_gen *gen);
+
+/* The manifest's provenance of a fold into --out (docs/RELIABILITY.md
+ * "manifest.json") into a->gen: the expanded inputs' fingerprints, the
+ * tables' SHA-256 and the options that change outputs; taken before the
+ * inputs are read. Returns 0 or an exit code after printing. */
+int slagg_cli_fold_provenance(const slagg_fold_args *a, const slagg_path_list *inputs);
 
 #endif

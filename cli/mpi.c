@@ -402,10 +402,13 @@ static int run(job *j)
     if (job_alloc(j) != 0) lrc = 3;
     if ((rc = agree(j, lrc, "out of memory"))) goto done;
 
-    /* A: rank 0 expands the inputs and loads the tables */
+    /* A: rank 0 takes DIR's lock, expands the inputs and loads the tables */
     if (rank == 0) {
-        lrc = slagg_cli_expand_inputs(a->pos, a->n_pos, 1,
-                                      "under mpirun (the inputs are split between ranks)", &all);
+        lrc = slagg_cli_gen_lock(a->gen, a->out, a->no_wait, a->quiet);
+        if (!lrc)
+            lrc = slagg_cli_expand_inputs(a->pos, a->n_pos, 1,
+                                          "under mpirun (the inputs are split between ranks)", &all);
+        if (!lrc) lrc = slagg_cli_fold_provenance(a, &all);
         if (!lrc) lrc = slagg_cli_load_tables(a, &tables);
         if (!lrc) {
             slagg_buf tb = {0};
@@ -720,7 +723,7 @@ static int run(job *j)
                  human_bytes(gsums[1], b2));
         (void)t_start;
         lrc = slagg_cli_fold_write("fold", a->out, &tables, &a->fo, &fin,
-                                   (const char *const *)all.v, all.n, a->rejects, a->quiet, extra);
+                                   (const char *const *)all.v, all.n, a->rejects, a->quiet, extra, a->gen);
     }
     MPI_Bcast(&lrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     rc = lrc;

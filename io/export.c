@@ -10,6 +10,7 @@
 #include "core/exact.h"
 #include "core/money.h"
 #include "core/warnings.h"
+#include "io/generation.h"
 #include "io/output.h"
 #include "io/summary_file.h"
 #include "io/timestamp.h"
@@ -259,31 +260,25 @@ void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
 }
 
 slagg_status slagg_write_outputs(const char *dir, const slagg_fleet *f, const slagg_tables *t,
-                                 int with_compact, slagg_report *r, slagg_err *err)
+                                 const slagg_provenance *prov, const slagg_commit_opts *co,
+                                 slagg_report *r, slagg_err *err)
 {
-    static const char *const names[4] = {"finance.csv", "finance.jsonl", "summary.json",
-                                          SLAGG_SUMMARY_NAME};
     slagg_buf bufs[4];
-    slagg_staged staged[4];
-    size_t n_files = with_compact ? 4 : 3, n_staged = 0;
+    slagg_gen_file files[4];
     memset(bufs, 0, sizeof bufs);
-    memset(staged, 0, sizeof staged);
 
     slagg_status st = slagg_report_build(f, t, r, err);
     if (st != SLAGG_OK) return st;
     slagg_format_finance_csv(f, r, &bufs[0]);
     slagg_format_finance_jsonl(f, r, &bufs[1]);
     slagg_format_summary_json(f, r, t->fees_path, &bufs[2]);
-    if (with_compact) st = slagg_summary_encode(f, t, &bufs[3], err);
-    for (size_t i = 0; st == SLAGG_OK && i < n_files; i++)
+    st = slagg_summary_encode(f, t, &bufs[3], err);
+    for (size_t i = 0; st == SLAGG_OK && i < 4; i++) {
         if (slagg_buf_failed(&bufs[i])) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    if (st == SLAGG_OK) st = slagg_mkdir_p(dir, err);
-    for (size_t i = 0; st == SLAGG_OK && i < n_files; i++) {
-        st = slagg_stage_file(dir, names[i], bufs[i].data, bufs[i].len, &staged[i], err);
-        if (st == SLAGG_OK) n_staged++;
+        files[i] = (slagg_gen_file){slagg_gen_names[i], bufs[i].data ? bufs[i].data : "", bufs[i].len};
     }
-    if (st == SLAGG_OK) st = slagg_commit_staged(dir, staged, n_staged, err);
-    slagg_discard_staged(staged, n_staged);
+    if (st == SLAGG_OK) st = slagg_mkdir_p(dir, err);
+    if (st == SLAGG_OK) st = slagg_generation_commit(dir, files, 4, prov, co, err);
     for (size_t i = 0; i < 4; i++) slagg_buf_free(&bufs[i]);
     return st;
 }

@@ -1,7 +1,7 @@
 /*
  * export.h - the text outputs of SPEC section 4: finance.csv,
  * finance.jsonl and summary.json, formatted into memory buffers (the
- * caller writes them atomically with io/output.h).
+ * caller commits them as one generation with io/generation.h).
  */
 #ifndef SLAGG_IO_EXPORT_H
 #define SLAGG_IO_EXPORT_H
@@ -9,6 +9,7 @@
 #include "core/fleet.h"
 #include "core/report.h"
 #include "io/buf.h"
+#include "io/generation.h"
 #include "io/tables.h"
 
 #define SLAGG_FINANCE_HEADER                                                                \
@@ -23,10 +24,13 @@ void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
                                const char *fees_path, slagg_buf *out);
 
 /* Builds the report from f and t into r (the caller frees it), formats the
- * outputs and writes them atomically into dir (created when missing):
- * finance.csv, finance.jsonl, summary.json, and, when with_compact, the
- * compact summary. Nothing in dir changes unless every file is staged. */
+ * outputs (finance.csv, finance.jsonl, summary.json and the compact
+ * summary holding t's fees and holidays) and commits them, with their
+ * manifest from prov, as one generation of dir (io/generation.h; the
+ * caller holds dir's lock). Nothing visible in dir changes unless the
+ * whole generation is committed. co (may be NULL): the commit's step hook. */
 slagg_status slagg_write_outputs(const char *dir, const slagg_fleet *f, const slagg_tables *t,
-                                 int with_compact, slagg_report *r, slagg_err *err);
+                                 const slagg_provenance *prov, const slagg_commit_opts *co,
+                                 slagg_report *r, slagg_err *err);
 
 #endif

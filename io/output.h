@@ -3,11 +3,12 @@
  * rename: a crash or kill never leaves a half-written export, and a failed
  * run leaves the previous outputs untouched").
  *
- * A run stages every output first (DIR/.NAME.tmp-XXXXXX, written in full
- * and fsynced), and only when all are staged renames them into place and
- * fsyncs the directory. Any failure before the renames removes the staged
- * files and leaves DIR as it was. Temporary names start with '.' and
- * contain ".tmp-", so no reader mistakes one for an output.
+ * One file at a time (--partial, --rejects): staged as DIR/.NAME.tmp-XXXXXX,
+ * written in full and fsynced, renamed into place, the directory fsynced.
+ * Any failure before the rename removes the staged file. Temporary names
+ * start with '.' and contain ".tmp-", so no reader mistakes one for an
+ * output. The outputs of a fold, merge or export are several files that
+ * must change together: io/generation.h commits them as one generation.
  */
 #ifndef SLAGG_IO_OUTPUT_H
 #define SLAGG_IO_OUTPUT_H

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/sha256.h"
+
 static void *h_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
@@ -707,4 +709,118 @@ void h_assert_no_outputs(const char *dir, const char *out)
         cr_assert(h_missing(dir, p), "%s was written by a failed run", p);
         free(p);
     }
+}
+
+/* ---- one generation --------------------------------------------------- */
+
+static const char *const h_gen_names[5] = {"finance.csv", "finance.jsonl", "summary.json",
+                                           "availability.slagg", "manifest.json"};
+
+char *h_assert_generation(const char *dir, const char *out)
+{
+    char *cur = h_fmt("%s/%s/current", dir, out);
+    char target[512];
+    ssize_t n = readlink(cur, target, sizeof target - 1);
+    cr_assert(n > 0, "%s: not a symlink (%s)", cur, strerror(errno));
+    target[n] = '\0';
+    cr_assert(strncmp(target, ".gen-", 5) == 0 && !strchr(target, '/'),
+              "%s names %s, not a generation folder of %s", cur, target, out);
+    char *gdir = h_fmt("%s/%s/%s", dir, out, target);
+    char *mp = h_fmt("%s/manifest.json", gdir);
+    char *man = h_read(mp, NULL);
+    const char *files = strstr(man, "\"files\": [");
+    cr_assert_not_null(files, "%s: no files list:\n%s", mp, man);
+    /* every file the manifest lists: size and SHA-256 */
+    int listed = 0;
+    for (const char *p = files; (p = strstr(p, "{\"name\": \"")) != NULL; listed++) {
+        p += 10;
+        const char *q = strchr(p, '"');
+        cr_assert_not_null(q);
+        char *name = h_fmt("%.*s", (int)(q - p), p);
+        long long size = -1;
+        char sha[65] = "";
+        cr_assert_eq(sscanf(q, "\", \"size\": %lld, \"sha256\": \"%64[0-9a-f]\"}", &size, sha), 2,
+                     "%s: bad entry for %s", mp, name);
+        char *fp = h_fmt("%s/%s", gdir, name);
+        size_t len;
+        char *data = h_read(fp, &len);
+        unsigned char d[SLAGG_SHA256_LEN];
+        char hex[SLAGG_SHA256_HEX];
+        slagg_sha256(data, len, d);
+        slagg_sha256_hex(d, hex);
+        cr_assert_eq((long long)len, size, "%s: %zu bytes, the manifest says %lld", fp, len, size);
+        cr_assert_str_eq(hex, sha, "%s: SHA-256 differs from the manifest's", fp);
+        free(data);
+        free(fp);
+        free(name);
+        p = q;
+    }
+    /* the folder holds the listed files and the manifest, nothing else */
+    DIR *d = opendir(gdir);
+    cr_assert_not_null(d, "opendir %s", gdir);
+    struct dirent *e;
+    int entries = 0;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) entries++;
+    closedir(d);
+    cr_assert_eq(entries, listed + 1, "%s holds %d entries, the manifest lists %d files + itself",
+                 gdir, entries, listed);
+    /* DIR/NAME shows the current generation's file */
+    for (size_t i = 0; i < 5; i++) {
+        char *np = h_fmt("%s/%s/%s", dir, out, h_gen_names[i]);
+        char *gp = h_fmt("%s/%s", gdir, h_gen_names[i]);
+        char *want = h_fmt("current/%s", h_gen_names[i]);
+        struct stat ns, gs;
+        int have_g = stat(gp, &gs) == 0;
+        if (lstat(np, &ns) != 0) {
+            cr_assert(!have_g, "%s is missing but the generation has it", np);
+        } else if (S_ISLNK(ns.st_mode)) {
+            char lt[128];
+            ssize_t k = readlink(np, lt, sizeof lt - 1);
+            cr_assert(k > 0);
+            lt[k] = '\0';
+            cr_assert_str_eq(lt, want, "%s links to %s", np, lt);
+        } else {
+            /* the same inode, or (migration copied it where link failed)
+             * the same bytes */
+            cr_assert(have_g && S_ISREG(ns.st_mode) &&
+                          ((ns.st_dev == gs.st_dev && ns.st_ino == gs.st_ino) || h_same_file(np, gp)),
+                      "%s is a plain file that is not the current generation's", np);
+        }
+        free(np);
+        free(gp);
+        free(want);
+    }
+    free(man);
+    free(mp);
+    free(gdir);
+    free(cur);
+    return h_fmt("%s", target);
+}
+
+int h_generation_layout(const char *dir, const char *out, int *temps)
+{
+    char *p = h_path(dir, out);
+    DIR *d = opendir(p);
+    cr_assert_not_null(d, "opendir %s", p);
+    struct dirent *e;
+    int gens = 0, tmps = 0;
+    while ((e = readdir(d)) != NULL) {
+        const char *nm = e->d_name;
+        int known = !strcmp(nm, ".") || !strcmp(nm, "..") || !strcmp(nm, ".lock") ||
+                    !strcmp(nm, "current");
+        for (size_t i = 0; i < 5; i++) known |= !strcmp(nm, h_gen_names[i]);
+        if (!known && !strncmp(nm, ".gen-", 5)) {
+            known = 1;
+            gens++;
+        } else if (!known && nm[0] == '.' && strstr(nm, ".tmp-")) {
+            known = 1;
+            tmps++;
+        }
+        cr_assert(known, "stray entry in %s: %s", p, nm);
+    }
+    closedir(d);
+    free(p);
+    if (temps) *temps = tmps;
+    return gens;
 }

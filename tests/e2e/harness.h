@@ -180,6 +180,23 @@ void h_assert_summary(const char *dir, const char *out, const h_summary *s);
 /* Asserts that out/ in dir holds none of the four fold outputs. */
 void h_assert_no_outputs(const char *dir, const char *out);
 
+/* ---- one generation (SPEC 4; docs/RELIABILITY.md section 2) ------------ */
+
+/* Asserts that out/ in dir shows one whole generation: out/current is a
+ * symlink to a .gen-* folder of out/ whose manifest.json lists files
+ * whose sizes and SHA-256 match the folder's files, and the folder holds
+ * nothing else; each out/NAME of the five is the link current/NAME (or,
+ * while an older out/ is being migrated, a plain file that is the same
+ * inode as current/NAME, or a copy of it), or is missing / dangling where
+ * the generation has no such file. Returns the folder's name, malloc'd. */
+char *h_assert_generation(const char *dir, const char *out);
+
+/* Asserts that out/ in dir holds nothing but the layout of generations:
+ * .lock, current, the five names, .gen-* folders and .*.tmp-*
+ * temporaries. Returns the number of .gen-* folders; *temps (may be NULL)
+ * gets the number of temporaries. */
+int h_generation_layout(const char *dir, const char *out, int *temps);
+
 /* The CSV header line of finance.csv, with its LF. */
 #define H_FIN_HEADER                                                          \
     "account,period_start,period_end,days,windows,valid_requests,"            \

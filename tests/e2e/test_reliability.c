@@ -3,9 +3,11 @@
  * (SPEC 6; docs/RELIABILITY.md maps each promise to a test here):
  *
  *   - crash safety: a fold killed with SIGKILL at random points leaves the
- *     previous outputs byte-identical (or, killed after its last rename,
- *     the new ones), never a partial file and no stray file a reader could
- *     mistake for output; a killed `pack` leaves no shard a fold would read;
+ *     previous outputs byte-identical (or, killed after its commit, the
+ *     new ones), never a partial file or a mix, and no stray file a reader
+ *     could mistake for output; a killed `pack` leaves no shard a fold
+ *     would read (the kill at every step of the commit is in
+ *     test_generation.c);
  *   - out of space (a 64 KiB tmpfs, and RLIMIT_FSIZE) and an unwritable
  *     output directory: exit 3, a message naming the path, no partial file;
  *   - bounded resources: a zstd bomb (10 GiB of zeros in 320 KiB) ends in
@@ -195,34 +197,20 @@ static long long check_identity_in(const char *dir, const char *out)
 
 /* ---- output directory states -------------------------------------------- */
 
-/* Names in dir/sub that are neither hidden temporaries ".NAME.tmp-XXXXXX"
- * of an output nor one of the four outputs: must be none. Returns the
- * number of hidden temporaries. */
+/* dir/sub holds nothing but SPEC 4's layout (.lock, current, the five
+ * names, .gen-* folders, .*.tmp-* temporaries: h_generation_layout), and
+ * when it has a current generation, that one is whole and matches its
+ * manifest. Returns what a killed or failed run left behind: temporaries,
+ * plus generation folders beyond one. */
 static int check_no_strays(const char *dir, const char *sub)
 {
-    char *p = h_path(dir, sub);
-    DIR *d = opendir(p);
-    cr_assert_not_null(d, "opendir %s", p);
-    struct dirent *e;
     int temps = 0;
-    while ((e = readdir(d)) != NULL) {
-        const char *nm = e->d_name;
-        if (!strcmp(nm, ".") || !strcmp(nm, "..")) continue;
-        int known = 0;
-        for (size_t i = 0; i < N_OUT; i++) {
-            size_t l = strlen(outputs[i]);
-            if (!strcmp(nm, outputs[i])) known = 1;
-            else if (nm[0] == '.' && !strncmp(nm + 1, outputs[i], l) &&
-                     !strncmp(nm + 1 + l, ".tmp-", 5) && strlen(nm + 1 + l + 5) == 6) {
-                known = 1;
-                temps++;
-            }
-        }
-        cr_assert(known, "stray file in %s: %s", p, nm);
-    }
-    closedir(d);
-    free(p);
-    return temps;
+    int gens = h_generation_layout(dir, sub, &temps);
+    char *cur = h_fmt("%s/%s/current", dir, sub);
+    struct stat sb;
+    if (lstat(cur, &sb) == 0) free(h_assert_generation(dir, sub));
+    free(cur);
+    return temps + (gens > 1 ? gens - 1 : 0);
 }
 
 /* 0 when every output in dir/sub equals the one in dir/ref_a, 1 when every
@@ -254,9 +242,9 @@ static int which_outputs_mix(const char *dir, const char *sub, const char *ref_a
         free(pb);
     }
     if (a && b) {
-        /* io/output.c renames the staged files one after the other: a kill
-         * inside those few microseconds leaves whole files of both runs
-         * (docs/RELIABILITY.md, "Known limits") */
+        /* SPEC 4: one generation is committed by one rename; a mix of
+         * whole files of two runs is a failure (once accepted, when the
+         * four files were renamed one after the other) */
         cr_assert(mixed_ok, "%s: a mix of old (%d) and new (%d) outputs", what, a, b);
         return 2;
     }
@@ -299,9 +287,13 @@ static void gen_fleet(const char *d, const char *records, const char *accounts,
 
 /* SIGKILL at a random instant (seeded) of a fold that replaces existing
  * outputs: every time, out/ holds exactly the previous outputs or exactly
- * the new ones, byte for byte, plus at most hidden temporaries; a later
- * run over the leftovers succeeds. Delays: half uniform over the whole
- * run, half in its last 15 % (where the outputs are written). */
+ * the new ones, byte for byte (never a mix: SPEC 4, one generation),
+ * with a whole current generation matching its manifest, plus at most
+ * leftovers of the killed run; a later run over the leftovers succeeds
+ * and removes them. Delays: half uniform over the whole run, half in its
+ * last 15 % (where the outputs are written). The previous outputs are a
+ * generation (odd iterations: a copy of "old" with its links) or plain
+ * files as an older slagg wrote them (even: migrated by the run). */
 Test(reliability, sigkill_at_random_points_keeps_outputs_whole, .timeout = 600)
 {
     char *d = h_tmpdir();
@@ -331,7 +323,13 @@ Test(reliability, sigkill_at_random_points_keeps_outputs_whole, .timeout = 600)
         char *po = h_path(d, "out");
         h_rmtree(po);
         free(po);
-        copy_outputs(d, "old", "out");
+        if (it % 2) {
+            h_result c = h_exec(d, (const char *const[]){"/bin/cp", "-a", "old", "out", NULL});
+            h_assert_code(c, 0);
+            h_result_free(&c);
+        } else {
+            copy_outputs(d, "old", "out");
+        }
         double frac = (it % 2) ? 0.85 + (double)rng_below(&seed, 2000) / 10000.0
                                : (double)rng_below(&seed, 10000) / 10000.0;
         double delay = frac * full;
@@ -345,19 +343,23 @@ Test(reliability, sigkill_at_random_points_keeps_outputs_whole, .timeout = 600)
         char *what = h_fmt("iteration %d (seed 0x5EED0001, delay %.3f s of %.3f s)", it, delay,
                            full);
         temps += check_no_strays(d, "out");
-        int w = which_outputs_mix(d, "out", "old", "new", what, 1);
+        int w = which_outputs_mix(d, "out", "old", "new", what, 0);
         killed_old += w == 0;
         killed_new += w == 1;
         mixed += w == 2;
-        if (w == 2) cr_log_warn("%s: killed between two renames (whole files of both runs)", what);
         free(what);
     }
-    /* a run over whatever the kills left behind still gives the new bytes */
+    /* a run over whatever the kills left behind still gives the new bytes,
+     * and removes the leftovers (the generation it replaced is kept) */
     cr_assert_eq(run_full(d, NULL, args, &err), 0, "%s", err);
     free(err);
     cr_assert_eq(which_outputs(d, "out", "old", "new", "the run after the kills"), 1);
+    int left = 0;
+    cr_assert_leq(h_generation_layout(d, "out", &left), 2);
+    cr_assert_eq(left, 0, "temporaries left after a whole run");
+    free(h_assert_generation(d, "out"));
     cr_log_info("sigkill: %d runs left the previous outputs, %d the new ones, %d a mix, %d "
-                "hidden temporaries left behind; full run %.3f s",
+                "leftovers of killed runs; full run %.3f s",
                 killed_old, killed_new, mixed, temps, full);
     cr_assert(killed_old > 0, "no kill landed before the commit");
     h_rmtree(d);
