@@ -103,7 +103,7 @@ static void print_result(const char *cmd, const char *out, const slagg_fleet *f,
                r->n_unmatched == 1 ? "" : "s");
     print_tables(t);
     print_warning_counts(counts);
-    printf("  wrote %s/finance.csv, finance.jsonl, summary.json, availability.slagg\n", out);
+    printf("  wrote %s/finance.csv, finance.jsonl, summary.json, availability.slagg, manifest.json\n", out);
 }
 
 int slagg_cli_write_fleet(const char *cmd, const char *out, const slagg_tables *t,
