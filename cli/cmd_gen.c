@@ -1,8 +1,8 @@
 /*
  * cmd_gen.c - `slagg gen`: writes a synthetic fleet (records, contracts,
  * fees, maintenance, holidays) for demos, tests and benchmarks
- * (SPEC section 5). The fleet itself is core/gen.c; this file only reads
- * the command line and reports.
+ * (SPEC section 5). The fleet itself is cli/gen/ (gen.h); this file only
+ * reads the command line and reports.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "core/gen.h"
+#include "cli/gen/gen.h"
+#include "cli/opts.h"
+#include "core/calendar.h"
 #include "io/timestamp.h"
 
 static const char gen_usage[] =
@@ -77,35 +79,14 @@ static int gen_bad(const char *msg, const char *arg)
     return 1;
 }
 
-/* Strict unsigned decimal: digits only, no sign, no overflow, <= max. */
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (!*s) return -1;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9') return -1;
-        unsigned d = (unsigned)(*s - '0');
-        if (v > (UINT64_MAX - d) / 10) return -1;
-        v = v * 10 + d;
-    }
-    if (v > max) return -1;
-    *out = v;
-    return 0;
-}
-
-/* "YYYY-MM" */
+/* "YYYY-MM", 1971-01 to 9998-12 (the generator's range, gen.h) */
 static int parse_month(const char *s, int32_t *year, unsigned *month)
 {
+    unsigned y, m;
     if (strlen(s) != 7 || s[4] != '-') return -1;
-    int32_t y = 0;
-    for (int i = 0; i < 4; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        y = y * 10 + (s[i] - '0');
-    }
-    if (s[5] < '0' || s[5] > '9' || s[6] < '0' || s[6] > '9') return -1;
-    unsigned m = (unsigned)(s[5] - '0') * 10 + (unsigned)(s[6] - '0');
+    if (slagg_parse_digits(s, 4, &y) || slagg_parse_digits(s + 5, 2, &m)) return -1;
     if (m < 1 || m > 12 || y < 1971 || y > 9998) return -1;
-    *year = y;
+    *year = (int32_t)y;
     *month = m;
     return 0;
 }
@@ -159,18 +140,18 @@ int slagg_cmd_gen(int argc, char **argv)
             if (!*val) return gen_bad("--out needs a directory", NULL);
             o.out_dir = val;
         } else if (!strcmp(name, "--accounts")) {
-            if (parse_u64(val, SLAGG_GEN_MAX_ACCOUNTS, &v) || v == 0)
+            if (slagg_parse_u64(val, SLAGG_GEN_MAX_ACCOUNTS, &v) || v == 0)
                 return gen_bad("--accounts must be an integer from 1 to 1000000", val);
             o.accounts = (uint32_t)v;
         } else if (!strcmp(name, "--records")) {
-            if (parse_u64(val, SLAGG_GEN_MAX_RECORDS, &v))
+            if (slagg_parse_u64(val, SLAGG_GEN_MAX_RECORDS, &v))
                 return gen_bad("--records must be an integer from 0 to 100000000000", val);
             o.records = v;
         } else if (!strcmp(name, "--month")) {
             if (parse_month(val, &o.year, &o.month))
                 return gen_bad("--month must be YYYY-MM (1971-01 to 9998-12)", val);
         } else if (!strcmp(name, "--seed")) {
-            if (parse_u64(val, UINT64_MAX, &v))
+            if (slagg_parse_u64(val, UINT64_MAX, &v))
                 return gen_bad("--seed must be a non-negative integer", val);
             o.seed = v;
         } else if (!strcmp(name, "--format")) {
@@ -178,16 +159,16 @@ int slagg_cmd_gen(int argc, char **argv)
             else if (!strcmp(val, "ndjson")) o.format = SLAGG_GEN_NDJSON;
             else return gen_bad("--format must be csv or ndjson", val);
         } else if (!strcmp(name, "--files")) {
-            if (parse_u64(val, SLAGG_GEN_MAX_FILES, &v) || v == 0)
+            if (slagg_parse_u64(val, SLAGG_GEN_MAX_FILES, &v) || v == 0)
                 return gen_bad("--files must be an integer from 1 to 1000", val);
             o.files = (unsigned)v;
             files_set = 1;
         } else if (!strcmp(name, "--block-records")) {
-            if (parse_u64(val, SLAGG_GEN_MAX_BLOCK_RECORDS, &v) || v == 0)
+            if (slagg_parse_u64(val, SLAGG_GEN_MAX_BLOCK_RECORDS, &v) || v == 0)
                 return gen_bad("--block-records must be an integer from 1 to 2097152", val);
             o.block_records = (uint32_t)v;
         } else if (!strcmp(name, "--threads")) {
-            if (parse_u64(val, SLAGG_GEN_MAX_THREADS, &v) || v == 0)
+            if (slagg_parse_u64(val, SLAGG_GEN_MAX_THREADS, &v) || v == 0)
                 return gen_bad("--threads must be an integer from 1 to 256", val);
             o.threads = (unsigned)v;
         } else { /* --tz */

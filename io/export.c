@@ -275,7 +275,7 @@ slagg_status slagg_write_outputs(const char *dir, const slagg_fleet *f, const sl
     st = slagg_summary_encode(f, t, &bufs[3], err);
     for (size_t i = 0; st == SLAGG_OK && i < 4; i++) {
         if (slagg_buf_failed(&bufs[i])) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-        files[i] = (slagg_gen_file){slagg_gen_names[i], bufs[i].data ? bufs[i].data : "", bufs[i].len};
+        files[i] = (slagg_gen_file){slagg_generation_names[i], bufs[i].data ? bufs[i].data : "", bufs[i].len};
     }
     if (st == SLAGG_OK) st = slagg_mkdir_p(dir, err);
     if (st == SLAGG_OK) st = slagg_generation_commit(dir, files, 4, prov, co, err);

@@ -22,7 +22,7 @@
 #include "io/buf.h"
 #include "io/output.h"
 
-const char *const slagg_gen_names[SLAGG_GEN_N_FILES] = {
+const char *const slagg_generation_names[SLAGG_GEN_N_FILES] = {
     "finance.csv", "finance.jsonl", "summary.json", "availability.slagg", SLAGG_MANIFEST_NAME};
 
 typedef struct stepper {
@@ -358,13 +358,13 @@ static slagg_status fix_links(int dfd, const char *dir, int keep_plain, stepper 
     for (int i = 0; i < SLAGG_GEN_N_FILES; i++) {
         char target[64], have[64];
         struct stat sb;
-        link_target(slagg_gen_names[i], target);
-        if (fstatat(dfd, slagg_gen_names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+        link_target(slagg_generation_names[i], target);
+        if (fstatat(dfd, slagg_generation_names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0) {
             if (S_ISREG(sb.st_mode) && keep_plain) continue;
-            ssize_t n = readlinkat(dfd, slagg_gen_names[i], have, sizeof have - 1);
+            ssize_t n = readlinkat(dfd, slagg_generation_names[i], have, sizeof have - 1);
             if (n >= 0 && (size_t)n == strlen(target) && memcmp(have, target, (size_t)n) == 0) continue;
         }
-        slagg_status st = switch_link(dfd, dir, slagg_gen_names[i], target, s, err);
+        slagg_status st = switch_link(dfd, dir, slagg_generation_names[i], target, s, err);
         if (st != SLAGG_OK) return st;
         changed = 1;
     }
@@ -391,14 +391,14 @@ static slagg_status migrate(int dfd, const char *dir, const int is_reg[SLAGG_GEN
     if ((st = make_folder(dir, SLAGG_GEN_PREFIX "migrated", &gfd, &gname, err)) != SLAGG_OK) return st;
     for (int i = 0; st == SLAGG_OK && i < SLAGG_GEN_N_FILES - 1; i++) {
         if (!is_reg[i]) continue;
-        int e = read_at(dfd, slagg_gen_names[i], &data[i]);
+        int e = read_at(dfd, slagg_generation_names[i], &data[i]);
         if (e) {
-            st = io_err(err, dir, slagg_gen_names[i], "cannot read", e);
+            st = io_err(err, dir, slagg_generation_names[i], "cannot read", e);
             break;
         }
-        files[nf++] = (slagg_gen_file){slagg_gen_names[i], data[i].data ? data[i].data : "", data[i].len};
-        if (linkat(dfd, slagg_gen_names[i], gfd, slagg_gen_names[i], 0) != 0)
-            st = put_file(gfd, dir, gname, slagg_gen_names[i], data[i].data, data[i].len, NULL, err);
+        files[nf++] = (slagg_gen_file){slagg_generation_names[i], data[i].data ? data[i].data : "", data[i].len};
+        if (linkat(dfd, slagg_generation_names[i], gfd, slagg_generation_names[i], 0) != 0)
+            st = put_file(gfd, dir, gname, slagg_generation_names[i], data[i].data, data[i].len, NULL, err);
     }
     if (st == SLAGG_OK) {
         step(s, "migration: old files linked into", gname);
@@ -450,13 +450,13 @@ slagg_status slagg_generation_commit(const char *dir, const slagg_gen_file *file
         goto done;
     }
     for (int i = 0; i < SLAGG_GEN_N_FILES; i++) {
-        if (fstatat(dfd, slagg_gen_names[i], &sb, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        if (fstatat(dfd, slagg_generation_names[i], &sb, AT_SYMLINK_NOFOLLOW) != 0) continue;
         if (S_ISDIR(sb.st_mode)) {
-            st = slagg_err_set(err, SLAGG_E_IO, "%s/%s: is a directory, cannot replace it", dir, slagg_gen_names[i]);
+            st = slagg_err_set(err, SLAGG_E_IO, "%s/%s: is a directory, cannot replace it", dir, slagg_generation_names[i]);
             goto done;
         }
         if (!S_ISLNK(sb.st_mode) && !S_ISREG(sb.st_mode)) {
-            st = slagg_err_set(err, SLAGG_E_IO, "%s/%s: not a file or a link, cannot replace it", dir, slagg_gen_names[i]);
+            st = slagg_err_set(err, SLAGG_E_IO, "%s/%s: not a file or a link, cannot replace it", dir, slagg_generation_names[i]);
             goto done;
         }
         is_reg[i] = S_ISREG(sb.st_mode);
@@ -476,7 +476,7 @@ slagg_status slagg_generation_commit(const char *dir, const slagg_gen_file *file
     for (size_t i = 0; st == SLAGG_OK && i < SLAGG_GEN_N_FILES; i++) {
         const void *d = i < n_files ? files[i].data : mb.data;
         size_t len = i < n_files ? files[i].len : mb.len;
-        st = put_file(gfd, dir, gname, slagg_gen_names[i], d ? d : "", len, &s, err);
+        st = put_file(gfd, dir, gname, slagg_generation_names[i], d ? d : "", len, &s, err);
     }
     if (st == SLAGG_OK && (e = sync_fd(gfd)) != 0) st = io_err(err, dir, gname, "cannot sync", e);
     close(gfd);

@@ -26,7 +26,7 @@
 #define SLAGG_GEN_N_FILES 5 /* the four outputs + manifest.json */
 
 /* The names every generation holds, in the manifest's order. */
-extern const char *const slagg_gen_names[SLAGG_GEN_N_FILES];
+extern const char *const slagg_generation_names[SLAGG_GEN_N_FILES];
 
 /* The lock on one DIR: an open file description of DIR/.lock. */
 typedef struct slagg_run_lock {
@@ -58,7 +58,7 @@ void slagg_outdir_unlock(slagg_run_lock *lk);
 
 /* Commits one generation into dir, whose lock the caller holds: files are
  * finance.csv, finance.jsonl, summary.json and availability.slagg (n_files
- * = 4, in slagg_gen_names order); manifest.json is made here from them and
+ * = 4, in slagg_generation_names order); manifest.json is made here from them and
  * p. Before the switch of DIR/current nothing visible changes, and any
  * failure removes what was staged (SLAGG_E_IO naming the path: the
  * previous generation stays current and unchanged); after it the new

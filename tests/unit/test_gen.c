@@ -1,5 +1,5 @@
 /*
- * test_gen.c - the synthetic fleet of core/gen.c: determinism, exact
+ * test_gen.c - the synthetic fleet of cli/gen/: determinism, exact
  * record counts, exact headers, and tables that follow SPEC section 3
  * (valid dates, money with 2 decimals, voucher <= fee) and contain the
  * cases the fold must handle (open-ended contract, no-fee period,
@@ -20,7 +20,7 @@
 #include <zstd.h>
 
 #include "core/calendar.h"
-#include "core/gen.h"
+#include "cli/gen/gen.h"
 #include "io/shard.h"
 #include "io/timestamp.h"
 

@@ -11,9 +11,20 @@
  *
  * The generator writes files and returns a status; it never prints
  * (STYLE.md, "Names and errors"). cli/cmd_gen.c is its command line.
+ *
+ * It is a tool on top of libslagg, not part of it (its own static library,
+ * slagg_gen, in CMakeLists.txt), split by job:
+ *   rng.c          the deterministic RNG (xoshiro256**)
+ *   fleet.c        the fleet design: accounts, contracts, fees, sizes, events
+ *   traffic.c      what requests look like: traffic curve, background, events
+ *   tables.c       contracts/fees/maintenance/holidays .csv (library writer)
+ *   out_file.c     the streaming, optionally zstd, atomic file of the logs
+ *   text_writer.c  the CSV / NDJSON record logs
+ *   shard_out.c    the records as shards, in parallel (library shard writer)
+ *   gen.c          this API: options, then the above in order
  */
-#ifndef SLAGG_CORE_GEN_H
-#define SLAGG_CORE_GEN_H
+#ifndef SLAGG_GEN_GEN_H
+#define SLAGG_GEN_GEN_H
 
 #include <stdint.h>
 
@@ -77,8 +88,9 @@ void slagg_gen_opts_default(slagg_gen_opts *o);
 /*
  * Writes the fleet into o->out_dir: records-000.csv ... (".ndjson", plus
  * ".zst" when compressed), contracts.csv, fees.csv, maintenance.csv and
- * holidays.csv, each atomically (".NAME.tmp", fsync, rename). Memory stays
- * bounded whatever o->records is (records are produced window by window).
+ * holidays.csv, each atomically (a hidden temporary, fsync, rename). Memory
+ * stays bounded whatever o->records is (records are produced window by
+ * window; the tables, O(accounts), are built in memory).
  *
  * With o->shards: records-000.shard ... instead (the shard writer's own
  * atomic write), file k holding one time slice of the month, the slices
