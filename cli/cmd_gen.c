@@ -73,8 +73,8 @@ static const char gen_usage[] =
 
 static int gen_bad(const char *msg, const char *arg)
 {
-    if (arg) fprintf(stderr, "slagg: gen: %s: '%s'\n", msg, arg);
-    else fprintf(stderr, "slagg: gen: %s\n", msg);
+    if (arg) slagg_cli_error("gen: %s: '%s'", msg, arg);   /* escaped (SPEC 6) */
+    else slagg_cli_error("gen: %s", msg);
     fprintf(stderr, "Try 'slagg gen --help' for more information.\n");
     return 1;
 }
@@ -190,7 +190,7 @@ int slagg_cmd_gen(int argc, char **argv)
     slagg_status st = slagg_gen_write(&o, &res, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st != SLAGG_OK) {
-        fprintf(stderr, "slagg: gen: %s\n", err.msg);
+        slagg_cli_error("gen: %s", err.msg);
         if (st == SLAGG_E_USAGE) fprintf(stderr, "Try 'slagg gen --help' for more information.\n");
         return slagg_status_exit_code(st);
     }

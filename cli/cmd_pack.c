@@ -214,6 +214,9 @@ static void cat_record(slagg_buf *b, int ndjson, int32_t tz, int64_t ts, const c
     } else {
         slagg_buf_puts(b, t);
         slagg_buf_put(b, ",", 1);
+        /* exact, not slagg_buf_csv_text: cat writes request records for
+         * slagg to read back (pack, fold), and a guard ' would change the
+         * account (docs/RULES.md "Spreadsheet safety") */
         slagg_buf_csv_field(b, acct, alen);
         slagg_buf_printf(b, ",%d,%s\n", status, cn);
     }

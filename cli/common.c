@@ -81,6 +81,17 @@ int slagg_cli_expand_input(slagg_path_list *out, const char *path)
     return rc;
 }
 
+/* A text field of the rejects file: control characters escaped (SPEC 6),
+ * then spreadsheet-safe (SPEC 4). */
+static void rejects_text(slagg_buf *b, const char *s)
+{
+    slagg_buf e = {0};
+    slagg_buf_escaped(&e, s, strlen(s));
+    if (slagg_buf_failed(&e)) b->failed = 1;
+    else slagg_buf_csv_text(b, e.data ? e.data : "", e.len);
+    slagg_buf_free(&e);
+}
+
 int slagg_cli_write_rejects(const char *path, const char *const *inputs, const slagg_rejects *rj)
 {
     slagg_buf b = {0};
@@ -88,9 +99,9 @@ int slagg_cli_write_rejects(const char *path, const char *const *inputs, const s
     slagg_buf_puts(&b, "file,line,reason\n");
     for (size_t i = 0; i < rj->n; i++) {
         const char *f = inputs[rj->rows[i].file];
-        slagg_buf_csv_field(&b, f, strlen(f));
+        rejects_text(&b, f);
         slagg_buf_printf(&b, ",%llu,", (unsigned long long)rj->rows[i].line);
-        slagg_buf_csv_field(&b, rj->rows[i].reason, strlen(rj->rows[i].reason));
+        rejects_text(&b, rj->rows[i].reason);
         slagg_buf_put(&b, "\n", 1);
     }
     if (rj->total > rj->n)

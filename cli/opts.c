@@ -1,6 +1,7 @@
 #include "cli/opts.h"
 
-#include <stdio.h>
+#include "cli/cli.h"   /* slagg_cli_error: escapes what it prints (SPEC 6) */
+
 #include <string.h>
 
 const char slagg_opt_bare[] = "";
@@ -14,7 +15,7 @@ int slagg_opts_parse(const char *cmd, int argc, char **argv, slagg_opt *opts, si
         const char *a = argv[i];
         if (only_pos || a[0] != '-' || a[1] == '\0') {
             if (*n_pos == max_pos) {
-                fprintf(stderr, "slagg: %s: too many arguments (see 'slagg %s --help')\n", cmd, cmd);
+                slagg_cli_error("%s: too many arguments (see 'slagg %s --help')", cmd, cmd);
                 return -1;
             }
             pos[(*n_pos)++] = a;
@@ -37,7 +38,7 @@ int slagg_opts_parse(const char *cmd, int argc, char **argv, slagg_opt *opts, si
                 if (opts[k].short_name && opts[k].short_name == a[1]) o = &opts[k];
         }
         if (!o) {
-            fprintf(stderr, "slagg: %s: unknown option '%s' (see 'slagg %s --help')\n", cmd, a, cmd);
+            slagg_cli_error("%s: unknown option '%s' (see 'slagg %s --help')", cmd, a, cmd);
             return -1;
         }
         if (o->takes_value == 2) {
@@ -46,7 +47,7 @@ int slagg_opts_parse(const char *cmd, int argc, char **argv, slagg_opt *opts, si
         }
         if (!o->takes_value) {
             if (eq) {
-                fprintf(stderr, "slagg: %s: option --%s takes no value\n", cmd, o->name);
+                slagg_cli_error("%s: option --%s takes no value", cmd, o->name);
                 return -1;
             }
             o->value = "1";
@@ -57,7 +58,7 @@ int slagg_opts_parse(const char *cmd, int argc, char **argv, slagg_opt *opts, si
         } else if (i + 1 < argc) {
             o->value = argv[++i];
         } else {
-            fprintf(stderr, "slagg: %s: option --%s needs a value\n", cmd, o->name);
+            slagg_cli_error("%s: option --%s needs a value", cmd, o->name);
             return -1;
         }
     }

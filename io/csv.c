@@ -7,11 +7,14 @@
  * that grows on demand up to SLAGG_CSV_MAX_RECORD + 1 bytes: a record is
  * at most SLAGG_CSV_MAX_RECORD raw bytes, and the decoded fields plus their
  * NULs never outgrow the raw bytes plus one. Beyond that the record is
- * reported malformed and the reader skips to the next physical line, so
- * memory is bounded whatever the input.
+ * reported malformed and the rest of it is scanned without being stored
+ * (csv_skip_record), so memory is bounded whatever the input. Where a
+ * malformed record's end cannot be told for certain, the rest of the
+ * input is one reject (csv.h "Resynchronisation", SPEC section 6).
  */
 #include "io/csv.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -33,6 +36,7 @@ struct slagg_csv {
     const char **ptrs;
     size_t fcap;
     uint64_t line;        /* line number of the next byte */
+    char why[96];         /* a combined reason ("A, then B") */
 };
 
 enum csv_state {
@@ -190,22 +194,114 @@ static int csv_end_field(slagg_csv *c, size_t *nf, size_t start, slagg_err *err)
     return csv_put(c, '\0', err);
 }
 
-/* Discards input up to and including the next LF (or to the end). */
-static int csv_skip_line(slagg_csv *c, slagg_err *err)
+/* Reads and discards the rest of the input, so the source still sees every
+ * byte (a corrupt zstd frame further on is still reported, and whatever
+ * the source counts covers the whole file). 0 at the end, -1 on error. */
+static int csv_drain(slagg_csv *c, slagg_err *err)
 {
     for (;;) {
-        if (c->ipos == c->ilen) {
-            int r = csv_fill(c, err);
-            if (r < 0) return -1;
-            if (r == 0) return 0;
-        }
-        unsigned char *p = memchr(c->ibuf + c->ipos, '\n', c->ilen - c->ipos);
-        if (p) {
-            c->ipos = (size_t)(p - c->ibuf) + 1;
-            c->line++;
-            return 0;
-        }
         c->ipos = c->ilen;
+        int r = csv_fill(c, err);
+        if (r <= 0) return r;
+    }
+}
+
+/* csv_special without NUL: what ends a run of content while a malformed
+ * record is skipped (a NUL is content there). */
+static const unsigned char csv_skip_special[256] = {
+    ['\n'] = 3, ['\r'] = 1, [','] = 1, ['"'] = 3,
+};
+
+/* Skips 8 bytes at a time while none of them is special in
+ * csv_skip_special (quoted: " LF; unquoted: also , CR); the byte loop
+ * after it finds the exact stop. */
+static const unsigned char *csv_skip_words(const unsigned char *p, const unsigned char *e,
+                                           int quoted)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+#define CSV_HAS(x, ch) ((((x) ^ (ones * (ch))) - ones) & ~((x) ^ (ones * (ch))) & highs)
+    while (e - p >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        uint64_t hit = CSV_HAS(x, '"') | CSV_HAS(x, '\n');
+        if (!quoted) hit |= CSV_HAS(x, ',') | CSV_HAS(x, '\r');
+        if (hit) break;
+        p += 8;
+    }
+#undef CSV_HAS
+    return p;
+}
+
+#define CSV_CONTENT 256   /* csv_skip_record: a pending plain content byte */
+#define CSV_NONE 257      /* csv_skip_record: no pending byte */
+
+/* The rest of a record already known to be malformed, for certain resync
+ * (csv.h): follows the RFC 4180 states from st, processing `pending`
+ * first (a byte, CSV_CONTENT or CSV_NONE), storing nothing, to the LF or
+ * end of input that ends the record outside quotes. Returns 0 there (the
+ * next record starts at the read position), 1 when the record's end can no
+ * longer be told for certain (*why: a quote error, a bare CR, or the end of
+ * input inside quotes), -1 on a read error. Memory stays bounded and the
+ * scan is linear whatever the record's length. */
+static int csv_skip_record(slagg_csv *c, enum csv_state st, int pending, const char **why,
+                           slagg_err *err)
+{
+    int b = pending;
+    for (;;) {
+        if (b == CSV_NONE) {
+            if (st == CSV_QUOTED || st == CSV_UNQUOTED) {
+                /* fast path over content, NULs included (a 10 GiB run of
+                 * zeros is skipped at table-scan speed); LFs inside quotes
+                 * are counted */
+                const unsigned char mask = st == CSV_QUOTED ? 2 : 1;
+                const unsigned char *p = c->ibuf + c->ipos, *e = c->ibuf + c->ilen;
+                p = csv_skip_words(p, e, st == CSV_QUOTED);
+                while (p < e && !(csv_skip_special[*p] & mask)) p++;
+                c->ipos = (size_t)(p - c->ibuf);
+            }
+            b = csv_byte(c, err);
+            if (b == -2) return -1;
+            if (b == '\n') c->line++;
+            if (b == 0) b = CSV_CONTENT;   /* already rejected; a NUL is content here */
+        }
+        switch (st) {
+        case CSV_FIELD_START:
+        case CSV_UNQUOTED:
+            if (b == '\n' || b == -1) return 0;
+            if (b == ',') st = CSV_FIELD_START;
+            else if (b == '\r') st = CSV_CR;
+            else if (b == '"' && st == CSV_FIELD_START) st = CSV_QUOTED;
+            else if (b == '"') {
+                *why = "stray quote in unquoted field";
+                return 1;
+            } else st = CSV_UNQUOTED;
+            break;
+        case CSV_QUOTED:
+            if (b == -1) {
+                *why = "unterminated quote";
+                return 1;
+            }
+            if (b == '"') st = CSV_QUOTE_SEEN;
+            break;
+        case CSV_QUOTE_SEEN:
+            if (b == '\n' || b == -1) return 0;
+            if (b == '"') st = CSV_QUOTED;
+            else if (b == ',') st = CSV_FIELD_START;
+            else if (b == '\r') st = CSV_CR;
+            else {
+                *why = "text after closing quote";
+                return 1;
+            }
+            break;
+        case CSV_CR:
+            if (b == '\n' || b == -1) return 0;
+            *why = "bare CR (not followed by LF)";
+            return 1;
+        default:   /* CSV_REC_START / CSV_REC_CR never reach here */
+            *why = "bare CR (not followed by LF)";
+            return 1;
+        }
+        b = CSV_NONE;
     }
 }
 
@@ -233,6 +329,9 @@ int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err)
     size_t nf = 0, fstart = 0, raw = 0;
     uint64_t start_line = c->line;
     const char *bad = NULL;
+    /* for a malformed record: whether its end can still be found for
+     * certain (csv.h), and the byte to resume the scan with */
+    int certain = 0, pending = CSV_NONE, ended = 0;
     int b = 0;
     c->rec_len = 0;
 
@@ -265,11 +364,15 @@ int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err)
         }
         if (b == 0) {
             bad = "NUL byte";
+            certain = 1;
+            pending = CSV_CONTENT;
             break;
         }
         /* raw size: every byte but the LF that ends the record */
         if (b >= 0 && (b != '\n' || st == CSV_QUOTED) && ++raw > SLAGG_CSV_MAX_RECORD) {
             bad = "record longer than 1048576 bytes";
+            certain = 1;
+            pending = b;
             break;
         }
         int end_field = 0, end_record = 0;
@@ -333,7 +436,12 @@ int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err)
             int r = csv_end_field(c, &nf, fstart, err);
             if (r < 0) return -1;
             if (r > 0) {
+                /* the field's end is known: scan on from there (or stop
+                 * here when it also ended the record) */
                 bad = "more than 4096 fields";
+                certain = 1;
+                ended = end_record;
+                if (st != CSV_CR) st = CSV_FIELD_START;
                 break;
             }
             fstart = c->rec_len;
@@ -347,12 +455,23 @@ int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err)
 
     row->line = start_line;
     if (bad) {
-        /* resume at the next physical line; a LF that caused the error
-         * (never the case today) or the end of input needs no skipping */
-        if (b == -1)
+        const char *then = NULL;
+        if (certain && !ended) {
+            int r = csv_skip_record(c, st, pending, &then, err);
+            if (r < 0) return -1;
+            certain = r == 0;
+        }
+        if (ended && b == -1) c->done = 1;
+        row->rest_skipped = !certain;
+        if (!certain) {
+            /* no certain boundary: the rest of the input is this row */
+            if (csv_drain(c, err) < 0) return -1;
             c->done = 1;
-        else if (b != '\n' && csv_skip_line(c, err) < 0)
-            return -1;
+        }
+        if (then && then != bad) {
+            snprintf(c->why, sizeof c->why, "%s, then %s", bad, then);
+            bad = c->why;
+        }
         row->nfields = 0;
         row->fields = NULL;
         row->lens = NULL;
@@ -364,6 +483,7 @@ int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err)
     row->fields = c->ptrs;
     row->lens = c->lens;
     row->malformed = NULL;
+    row->rest_skipped = 0;
     return 1;
 }
 

@@ -6,10 +6,39 @@
  *   quotes); records end at LF or CRLF; a UTF-8 BOM at the start is skipped.
  * - Completely empty lines are skipped (they are not records).
  * - A malformed record (a stray quote, text after a closing quote, an
- *   unterminated quote at end of input, a NUL byte, a record longer than
- *   SLAGG_CSV_MAX_RECORD bytes) is returned with row->malformed set to the
- *   reason; the reader then resumes at the next line, so one bad row never
- *   hides the rest. Memory is bounded by SLAGG_CSV_MAX_RECORD.
+ *   unterminated quote at end of input, a NUL byte, a bare CR, more than
+ *   SLAGG_CSV_MAX_FIELDS fields, a record longer than SLAGG_CSV_MAX_RECORD
+ *   bytes) is returned as ONE row with row->malformed set to the reason.
+ *   Memory is bounded by SLAGG_CSV_MAX_RECORD.
+ *
+ * Resynchronisation (SPEC section 6: "A rejected row never hides or
+ * creates other records ... the reader does not resume inside it (if it
+ * cannot find the next record boundary for certain, the rest of that file
+ * is one reject)"). The reader resumes only where the malformed record
+ * certainly ends, i.e. where every reading of the bad byte agrees:
+ * - Certain: a NUL byte (junk content in whatever state it is met), too
+ *   many fields, a record too long (limits, not syntax). The quoting state
+ *   is still known, so the reader follows the RFC 4180 states through the
+ *   rest of the record, storing nothing, to the LF that ends it outside
+ *   quotes (an embedded LF inside a quoted field is not an end), and the
+ *   next record starts there.
+ * - Not certain: a stray quote in an unquoted field (RFC 4180 makes it
+ *   literal, but writers that do not double quotes, or that open quotes
+ *   mid-field as PostgreSQL's COPY does, mean a quoted section by it), text
+ *   after a closing quote (the quote may have been an undoubled literal:
+ *   then the field is still open), a bare CR outside quotes (it may be a
+ *   classic Mac line end: then a record starts right after it), and the end
+ *   of input inside quotes. The next LF may then lie inside a field, so no
+ *   later byte is certainly a record start: the rest of the input is read
+ *   (and discarded) as part of this one row, which then has
+ *   row->rest_skipped set, and the next call returns 0.
+ * - A certain case that meets an uncertain one while its end is sought
+ *   (e.g. a quoted field that passes the size limit and never closes, the
+ *   case of issue 11 item 1) becomes uncertain; the reason then reads
+ *   "A, then B" (e.g. "record longer than 1048576 bytes, then unterminated
+ *   quote").
+ * So no record is ever read from bytes of a rejected row: the row's bytes
+ * run from its first byte to the end of its record or of the input.
  */
 #ifndef SLAGG_IO_CSV_H
 #define SLAGG_IO_CSV_H
@@ -31,7 +60,11 @@ typedef struct slagg_csv_row {
                                    valid until the next call */
     const size_t *lens;         /* byte length of each field */
     uint64_t line;              /* 1-based line where the record starts */
-    const char *malformed;      /* NULL, or a static reason string */
+    const char *malformed;      /* NULL, or the reason (valid until the next
+                                   call) */
+    int rest_skipped;           /* malformed with no certain record boundary
+                                   after it: the rest of the input was
+                                   consumed as part of this row (csv.h) */
 } slagg_csv_row;
 
 /* Opens path (see slagg_source_open) for CSV reading. */

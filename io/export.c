@@ -108,7 +108,10 @@ void slagg_format_finance_csv(const slagg_fleet *f, const slagg_report *r, slagg
             size_t n;
             const char *s = fval(&fs[k], &n);
             if (k) slagg_buf_put(out, ",", 1);
-            slagg_buf_csv_field(out, s, n);
+            /* the account is the row's one text field (SPEC 4 spreadsheet
+             * safety); the others are dates, numbers and words slagg writes */
+            if (k == 0) slagg_buf_csv_text(out, s, n);
+            else slagg_buf_csv_field(out, s, n);
         }
         slagg_buf_put(out, "\n", 1);
     }

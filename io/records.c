@@ -312,7 +312,11 @@ static int rec_csv_next(slagg_record_reader *r, slagg_record *rec, slagg_reject 
     if (got <= 0) return got;
     uint64_t line = row.line;
     r->last_line = line;
-    if (row.malformed) return rec_reject(rej, line, "%s", row.malformed);
+    if (row.malformed)   /* SPEC 6: says when the rest of the file went with it */
+        return rec_reject(rej, line, "%s%s", row.malformed,
+                          row.rest_skipped ? "; the rest of the file is skipped (no certain "
+                                             "record boundary after it)"
+                                           : "");
     if (row.nfields < r->need || row.nfields > r->ncols)
         return rec_reject(rej, line, "expected %zu fields, got %zu", r->ncols, row.nfields);
 

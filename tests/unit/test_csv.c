@@ -98,7 +98,7 @@ static void expect_row(slagg_csv *c, uint64_t line, size_t nf, const char *const
     }
 }
 
-static void expect_bad_row(slagg_csv *c, uint64_t line, const char *reason)
+static void expect_bad(slagg_csv *c, uint64_t line, const char *reason, int rest)
 {
     slagg_csv_row row;
     slagg_err err = {0};
@@ -108,6 +108,21 @@ static void expect_bad_row(slagg_csv *c, uint64_t line, const char *reason)
     cr_assert_str_eq(row.malformed, reason);
     cr_assert_eq(row.line, line, "line %llu, want %llu", (unsigned long long)row.line,
                  (unsigned long long)line);
+    cr_assert_eq(row.nfields, 0);
+    cr_assert_eq(row.rest_skipped, rest, "rest_skipped %d, want %d", row.rest_skipped, rest);
+}
+
+/* A malformed row after which the reader resumes at the record's end. */
+static void expect_bad_row(slagg_csv *c, uint64_t line, const char *reason)
+{
+    expect_bad(c, line, reason, 0);
+}
+
+/* A malformed row with no certain record boundary after it: the rest of
+ * the input is this one row (csv.h "Resynchronisation", SPEC section 6). */
+static void expect_bad_rest(slagg_csv *c, uint64_t line, const char *reason)
+{
+    expect_bad(c, line, reason, 1);
 }
 
 static void expect_end(slagg_csv *c)
@@ -233,12 +248,27 @@ Test(csv, no_final_newline)
     slagg_csv_close(c);
 }
 
+/* SPEC 6 changed these three (they used to resume at the next physical
+ * line): after a stray quote or text after a closing quote the quoting
+ * state is not known for certain, so no later LF is certainly a record
+ * end and the rest of the file is one reject. */
 Test(csv, stray_quote)
 {
     slagg_csv *c = open_csv(puts_file("sq.csv", "h\nab\"c,d\"e\nnext,1\n"));
     expect_row(c, 1, 1, ROW("h"));
-    expect_bad_row(c, 2, "stray quote in unquoted field");
-    expect_row(c, 3, 2, ROW("next", "1"));
+    expect_bad_rest(c, 2, "stray quote in unquoted field");
+    expect_end(c);
+    slagg_csv_close(c);
+}
+
+/* A writer that does not double quotes: "say "hi\nfake,row\n" is one
+ * field to it; resuming at the next LF would read "fake,row" as a record. */
+Test(csv, stray_quote_never_resumes_inside_a_possible_field)
+{
+    slagg_csv *c = open_csv(puts_file("sq2.csv", "h\nok,1\nx,say\"hi\nfake,row\n\"\nmore,2\n"));
+    expect_row(c, 1, 1, ROW("h"));
+    expect_row(c, 2, 2, ROW("ok", "1"));
+    expect_bad_rest(c, 3, "stray quote in unquoted field");
     expect_end(c);
     slagg_csv_close(c);
 }
@@ -246,9 +276,12 @@ Test(csv, stray_quote)
 Test(csv, text_after_closing_quote)
 {
     slagg_csv *c = open_csv(puts_file("tq.csv", "\"a\"b,c\n\"x\" ,y\nok\n"));
-    expect_bad_row(c, 1, "text after closing quote");
-    expect_bad_row(c, 2, "text after closing quote");
-    expect_row(c, 3, 1, ROW("ok"));
+    expect_bad_rest(c, 1, "text after closing quote");
+    expect_end(c);
+    slagg_csv_close(c);
+    c = open_csv(puts_file("tq2.csv", "h\n\"say \"hi\" now\nfake,row\n\",1\n"));
+    expect_row(c, 1, 1, ROW("h"));
+    expect_bad_rest(c, 2, "text after closing quote");
     expect_end(c);
     slagg_csv_close(c);
 }
@@ -257,7 +290,7 @@ Test(csv, unterminated_quote)
 {
     slagg_csv *c = open_csv(puts_file("uq.csv", "ok,1\n\"abc\ndef\nghi"));
     expect_row(c, 1, 2, ROW("ok", "1"));
-    expect_bad_row(c, 2, "unterminated quote");
+    expect_bad_rest(c, 2, "unterminated quote");
     expect_end(c);
     slagg_csv_close(c);
 }
@@ -274,14 +307,162 @@ Test(csv, nul_byte)
     slagg_csv_close(c);
 }
 
+/* SPEC 6 changed this one (it used to resume at the next LF): a bare CR
+ * outside quotes may be a classic Mac line end, after which a record would
+ * start, so no later LF is certainly a record end. */
 Test(csv, bare_cr)
 {
-    slagg_csv *c = open_csv(puts_file("cr.csv", "a\rb\nc\n\rx\nd\r"));
-    expect_bad_row(c, 1, "bare CR (not followed by LF)");
-    expect_row(c, 2, 1, ROW("c"));
-    expect_bad_row(c, 3, "bare CR (not followed by LF)");
-    expect_row(c, 4, 1, ROW("d"));
+    slagg_csv *c = open_csv(puts_file("cr.csv", "a\rb\nc\n"));
+    expect_bad_rest(c, 1, "bare CR (not followed by LF)");
     expect_end(c);
+    slagg_csv_close(c);
+    c = open_csv(puts_file("cr2.csv", "h\n\rx\nd\n"));
+    expect_row(c, 1, 1, ROW("h"));
+    expect_bad_rest(c, 2, "bare CR (not followed by LF)");
+    expect_end(c);
+    slagg_csv_close(c);
+    c = open_csv(puts_file("cr3.csv", "h\n\"q\"\rx\nd\n"));
+    expect_row(c, 1, 1, ROW("h"));
+    expect_bad_rest(c, 2, "bare CR (not followed by LF)");
+    expect_end(c);
+    slagg_csv_close(c);
+    /* a CR at the very end of the input ends the record; inside quotes a
+     * CR is content */
+    c = open_csv(puts_file("cr4.csv", "\"a\rb\",c\nd\r"));
+    expect_row(c, 1, 2, ROW("a\rb", "c"));
+    expect_row(c, 2, 1, ROW("d"));
+    expect_end(c);
+    slagg_csv_close(c);
+}
+
+/* A NUL is junk content in whatever state it is met: the quoting state is
+ * still known, so the reader follows the quoted field (embedded LFs and
+ * all) to the record's real end; before SPEC 6 it resumed at the next LF,
+ * inside the field, and read "fake,row" as a record. */
+Test(csv, nul_in_quoted_field_resumes_after_the_field)
+{
+    static const char data[] = "h\n\"a\0\nfake,row\n\"\"x\",y\nz,1\n";
+    slagg_csv *c = open_csv(put("nulq.csv", data, sizeof data - 1));
+    expect_row(c, 1, 1, ROW("h"));
+    expect_bad_row(c, 2, "NUL byte");
+    expect_row(c, 5, 2, ROW("z", "1"));
+    expect_end(c);
+    slagg_csv_close(c);
+}
+
+/* A certain case that meets an uncertain one while the record's end is
+ * sought becomes the rest of the file, naming both. */
+Test(csv, nul_then_quote_error_is_rest_of_file)
+{
+    static const char data[] = "h\na\0b,c\"d\nnext,1\n";
+    slagg_csv *c = open_csv(put("nulsq.csv", data, sizeof data - 1));
+    expect_row(c, 1, 1, ROW("h"));
+    expect_bad_rest(c, 2, "NUL byte, then stray quote in unquoted field");
+    expect_end(c);
+    slagg_csv_close(c);
+    static const char d2[] = "h\n\"a\0\nfake,row\n";
+    c = open_csv(put("nuluq.csv", d2, sizeof d2 - 1));
+    expect_row(c, 1, 1, ROW("h"));
+    expect_bad_rest(c, 2, "NUL byte, then unterminated quote");
+    expect_end(c);
+    slagg_csv_close(c);
+}
+
+/* Builds "h\n" + head + a quoted field of `body` bytes (lines of
+ * record-like text "2026-04-10T10:00:00+08:00,acme,500\n") + tail. */
+static char *long_quoted(const char *head, size_t body, const char *tail, size_t *n)
+{
+    static const char fake[] = "2026-04-10T10:00:00+08:00,acme,500\n";
+    size_t hl = strlen(head), tl = strlen(tail);
+    char *d = malloc(2 + hl + 1 + body + tl + 1);
+    cr_assert_not_null(d);
+    size_t o = 0;
+    memcpy(d + o, "h\n", 2);
+    o += 2;
+    memcpy(d + o, head, hl);
+    o += hl;
+    d[o++] = '"';
+    for (size_t i = 0; i < body; i++) d[o++] = fake[i % (sizeof fake - 1)];
+    memcpy(d + o, tail, tl);
+    o += tl;
+    d[o] = '\0';
+    *n = o;
+    return d;
+}
+
+/* Issue 11 item 1: a quoted field that opens, runs past 1 MiB and never
+ * closes. Before SPEC 6 the reader resumed inside it, at the next LF, and
+ * every line of record-like text in it became a record. */
+Test(csv, long_unterminated_quoted_field_is_rest_of_file)
+{
+    size_t n;
+    char *d = long_quoted("1,acme,200,", SLAGG_CSV_MAX_RECORD + 4096, "", &n);
+    slagg_csv *c = open_csv(put("lq.csv", d, n));
+    free(d);
+    expect_row(c, 1, 1, ROW("h"));
+    expect_bad_rest(c, 2, "record longer than 1048576 bytes, then unterminated quote");
+    expect_end(c);
+    slagg_csv_close(c);
+}
+
+/* A quoted field past the limit that does close: its end is certain, so
+ * the reader resumes right after the record, line numbers intact. */
+Test(csv, long_quoted_field_that_closes_resumes_after_it)
+{
+    size_t n;
+    size_t body = SLAGG_CSV_MAX_RECORD + 35 * 100;   /* 35-byte lines, the last one cut */
+    char *d = long_quoted("1,acme,200,", body, "\",x\nnext,1\n", &n);
+    slagg_csv *c = open_csv(put("lqc.csv", d, n));
+    free(d);
+    uint64_t lfs = body / 35;   /* LFs inside the field: one per whole line */
+    expect_row(c, 1, 1, ROW("h"));
+    expect_bad_row(c, 2, "record longer than 1048576 bytes");
+    expect_row(c, 3 + lfs, 2, ROW("next", "1"));
+    expect_end(c);
+    slagg_csv_close(c);
+}
+
+/* Too many fields: the field count is a limit, not syntax; a quoted field
+ * after the limit is followed to its end (the old reader resumed at its
+ * embedded LF and read "fake,1" as a record). */
+Test(csv, too_many_fields_then_quoted_field_with_lf)
+{
+    size_t n = SLAGG_CSV_MAX_FIELDS + 1;
+    char *data = malloc(2 * n + 64);
+    cr_assert_not_null(data);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        data[o++] = 'a';
+        data[o++] = ',';
+    }
+    strcpy(data + o, "\"q\nfake,1\n\"\nok\n");
+    slagg_csv *c = open_csv(put("wideq.csv", data, strlen(data)));
+    free(data);
+    expect_bad_row(c, 1, "more than 4096 fields");
+    expect_row(c, 4, 1, ROW("ok"));
+    expect_end(c);
+    slagg_csv_close(c);
+}
+
+/* After a reject that takes the rest of the file, the rest is still read
+ * through the source: a corrupt zstd frame further on is an error. */
+Test(csv, rest_of_file_still_reads_to_the_end)
+{
+    const char *text = "h\na\"b\nc,d\n";
+    size_t zn;
+    void *z = zcompress(text, strlen(text), &zn);
+    unsigned char *b = malloc(zn + 4);
+    cr_assert_not_null(b);
+    memcpy(b, z, zn);
+    memcpy(b + zn, "junk", 4);
+    slagg_csv *c = open_csv(put("rz.csv.zst", b, zn + 4));
+    free(b);
+    free(z);
+    expect_row(c, 1, 1, ROW("h"));
+    slagg_csv_row row;
+    slagg_err err = {0};
+    cr_assert_eq(slagg_csv_next(c, &row, &err), -1);
+    cr_assert(strstr(err.msg, ": corrupt zstd data: "), "%s", err.msg);
     slagg_csv_close(c);
 }
 

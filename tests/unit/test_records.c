@@ -331,17 +331,68 @@ Test(records_csv, field_count_rejects)
     slagg_record_reader_close(r);
 }
 
+#define REST "; the rest of the file is skipped (no certain record boundary after it)"
+
+/* SPEC 6 changed this test (the reader used to resume at the next line
+ * after each of these): a stray quote, text after a closing quote or an
+ * unterminated quote leaves the quoting state uncertain, so the rest of
+ * the file is one reject, named as such. */
 Test(records_csv, malformed_row_rejected_then_next)
 {
     slagg_record_reader *r = open_text("m.csv", "ts,account,status\n"
+                                                "1,a,200\n"
                                                 "1,a\"b,200\n"
-                                                "\"1\"x,a,200\n"
-                                                "2,a,200\n"
-                                                "3,\"a,200\n");
-    expect_reject(r, 2, "stray quote in unquoted field");
-    expect_reject(r, 3, "text after closing quote");
+                                                "2,a,200\n");
+    expect_rec(r, 1000, "a", 200, SLAGG_CAUSE_NONE);
+    expect_reject(r, 3, "stray quote in unquoted field" REST);
+    expect_end(r);
+    slagg_record_reader_close(r);
+    r = open_text("m2.csv", "ts,account,status\n\"1\"x,a,200\n2,a,200\n");
+    expect_reject(r, 2, "text after closing quote" REST);
+    expect_end(r);
+    slagg_record_reader_close(r);
+    r = open_text("m3.csv", "ts,account,status\n2,a,200\n3,\"a,200\n4,a,500\n");
     expect_rec(r, 2000, "a", 200, SLAGG_CAUSE_NONE);
-    expect_reject(r, 5, "unterminated quote");
+    expect_reject(r, 3, "unterminated quote" REST);
+    expect_end(r);
+    slagg_record_reader_close(r);
+}
+
+/* Issue 11 item 1: an extra column whose quoted field opens, runs past
+ * 1 MiB and never closes, holding 100 lines of record-like text. The old
+ * reader rejected the row, then resumed inside the field and read those
+ * lines as records. Now the row is one reject and nothing in it a record. */
+Test(records_csv, long_unterminated_quote_creates_no_records)
+{
+    static const char fake[] = "2026-04-10T10:00:00+08:00,acme,500\n";
+    size_t cap = SLAGG_CSV_MAX_RECORD + 8192;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    size_t o = (size_t)sprintf(text, "ts,account,status,note\n"
+                                     "2026-04-10T10:00:00+08:00,acme,200,\n"
+                                     "2026-04-10T10:00:00+08:00,acme,200,\"");
+    for (int i = 0; i < 100; i++) o += (size_t)sprintf(text + o, "%s", fake);
+    memset(text + o, 'x', SLAGG_CSV_MAX_RECORD);   /* past the limit, never closed */
+    o += SLAGG_CSV_MAX_RECORD;
+    slagg_record_reader *r = open_ok(put("lq.csv", text, o));
+    free(text);
+    expect_rec(r, 1775786400000LL, "acme", 200, SLAGG_CAUSE_NONE);
+    expect_reject(r, 3, "record longer than 1048576 bytes, then unterminated quote" REST);
+    expect_end(r);
+    slagg_record_reader_close(r);
+}
+
+/* A NUL leaves the quoting state known: the reader follows the quoted
+ * field (with its embedded record-like line) to the record's end and
+ * resumes there; the old reader resumed at the embedded LF. */
+Test(records_csv, nul_in_quoted_field_resumes_after_it)
+{
+    static const char text[] = "ts,account,status,note\n"
+                               "1,a,200,\"x\0\n2,fake,500\n\"\n"
+                               "3,b,200,\n";
+    slagg_record_reader *r = open_ok(put("nq.csv", text, sizeof text - 1));
+    expect_reject(r, 2, "NUL byte");
+    expect_rec(r, 3000, "b", 200, SLAGG_CAUSE_NONE);
     expect_end(r);
     slagg_record_reader_close(r);
 }
@@ -872,6 +923,28 @@ Test(records_ndjson, long_line_rejected_next_fine)
     o += (size_t)sprintf(text + o, "\"}\n{\"ts\":2,\"account\":\"b\",\"status\":201}");
     (void)start;
     slagg_record_reader *r = open_ok(put("long.ndjson", text, o));
+    free(text);
+    expect_rec(r, 1000, "a", 200, SLAGG_CAUSE_NONE);
+    expect_reject(r, 2, "line longer than 1048576 bytes");
+    expect_rec(r, 2000, "b", 201, SLAGG_CAUSE_NONE);
+    expect_end(r);
+    slagg_record_reader_close(r);
+}
+
+/* SPEC 6, NDJSON: a JSON text cannot hold a raw LF, so every LF is a
+ * certain record boundary; an over-long line is skipped through its real
+ * end, and nothing inside it (here: record-like objects separated by CR
+ * and spaces) is read as a record, however many reads it spans. */
+Test(records_ndjson, long_line_with_records_inside_is_one_reject)
+{
+    static const char obj[] = "{\"ts\":5,\"account\":\"acme\",\"status\":500}\r ";
+    size_t cap = SLAGG_CSV_MAX_RECORD + 4096;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    size_t o = (size_t)sprintf(text, "{\"ts\":1,\"account\":\"a\",\"status\":200}\n");
+    while (o < SLAGG_CSV_MAX_RECORD + 1024) o += (size_t)sprintf(text + o, "%s", obj);
+    o += (size_t)sprintf(text + o, "\n{\"ts\":2,\"account\":\"b\",\"status\":201}\n");
+    slagg_record_reader *r = open_ok(put("longobj.ndjson", text, o));
     free(text);
     expect_rec(r, 1000, "a", 200, SLAGG_CAUSE_NONE);
     expect_reject(r, 2, "line longer than 1048576 bytes");
