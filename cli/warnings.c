@@ -64,18 +64,7 @@ int slagg_cli_parse_gap(const char *value, uint32_t *gap)
 
 void slagg_cli_strict_text(uint32_t mask, char *out, size_t cap)
 {
-    size_t at = 0;
-    out[0] = '\0';
-    if ((mask & SLAGG_WARN_ALL) == SLAGG_WARN_ALL) {
-        snprintf(out, cap, "all");
-        return;
-    }
-    for (int k = 0; k < SLAGG_WARN_KINDS; k++) {
-        if (!(mask & (1u << k))) continue;
-        int n = snprintf(out + at, cap - at, "%s%s", at ? "," : "", slagg_warn_kind_name((slagg_warn_kind)k));
-        if (n < 0 || (size_t)n >= cap - at) break;
-        at += (size_t)n;
-    }
+    slagg_warn_mask_text(mask, out, cap);
 }
 
 /* A detail for stderr: control characters as \xNN (SPEC 6: text from the
