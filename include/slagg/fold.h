@@ -171,14 +171,16 @@ const char *slagg_warning_kind_name(slagg_warning_kind kind);
 /* The warnings of summary.json, sorted by kind then detail; available once
  * a run got past max_rejects (also when strict then failed it). */
 size_t slagg_fold_warning_count(const slagg_fold *job);
-/* Warning i: its kind and detail (detail_len bytes, not NUL-terminated
- * safe: may hold any byte of the input). SLAGG_E_USAGE when i is out of range. */
+/* Warning i: its kind and detail, detail_len bytes that may hold any byte
+ * of the input (escape control characters before showing them, SPEC 6);
+ * valid until the job is freed. SLAGG_E_USAGE when i is out of range. */
 slagg_status slagg_fold_warning(const slagg_fold *job, size_t i, slagg_warning_kind *kind,
                                 const char **detail, size_t *detail_len);
 
-/* The rejected rows kept (at most max_rejects + 10 per input), in input
- * then line order, and how many were rejected in all; available once a
- * run got past the rejects file (also when max_rejects then failed it). */
+/* The rejected rows kept (a bounded number per input), in input then line
+ * order, and how many were rejected in all; available once a run got past
+ * the rejects file (also when max_rejects then failed it). Strings are
+ * valid until the job is freed. */
 size_t slagg_fold_reject_count(const slagg_fold *job);
 uint64_t slagg_fold_rejects_total(const slagg_fold *job);
 slagg_status slagg_fold_reject(const slagg_fold *job, size_t i, const char **input, uint64_t *line,
