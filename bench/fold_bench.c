@@ -167,7 +167,7 @@ int main(int argc, char **argv)
     int nk;
     const slagg_kernel *ks = slagg_kernels_all(&nk);
     const slagg_kernel *chosen;
-    if (slagg_kernel_select(&chosen, &err) != SLAGG_OK) {
+    if (slagg_kernel_pick(getenv("SLAGG_FORCE_ISA"), &chosen, &err) != SLAGG_OK) {
         fprintf(stderr, "fold_bench: %s\n", err.msg);
         return 1;
     }
@@ -185,6 +185,7 @@ int main(int argc, char **argv)
             slagg_fold_opts o = {0};
             o.tz_s = 8 * 3600;
             o.threads = threads;
+            o.isa = ks[k].name;   /* the job's option; the library reads no environment */
             slagg_fleet f;
             slagg_rejects rej;
             double t0 = now();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/fold_job.h"
 #include "cli/generation.h"
 #include "cli/opts.h"
 #include "cli/warnings.h"
@@ -14,7 +15,6 @@
 #include "core/calendar.h"
 #include "core/exact.h"
 #include "core/money.h"
-#include "io/export.h"
 #include "io/shard.h"
 #include "io/summary_file.h"
 #include "io/timestamp.h"
@@ -155,75 +155,39 @@ int slagg_cmd_export(int argc, char **argv)
     if ((gap_s && slagg_cli_parse_gap(gap_s, &gap) != 0) ||
         (strict_s && slagg_cli_parse_strict(strict_s, &strict) != 0))
         return 1;
-    slagg_fleet fleet;
-    slagg_tables stored, fresh = {0};
-    slagg_report report = {0};
-    slagg_err err = {0};
     slagg_cli_gen gen;
-    const char *fees = slagg_opt_get(opts, n_opts, "fees");
-    const char *hol = slagg_opt_get(opts, n_opts, "holidays");
-    /* DIR's lock before reading anything (SPEC 4); the manifest's inputs
-     * (the summary) and tables (new files, or those the summary holds) */
-    slagg_cli_gen_init(&gen, "export");
-    int rc = slagg_cli_gen_lock(&gen, out, slagg_opt_get(opts, n_opts, "no-wait") != NULL, 0);
-    if (!rc) rc = slagg_cli_gen_inputs(&gen, &sum, 1);
-    if (!rc) rc = slagg_cli_gen_table(&gen, SLAGG_TABLE_FEES, fees);
-    if (!rc) rc = slagg_cli_gen_table(&gen, SLAGG_TABLE_HOLIDAYS, hol);
-    if (rc) {
-        slagg_cli_gen_free(&gen);
-        return rc;
+    slagg_fold *job = slagg_fold_new();
+    if (!job) {
+        slagg_cli_error("out of memory");
+        return 3;
     }
-    slagg_status st = slagg_summary_read(sum, &fleet, &stored, &err);
-    if (st != SLAGG_OK) {
-        slagg_cli_error("%s", err.msg);
-        slagg_cli_gen_free(&gen);
-        return slagg_status_exit_code(st);
+    slagg_cli_gen_init(&gen, job);
+    /* the job: the summary's fleet, new fees or holidays replacing the
+     * stored ones, a new threshold for the gaps (the stored intervals give
+     * any), --strict; all five files, the new availability.slagg holding
+     * the tables this export used */
+    slagg_status st = slagg_fold_set_summary(job, sum);
+    if (st == SLAGG_OK) st = slagg_fold_set_table(job, SLAGG_TABLE_FEES, slagg_opt_get(opts, n_opts, "fees"));
+    if (st == SLAGG_OK) st = slagg_fold_set_table(job, SLAGG_TABLE_HOLIDAYS, slagg_opt_get(opts, n_opts, "holidays"));
+    if (st == SLAGG_OK) st = slagg_fold_set_gap(job, gap);
+    if (st == SLAGG_OK && strict_s) st = slagg_fold_set_strict(job, strict);
+    int rc = st != SLAGG_OK ? slagg_cli_job_error(job, st) : 0;
+    /* DIR's lock before reading anything (SPEC 4) */
+    if (!rc) rc = slagg_cli_job_lock(job, out, slagg_opt_get(opts, n_opts, "no-wait") != NULL, 0);
+    if (!rc) {
+        st = slagg_fold_run(job);
+        slagg_cli_print_warnings(job);
+        if (st == SLAGG_OK) st = slagg_fold_write(job, out);
+        if (st != SLAGG_OK) {
+            rc = slagg_cli_job_error(job, st);
+        } else {
+            slagg_fold_result r;
+            slagg_fold_get_result(job, &r);
+            printf("slagg export: %llu periods written to %s\n", (unsigned long long)r.periods, out);
+        }
     }
-    /* contracts and maintenance were folded into the summary */
-    slagg_cli_gen_table_from(&gen, SLAGG_TABLE_CONTRACTS, NULL, sum);
-    slagg_cli_gen_table_from(&gen, SLAGG_TABLE_MAINTENANCE, NULL, sum);
-    if (!fees && (stored.fees_path || stored.n_fees))
-        slagg_cli_gen_table_from(&gen, SLAGG_TABLE_FEES, stored.fees_path, sum);
-    if (!hol && (stored.holidays_path || stored.n_holidays || stored.n_workdays))
-        slagg_cli_gen_table_from(&gen, SLAGG_TABLE_HOLIDAYS, stored.holidays_path, sum);
-    if ((st = slagg_load_fees(&fresh, fees, &err)) == SLAGG_OK &&
-        (st = slagg_load_holidays(&fresh, hol, &err)) == SLAGG_OK) {
-        /* new tables replace the stored ones, one kind at a time */
-        slagg_tables use = stored;
-        if (fees) {
-            use.fees = fresh.fees;
-            use.n_fees = fresh.n_fees;
-            use.fees_path = fresh.fees_path;
-        }
-        if (hol) {
-            use.holidays = fresh.holidays;
-            use.n_holidays = fresh.n_holidays;
-            use.workdays = fresh.workdays;
-            use.n_workdays = fresh.n_workdays;
-            use.holidays_path = fresh.holidays_path;
-        }
-        if (gap) fleet.cov.gap_min = gap;   /* the stored intervals give any threshold's gaps */
-        int wrc = slagg_cli_warnings_check(&fleet, &use, strict, NULL);
-        if (wrc) {
-            slagg_report_free(&report);
-            slagg_fleet_free(&fleet);
-            slagg_tables_free(&stored);
-            slagg_tables_free(&fresh);
-            slagg_cli_gen_free(&gen);
-            return wrc;
-        }
-        /* all five files: the new availability.slagg holds the tables
-         * this export used, so a later export without --fees keeps them */
-        st = slagg_write_outputs(out, &fleet, &use, &gen.prov, &gen.co, &report, &err);
-    }
-    if (st != SLAGG_OK) slagg_cli_error("%s", err.msg);
-    else printf("slagg export: %zu periods written to %s\n", report.n_rows, out);
-    slagg_report_free(&report);
-    slagg_fleet_free(&fleet);
-    slagg_tables_free(&stored);
-    slagg_tables_free(&fresh);
-    slagg_cli_gen_free(&gen);
-    return slagg_status_exit_code(st);
+    slagg_fold_free(job);
+    return rc;
 }
 
 int slagg_cmd_inspect(int argc, char **argv)

@@ -16,12 +16,7 @@
 #include "cli/opts.h"
 #include "cli/warnings.h"
 #include "core/alloc.h"
-#include "core/calendar.h"
-#include "core/fold.h"
-#include "io/buf.h"
-#include "io/output.h"
-#include "io/partial.h"
-#include "io/timestamp.h"
+#include "slagg/fold.h"
 
 static const char help[] =
     "Usage: slagg fold --out DIR --contracts FILE [options] INPUT...\n"
@@ -125,126 +120,45 @@ static void on_progress(void *ctx, uint64_t records, uint64_t bytes, uint64_t to
     p->printed = 1;
 }
 
-/* --partial: the scanned state, the tables and the inputs' fingerprints in
- * one file (io/partial.h), written atomically. Consumes s. */
-static int write_partial(const slagg_fold_args *a, const slagg_tables *t, slagg_fold_state *s,
-                         const slagg_path_list *inputs, const slagg_partial_input *fps)
-{
-    slagg_partial p = {0};
-    slagg_buf out = {0};
-    slagg_err err = {0};
-    p.tz_s = a->fo.tz_s;
-    p.has_through = a->fo.has_through;
-    p.through = a->fo.through;
-    p.max_rejects = a->fo.max_rejects;
-    p.inputs = (slagg_partial_input *)fps;
-    p.n_inputs = inputs->n;
-    p.records_read = s->records_read;
-    p.rejected = s->rejected;
-    p.has_record = s->has_record;
-    p.max_ms = s->max_ms;
-    p.min_ms = s->min_ms;
-    p.gap_min = a->fo.gap_min;
-    p.strict = a->fo.strict;
-    p.rejects = s->rejects;
-    slagg_status st = slagg_partial_encode(&p, t, &s->buckets, &s->cov, &out, &err);
-    size_t written = out.len;
-    if (st == SLAGG_OK) {
-        const char *slash = strrchr(a->partial, '/');
-        char *dir = slash ? slagg_strndup(a->partial, (size_t)(slash - a->partial) + (slash == a->partial))
-                          : slagg_strndup(".", 1);
-        const char *name = slash ? slash + 1 : a->partial;
-        if (!dir) st = slagg_err_set(&err, SLAGG_E_NOMEM, "out of memory");
-        else if (!*name) st = slagg_err_set(&err, SLAGG_E_IO, "%s: --partial needs a file name", a->partial);
-        else if ((st = slagg_mkdir_p(dir, &err)) == SLAGG_OK)
-            st = slagg_write_atomic(dir, name, out.data, out.len, &err);
-        slagg_free(dir);
-    }
-    slagg_buf_free(&out);
-    if (st != SLAGG_OK) {
-        slagg_cli_error("%s", err.msg);
-        return slagg_status_exit_code(st);
-    }
-    if (!a->quiet) {
-        printf("slagg fold: %llu records from %zu input%s, %llu rejected\n",
-               (unsigned long long)s->records_read, inputs->n, inputs->n == 1 ? "" : "s",
-               (unsigned long long)s->rejected);
-        printf("  wrote partial %s (%zu bytes); 'slagg merge' writes the export\n", a->partial, written);
-    }
-    return 0;
-}
-
-/* One process: scan every input, then write the export (or the partial). */
+/* One process: the whole job (or, with --partial, its scan and the
+ * partial file), the lock first (SPEC 4: held from start to commit). */
 static int fold_alone(const slagg_fold_args *a)
 {
     slagg_path_list inputs = {0};
-    slagg_tables tables = {0};
-    slagg_fold_state state = {0};
-    slagg_partial_input *fps = NULL;
-    slagg_err err = {0};
-    slagg_fold_opts fo = a->fo;
+    slagg_fold *job = a->job;
     progress prog = {0};
+    slagg_status st;
     int rc;
 
-    /* DIR's lock first (SPEC 4: held from start to commit) */
-    if (a->out && (rc = slagg_cli_gen_lock(a->gen, a->out, a->no_wait, a->quiet)) != 0) goto done;
+    if (a->out && (rc = slagg_cli_job_lock(job, a->out, a->no_wait, a->quiet)) != 0) goto done;
     if ((rc = slagg_cli_expand_inputs(a->pos, a->n_pos, a->partial != NULL,
                                       "with --partial (its inputs are fingerprinted)", &inputs)) != 0)
         goto done;
-    if (a->out && (rc = slagg_cli_fold_provenance(a, &inputs)) != 0) goto done;
-    if ((rc = slagg_cli_load_tables(a, &tables)) != 0) goto done;
-    if (a->partial) {
-        fps = slagg_calloc(inputs.n ? inputs.n : 1, sizeof *fps);
-        if (!fps) {
-            slagg_cli_error("out of memory");
-            rc = 3;
-            goto done;
-        }
-        for (size_t i = 0; i < inputs.n; i++) {
-            fps[i].path = inputs.v[i];
-            slagg_status st = slagg_input_fingerprint(inputs.v[i], &fps[i].size, &fps[i].fingerprint, &err);
-            if (st != SLAGG_OK) {
-                slagg_cli_error("%s", err.msg);
-                rc = slagg_status_exit_code(st);
-                goto done;
-            }
-        }
-    }
+    if ((rc = slagg_cli_add_inputs(job, &inputs)) != 0) goto done;
     clock_gettime(CLOCK_MONOTONIC, &prog.t0);
-    if (a->progress) {
-        fo.progress = on_progress;
-        fo.progress_ctx = &prog;
-    }
-    if (!a->partial) {
-        /* one process: slagg_fold_logs takes the shard engine when every
-         * input is a shard (core/fold_shards.c), else the generic scan */
-        slagg_fleet fleet;
-        slagg_rejects rej;
-        slagg_status st = slagg_fold_logs(&tables, (const char *const *)inputs.v, inputs.n, &fo, &fleet, &rej, &err);
+    if (a->progress) slagg_fold_set_progress(job, on_progress, &prog);
+    if (a->partial) {
+        st = slagg_fold_run_partial(job, a->partial);
         if (prog.printed) fputs("\r\033[K", stderr);
         if (st != SLAGG_OK) {
-            slagg_cli_error("%s", err.msg);
-            rc = slagg_status_exit_code(st);
+            rc = slagg_cli_job_error(job, st);
             goto done;
         }
-        rc = slagg_cli_write_fleet("fold", a->out, &tables, &fo, &fleet, &rej, (const char *const *)inputs.v,
-                                   inputs.n, a->rejects, a->quiet, NULL, a->gen);
-        slagg_fleet_free(&fleet);
-        slagg_rejects_free(&rej);
+        if (!a->quiet) {
+            slagg_fold_result r;
+            slagg_fold_get_result(job, &r);
+            printf("slagg fold: %llu records from %llu input%s, %llu rejected\n", (unsigned long long)r.records_read,
+                   (unsigned long long)r.inputs, r.inputs == 1 ? "" : "s", (unsigned long long)r.rejected);
+            printf("  wrote partial %s (%llu bytes); 'slagg merge' writes the export\n", a->partial,
+                   (unsigned long long)r.partial_bytes);
+        }
+        rc = 0;
         goto done;
     }
-    slagg_status st = slagg_fold_scan(&tables, (const char *const *)inputs.v, inputs.n, &fo, &state, &err);
+    st = slagg_fold_run(job);
     if (prog.printed) fputs("\r\033[K", stderr);
-    if (st != SLAGG_OK) {
-        slagg_cli_error("%s", err.msg);
-        rc = slagg_status_exit_code(st);
-        goto done;
-    }
-    rc = write_partial(a, &tables, &state, &inputs, fps);
+    rc = slagg_cli_job_finish("fold", job, st, a->out, a->rejects != NULL, a->quiet, NULL);
 done:
-    slagg_fold_state_free(&state);
-    slagg_free(fps);
-    slagg_tables_free(&tables);
     slagg_path_list_free(&inputs);
     return rc;
 }
@@ -268,15 +182,17 @@ int slagg_cmd_fold(int argc, char **argv)
     int mpi_rank = 0, mpi_size = slagg_mpi_launched(&mpi_rank);
 
     memset(&a, 0, sizeof a);
-    slagg_cli_gen_init(&gen, "fold");
-    a.gen = &gen;
     /* Under mpirun every rank parses the same arguments and fails the same
      * way: only rank 0 says so. */
     if (mpi_rank > 0) slagg_cli_silent = 1;
-    if (!pos) {
+    a.job = slagg_fold_new();
+    if (!pos || !a.job) {
         slagg_cli_error("out of memory");
+        slagg_fold_free(a.job);
+        slagg_free(pos);
         return 3;
     }
+    slagg_cli_gen_init(&gen, a.job);
     if (slagg_opts_parse("fold", argc, argv, opts, n_opts, pos, (size_t)argc, &n_pos) != 0) goto done;
 #define OPT(name) slagg_opt_get(opts, n_opts, name)
     if (OPT("help")) {
@@ -286,11 +202,8 @@ int slagg_cmd_fold(int argc, char **argv)
     }
     a.out = OPT("out");
     a.partial = OPT("partial");
-    a.contracts = OPT("contracts");
-    a.fees = OPT("fees");
-    a.maintenance = OPT("maintenance");
-    a.holidays = OPT("holidays");
     a.rejects = OPT("rejects");
+    const char *tables[4] = {OPT("contracts"), OPT("fees"), OPT("maintenance"), OPT("holidays")};
     a.quiet = OPT("quiet") != NULL;
     a.no_wait = OPT("no-wait") != NULL;
     a.pos = pos;
@@ -303,22 +216,23 @@ int slagg_cmd_fold(int argc, char **argv)
         slagg_cli_error("--rejects goes to 'slagg merge' (the partial keeps the rejected rows), not with --partial");
         goto done;
     }
-    if ((!a.out && !a.partial) || !a.contracts || n_pos == 0) {
+    if ((!a.out && !a.partial) || !tables[0] || n_pos == 0) {
         slagg_cli_error("fold needs --out DIR (or --partial FILE), --contracts FILE and at least one INPUT (see 'slagg fold --help')");
         goto done;
     }
+    for (int k = 0; k < SLAGG_N_TABLES; k++)
+        if (slagg_fold_set_table(a.job, (slagg_table)k, tables[k]) != SLAGG_OK) {
+            rc = slagg_cli_job_error(a.job, SLAGG_E_NOMEM);
+            goto done;
+        }
     const char *tz = OPT("tz") ? OPT("tz") : "+08:00";
-    if (slagg_parse_tz(tz, strlen(tz), &a.fo.tz_s) != 0) {
+    if (slagg_fold_set_tz(a.job, tz) != SLAGG_OK) {
         slagg_cli_error("--tz '%s' is not an offset like +08:00 or -05:30", tz);
         goto done;
     }
-    if (OPT("through")) {
-        const char *t = OPT("through");
-        if (slagg_parse_date(t, strlen(t), &a.fo.through) != 0) {
-            slagg_cli_error("--through '%s' is not a date YYYY-MM-DD", t);
-            goto done;
-        }
-        a.fo.has_through = 1;
+    if (OPT("through") && slagg_fold_set_through(a.job, OPT("through")) != SLAGG_OK) {
+        slagg_cli_error("--through '%s' is not a date YYYY-MM-DD", OPT("through"));
+        goto done;
     }
     uint64_t v;
     if (OPT("threads")) {
@@ -326,25 +240,29 @@ int slagg_cmd_fold(int argc, char **argv)
             slagg_cli_error("--threads '%s' is not a number from 1 to 1024", OPT("threads"));
             goto done;
         }
-        a.fo.threads = (unsigned)v;
-    } else {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        a.fo.threads = n > 0 ? (unsigned)n : 1;
+        slagg_fold_set_threads(a.job, (unsigned)v);
     }
     if (OPT("max-rejects")) {
         if (slagg_parse_u64(OPT("max-rejects"), UINT64_MAX / 2, &v) != 0) {
             slagg_cli_error("--max-rejects '%s' is not a non-negative number", OPT("max-rejects"));
             goto done;
         }
-        a.fo.max_rejects = v;
+        slagg_fold_set_max_rejects(a.job, v);
     }
     /* SPEC 5: --gap MINUTES, --strict[=KIND,...] (cli/warnings.c) */
-    a.fo.gap_min = SLAGG_GAP_DEFAULT;
-    if (OPT("gap") && slagg_cli_parse_gap(OPT("gap"), &a.fo.gap_min) != 0) goto done;
-    if (OPT("strict") && slagg_cli_parse_strict(OPT("strict"), &a.fo.strict) != 0) goto done;
+    uint32_t gap = 0, strict = 0;
+    if (OPT("gap") && slagg_cli_parse_gap(OPT("gap"), &gap) != 0) goto done;
+    if (OPT("strict") && slagg_cli_parse_strict(OPT("strict"), &strict) != 0) goto done;
+    slagg_fold_set_gap(a.job, gap);
+    slagg_fold_set_strict(a.job, strict);
+    if (a.rejects && slagg_fold_set_rejects_file(a.job, a.rejects) != SLAGG_OK) {
+        rc = slagg_cli_job_error(a.job, SLAGG_E_NOMEM);
+        goto done;
+    }
 #undef OPT
+    /* the engine settings of the environment, as job options */
+    if (slagg_cli_engine_env(a.job) != 0) goto done;
     a.progress = !a.quiet && isatty(STDERR_FILENO);
-    const char *tables[4] = {a.contracts, a.fees, a.maintenance, a.holidays};
     if ((rc = slagg_cli_check_rejects(a.rejects, a.out, pos, n_pos, tables, NULL, 0)) != 0) goto done;
     rc = 1;
 
@@ -365,7 +283,7 @@ int slagg_cmd_fold(int argc, char **argv)
     }
     rc = fold_alone(&a);
 done:
-    slagg_cli_gen_free(&gen);
+    slagg_fold_free(a.job);
     slagg_free(pos);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "core/alloc.h"
 #include "io/buf.h"
+#include "io/export.h"
 #include "io/output.h"
 
 int slagg_path_push(slagg_path_list *l, const char *s)
@@ -81,44 +82,13 @@ int slagg_cli_expand_input(slagg_path_list *out, const char *path)
     return rc;
 }
 
-/* A text field of the rejects file: control characters escaped (SPEC 6),
- * then spreadsheet-safe (SPEC 4). */
-static void rejects_text(slagg_buf *b, const char *s)
-{
-    slagg_buf e = {0};
-    slagg_buf_escaped(&e, s, strlen(s));
-    if (slagg_buf_failed(&e)) b->failed = 1;
-    else slagg_buf_csv_text(b, e.data ? e.data : "", e.len);
-    slagg_buf_free(&e);
-}
-
 int slagg_cli_write_rejects(const char *path, const char *const *inputs, const slagg_rejects *rj)
 {
     slagg_buf b = {0};
     slagg_err err = {0};
-    slagg_buf_puts(&b, "file,line,reason\n");
-    for (size_t i = 0; i < rj->n; i++) {
-        const char *f = inputs[rj->rows[i].file];
-        rejects_text(&b, f);
-        slagg_buf_printf(&b, ",%llu,", (unsigned long long)rj->rows[i].line);
-        rejects_text(&b, rj->rows[i].reason);
-        slagg_buf_put(&b, "\n", 1);
-    }
-    if (rj->total > rj->n)
-        slagg_buf_printf(&b, ",,\"%llu more rejected rows not listed (at most --max-rejects + %d are kept per input)\"\n",
-                         (unsigned long long)(rj->total - rj->n), SLAGG_REJECTS_KEEP);
-    if (slagg_buf_failed(&b)) {
-        slagg_buf_free(&b);
-        slagg_cli_error("out of memory");
-        return 3;
-    }
-    /* split path into dir + name for the atomic write */
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? slagg_strndup(path, (size_t)(slash - path) + (slash == path)) : slagg_strndup(".", 1);
-    const char *name = slash ? slash + 1 : path;
-    slagg_status st = dir ? slagg_write_atomic(dir, name, b.data, b.len, &err)
-                          : slagg_err_set(&err, SLAGG_E_NOMEM, "out of memory");
-    slagg_free(dir);
+    slagg_format_rejects_csv(inputs, rj, &b);
+    slagg_status st = slagg_buf_failed(&b) ? slagg_err_set(&err, SLAGG_E_NOMEM, "out of memory")
+                                           : slagg_write_atomic_path(path, b.data, b.len, &err);
     slagg_buf_free(&b);
     if (st != SLAGG_OK) {
         slagg_cli_error("%s", err.msg);

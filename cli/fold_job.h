@@ -1,8 +1,9 @@
 /*
  * fold_job.h - what `slagg fold` (one process, --partial, or one MPI rank
- * of many) and `slagg merge` share: the parsed fold options, loading the
- * tables, and the last step from a merged fold state to the written
- * outputs (docs/DISTRIBUTED.md).
+ * of many), `slagg merge` and `slagg export` share around the job
+ * (slagg/fold.h): the parsed fold arguments, input expansion, the engine
+ * settings from the environment, and printing what a job did. The job
+ * itself (tables -> engine -> report -> outputs) is the library's.
  */
 #ifndef SLAGG_CLI_FOLD_JOB_H
 #define SLAGG_CLI_FOLD_JOB_H
@@ -12,27 +13,21 @@
 
 #include "cli/common.h"
 #include "cli/generation.h"
-#include "core/fold.h"
-#include "io/tables.h"
+#include "slagg/fold.h"
 
-/* `slagg fold`'s options once parsed and checked. */
+/* `slagg fold`'s arguments once parsed and checked; the options that
+ * change outputs are already set on job. */
 typedef struct slagg_fold_args {
     const char *out;          /* --out (NULL with --partial) */
     const char *partial;      /* --partial FILE, or NULL */
-    const char *contracts, *fees, *maintenance, *holidays;
     const char *rejects;      /* --rejects FILE, or NULL */
-    slagg_fold_opts fo;       /* tz, through, threads, max_rejects */
     int quiet;
     int progress;             /* progress on stderr (a terminal, not --quiet) */
     const char *const *pos;   /* INPUT arguments as given */
     size_t n_pos;
     int no_wait;              /* --no-wait: fail at once when DIR is locked */
-    slagg_cli_gen *gen;       /* DIR's lock and the manifest's provenance */
+    slagg_fold *job;
 } slagg_fold_args;
-
-/* Loads contracts, fees, maintenance and holidays named in a into t.
- * Returns 0, or an exit code after printing the error. */
-int slagg_cli_load_tables(const slagg_fold_args *a, slagg_tables *t);
 
 /* Expands the INPUT arguments (directories into their files, sorted).
  * With no_stdin, '-' is a usage error (why_no_stdin says why). Returns 0
@@ -40,31 +35,29 @@ int slagg_cli_load_tables(const slagg_fold_args *a, slagg_tables *t);
 int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
                             const char *why_no_stdin, slagg_path_list *out);
 
-/* The common end of fold, merge and the MPI fold: finishes the merged state
- * s (consumed: its rejects are taken, its buckets sorted), writes --rejects
- * when asked, applies --max-rejects to all the rejected rows, and writes
- * the outputs into out atomically. inputs[rows[i].file] names each
- * rejected row's input. cmd ("fold", "merge") prefixes the report on
- * stdout; extra (may be NULL) is printed after it. gen: the provenance
- * and test hook of the generation (the caller holds out's lock). Returns
- * the exit code (0 when written), after printing any error. */
-int slagg_cli_fold_write(const char *cmd, const char *out, const slagg_tables *t,
-                         const slagg_fold_opts *fo, slagg_fold_state *s,
-                         const char *const *inputs, size_t n_inputs, const char *rejects_path,
-                         int quiet, const char *extra, const slagg_cli_gen *gen);
+/* Adds the expanded inputs to job. Returns 0 or an exit code. */
+int slagg_cli_add_inputs(slagg_fold *job, const slagg_path_list *inputs);
 
-/* The same end from a finished fleet (a single-process fold, which may
- * have used the shard engine). */
-int slagg_cli_write_fleet(const char *cmd, const char *out, const slagg_tables *t,
-                          const slagg_fold_opts *fo, const slagg_fleet *fleet,
-                          const slagg_rejects *rejects, const char *const *inputs, size_t n_inputs,
-                          const char *rejects_path, int quiet, const char *extra,
-                          const slagg_cli_gen *gen);
+/* The engine settings of the environment (SLAGG_FORCE_ISA, SLAGG_ENGINE,
+ * SLAGG_RING_LAYOUT, SLAGG_NO_FLAT, SLAGG_TEST_SPILL_LIMIT) set on job:
+ * only the CLI reads the environment (STYLE.md). Returns 0, or 1 after
+ * naming the variable. */
+int slagg_cli_engine_env(slagg_fold *job);
 
-/* The manifest's provenance of a fold into --out (docs/RELIABILITY.md
- * "manifest.json") into a->gen: the expanded inputs' fingerprints, the
- * tables' SHA-256 and the options that change outputs; taken before the
- * inputs are read. Returns 0 or an exit code after printing. */
-int slagg_cli_fold_provenance(const slagg_fold_args *a, const slagg_path_list *inputs);
+/* Prints job's error and returns st's exit code. */
+int slagg_cli_job_error(const slagg_fold *job, slagg_status st);
+
+/* The rejected rows the run kept (at most 10 on stderr, then a count;
+ * have_file: --rejects was given) and its warnings (at most
+ * SLAGG_CLI_WARN_SHOW of each kind, then a count), as far as the run got. */
+void slagg_cli_print_rejects(const slagg_fold *job, int have_file);
+void slagg_cli_print_warnings(const slagg_fold *job);
+
+/* The common end of fold, merge and the MPI fold, after slagg_fold_run
+ * returned st: lists rejects and warnings, then the error, or writes the
+ * generation into out and prints the report (cmd "fold", "merge" prefixes
+ * it; extra, may be NULL, follows it) unless quiet. Returns the exit code. */
+int slagg_cli_job_finish(const char *cmd, slagg_fold *job, slagg_status st, const char *out,
+                         int have_rejects_file, int quiet, const char *extra);
 
 #endif

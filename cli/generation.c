@@ -1,7 +1,7 @@
 /*
  * generation.c - the CLI side of the one-generation commit
- * (cli/generation.h): lock messages, provenance gathering, the kill test
- * hook, the --rejects path check. The library (io/generation.c) reads no
+ * (cli/generation.h): lock messages, the kill test hook, the --rejects
+ * path check. The library (io/generation.c) reads no
  * environment; the hook's setting comes from here (STYLE.md).
  */
 #include "cli/generation.h"
@@ -17,9 +17,7 @@
 
 #include "cli/cli.h"
 #include "core/alloc.h"
-#include "core/calendar.h"
-#include "io/partial.h"
-#include "io/timestamp.h"
+#include "io/job.h"
 
 /* The test hook (docs/RELIABILITY.md "Test hook"): counts steps over the
  * lock-time cleanup and the commit, and stops the process dead at the
@@ -33,12 +31,9 @@ static void on_step(void *ctx, int n, const char *what)
     if (g->kill_at && g->steps == g->kill_at) raise(SIGKILL);
 }
 
-void slagg_cli_gen_init(slagg_cli_gen *g, const char *command)
+void slagg_cli_gen_init(slagg_cli_gen *g, slagg_fold *job)
 {
     memset(g, 0, sizeof *g);
-    g->lock.fd = -1;
-    g->prov.command = command;
-    g->prov.opts = g->opts;
     const char *k = getenv("SLAGG_TEST_KILL_AT");
     const char *t = getenv("SLAGG_TEST_TRACE_STEPS");
     if (k && *k) g->kill_at = strtol(k, NULL, 10);
@@ -47,119 +42,21 @@ void slagg_cli_gen_init(slagg_cli_gen *g, const char *command)
         g->co.step = on_step;
         g->co.ctx = g;
     }
+    if (job) slagg_fold_set_commit_hook(job, &g->co);
 }
 
-int slagg_cli_gen_lock(slagg_cli_gen *g, const char *dir, int no_wait, int quiet)
+int slagg_cli_job_lock(slagg_fold *job, const char *dir, int no_wait, int quiet)
 {
-    slagg_err err = {0};
     int busy = 0;
-    slagg_status st = slagg_outdir_lock(dir, 0, &g->co, &g->lock, &busy, &err);
+    slagg_status st = slagg_fold_lock(job, dir, 0, &busy);
     if (st != SLAGG_OK && busy && !no_wait) {
-        if (!quiet) slagg_cli_error("%s; waiting", err.msg);
-        st = slagg_outdir_lock(dir, 1, &g->co, &g->lock, &busy, &err);
+        if (!quiet) slagg_cli_error("%s; waiting", slagg_fold_error(job));
+        st = slagg_fold_lock(job, dir, 1, &busy);
     }
     if (st == SLAGG_OK) return 0;
-    if (busy) slagg_cli_error("%s; wait for it or drop --no-wait", err.msg);
-    else slagg_cli_error("%s", err.msg);
+    if (busy) slagg_cli_error("%s; wait for it or drop --no-wait", slagg_fold_error(job));
+    else slagg_cli_error("%s", slagg_fold_error(job));
     return slagg_status_exit_code(st);
-}
-
-int slagg_cli_gen_opt(slagg_cli_gen *g, const char *name, const char *value)
-{
-    size_t i = g->prov.n_opts;
-    if (i == SLAGG_CLI_GEN_MAX_OPTS || (value && strlen(value) >= sizeof g->vals[i])) {
-        slagg_cli_error("internal error: option %s does not fit the manifest", name);
-        return 3;
-    }
-    g->opts[i].name = name;
-    g->opts[i].value = NULL;
-    if (value) {
-        memcpy(g->vals[i], value, strlen(value) + 1);
-        g->opts[i].value = g->vals[i];
-    }
-    g->prov.n_opts++;
-    return 0;
-}
-
-int slagg_cli_gen_fold_opts(slagg_cli_gen *g, const slagg_fold_opts *fo)
-{
-    char tz[8], day[11], mr[24], gap[12];
-    slagg_format_tz(fo->tz_s, tz);
-    snprintf(gap, sizeof gap, "%u", fo->gap_min ? fo->gap_min : SLAGG_GAP_DEFAULT);
-    if (fo->has_through) slagg_format_date(fo->through, day);
-    snprintf(mr, sizeof mr, "%llu", (unsigned long long)fo->max_rejects);
-    int rc = slagg_cli_gen_opt(g, "tz", tz);
-    if (!rc) rc = slagg_cli_gen_opt(g, "through", fo->has_through ? day : NULL);
-    if (!rc) rc = slagg_cli_gen_opt(g, "max_rejects", mr);
-    if (!rc) rc = slagg_cli_gen_opt(g, "gap", gap);   /* gaps in summary.json */
-    return rc;
-}
-
-int slagg_cli_gen_table(slagg_cli_gen *g, int kind, const char *path)
-{
-    slagg_prov_table *t = &g->prov.tables[kind];
-    memset(t, 0, sizeof *t);
-    if (!path) return 0;
-    t->given = 1;
-    t->path = path;
-    if (strcmp(path, "-") == 0) return 0;
-    slagg_err err = {0};
-    slagg_status st = slagg_sha256_file(path, t->sha256, NULL, &err);
-    if (st != SLAGG_OK) {
-        slagg_cli_error("%s", err.msg);
-        return slagg_status_exit_code(st);
-    }
-    t->has_sha256 = 1;
-    return 0;
-}
-
-void slagg_cli_gen_table_from(slagg_cli_gen *g, int kind, const char *path, const char *from)
-{
-    slagg_prov_table *t = &g->prov.tables[kind];
-    memset(t, 0, sizeof *t);
-    t->given = 1;
-    t->path = path;
-    t->from = from;
-}
-
-int slagg_cli_gen_inputs(slagg_cli_gen *g, const char *const *paths, size_t n)
-{
-    slagg_free(g->inputs);
-    g->inputs = slagg_calloc(n ? n : 1, sizeof *g->inputs);
-    g->prov.inputs = g->inputs;
-    g->prov.n_inputs = 0;
-    if (!g->inputs) {
-        slagg_cli_error("out of memory");
-        return 3;
-    }
-    for (size_t i = 0; i < n; i++) {
-        slagg_prov_file *f = &g->inputs[i];
-        f->path = paths[i];
-        if (strcmp(paths[i], "-") == 0) continue; /* stdin: size and fingerprint unknown */
-        slagg_err err = {0};
-        slagg_status st = slagg_input_fingerprint(paths[i], &f->size, &f->fp, &err);
-        if (st != SLAGG_OK) {
-            slagg_cli_error("%s", err.msg);
-            return slagg_status_exit_code(st);
-        }
-        f->has_size = f->has_fp = 1;
-    }
-    g->prov.n_inputs = n;
-    return 0;
-}
-
-void slagg_cli_gen_skipped(slagg_cli_gen *g, const char *const *names, size_t n)
-{
-    g->prov.skipped = names;
-    g->prov.n_skipped = n;
-}
-
-void slagg_cli_gen_free(slagg_cli_gen *g)
-{
-    slagg_outdir_unlock(&g->lock);
-    slagg_free(g->inputs);
-    slagg_free(g->partials);
-    g->inputs = g->partials = NULL;
 }
 
 /* ---- --rejects ----------------------------------------------------------- */

@@ -3,9 +3,11 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/alloc.h"
 #include "io/buf.h"
 #include "slagg/slagg.h"
 
@@ -67,6 +69,9 @@ static const char usage[] =
 
 int main(int argc, char **argv)
 {
+    /* core/alloc.c's test hook: only the CLI reads the environment */
+    const char *fail_after = getenv("SLAGG_TEST_FAIL_ALLOC_AFTER");
+    if (fail_after) slagg_alloc_fail_after(strtoll(fail_after, NULL, 10));
     if (argc < 2) {
         fputs(usage, stderr);
         return 1;

@@ -11,7 +11,7 @@
  *   E  buckets sorted and encoded per destination rank (account % K),
  *      exchanged (chunked MPI_Alltoallv), merged per rank
  *   F  each rank's merged accounts and its rejected rows gathered to rank 0
- *   G  rank 0: slagg_fold_finish + rejects + outputs (cli/fold_job.c), the
+ *   G  rank 0: the job (io/job.c) finishes the merged state and writes, the
  *      very code a single process runs; its exit code is shared
  */
 #include "cli/mpi.h"
@@ -52,6 +52,7 @@ int slagg_mpi_launched(int *rank)
 #include "core/alloc.h"
 #include "core/dict.h"
 #include "io/buf.h"
+#include "io/job.h"
 #include "io/partial.h"
 
 /* Bytes per peer per exchange round: K x this stays under INT_MAX (MPI
@@ -402,17 +403,21 @@ static int run(job *j)
     if (job_alloc(j) != 0) lrc = 3;
     if ((rc = agree(j, lrc, "out of memory"))) goto done;
 
-    /* A: rank 0 takes DIR's lock, expands the inputs and loads the tables */
+    /* A: rank 0 takes DIR's lock, expands the inputs, and has the job take
+     * the manifest's provenance and load the tables (slagg_fold_begin) */
     if (rank == 0) {
-        lrc = slagg_cli_gen_lock(a->gen, a->out, a->no_wait, a->quiet);
+        lrc = slagg_cli_job_lock(a->job, a->out, a->no_wait, a->quiet);
         if (!lrc)
             lrc = slagg_cli_expand_inputs(a->pos, a->n_pos, 1,
                                           "under mpirun (the inputs are split between ranks)", &all);
-        if (!lrc) lrc = slagg_cli_fold_provenance(a, &all);
-        if (!lrc) lrc = slagg_cli_load_tables(a, &tables);
+        if (!lrc) lrc = slagg_cli_add_inputs(a->job, &all);
+        if (!lrc) {
+            slagg_status ps = slagg_fold_begin(a->job);
+            if (ps != SLAGG_OK) lrc = slagg_cli_job_error(a->job, ps);
+        }
         if (!lrc) {
             slagg_buf tb = {0};
-            slagg_tables_encode(&tables, &tb);
+            slagg_tables_encode(slagg_fold_tables(a->job), &tb);
             slagg_buf_le64(&setup, tb.len);
             slagg_buf_put(&setup, tb.data, tb.len);
             slagg_buf_le64(&setup, all.n);
@@ -462,7 +467,9 @@ static int run(job *j)
     slagg_buf_free(&setup);
     reset_io(j);
     if ((rc = agree(j, lrc, msg))) goto done;
-    n_accounts = slagg_tables_account_count(&tables);
+    /* rank 0's tables are the job's, the others' decoded from rank 0 */
+    const slagg_tables *tabs = rank == 0 ? slagg_fold_tables(a->job) : &tables;
+    n_accounts = slagg_tables_account_count(tabs);
 
     /* C: scan inputs rank, rank + K, ... with all this rank's threads */
     size_t n_mine = 0;
@@ -472,10 +479,10 @@ static int run(job *j)
         snprintf(msg, sizeof msg, "out of memory");
     } else {
         for (size_t i = (size_t)rank; i < all.n; i += (size_t)k) mine[n_mine++] = all.v[i];
-        slagg_fold_opts fo = a->fo;
+        slagg_fold_opts fo = *slagg_fold_options(a->job);
         fo.progress = NULL; /* K ranks writing \r lines would interleave */
         double t0 = now_s();
-        slagg_status s = slagg_fold_scan(&tables, mine, n_mine, &fo, &st, &err);
+        slagg_status s = slagg_fold_scan(tabs, mine, n_mine, &fo, &st, &err);
         double scan_s = now_s() - t0;
         if (s != SLAGG_OK) {
             lrc = slagg_status_exit_code(s);
@@ -722,8 +729,10 @@ static int run(job *j)
                  n_accounts ? (double)gsums[0] / n_accounts : 0.0, t_gather - t_exch,
                  human_bytes(gsums[1], b2));
         (void)t_start;
-        lrc = slagg_cli_fold_write("fold", a->out, &tables, &a->fo, &fin,
-                                   (const char *const *)all.v, all.n, a->rejects, a->quiet, extra, a->gen);
+        /* the job finishes the merged state as one process would */
+        slagg_fold_adopt_state(a->job, &fin);
+        lrc = slagg_cli_job_finish("fold", a->job, slagg_fold_run(a->job), a->out, a->rejects != NULL, a->quiet,
+                                   extra);
     }
     MPI_Bcast(&lrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     rc = lrc;

@@ -6,17 +6,18 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* Failure injection for tests: -1 = off; read lazily from the environment. */
-static atomic_llong fail_after = -2;
+/* Failure injection for tests: -1 = off (set by slagg_alloc_fail_after;
+ * the library reads no environment, the CLI passes its variable on). */
+static atomic_llong fail_after = -1;
+
+void slagg_alloc_fail_after(long long n)
+{
+    atomic_store(&fail_after, n < 0 ? -1 : n);
+}
 
 static int alloc_should_fail(void)
 {
     long long v = atomic_load_explicit(&fail_after, memory_order_relaxed);
-    if (v == -2) {
-        const char *s = getenv("SLAGG_TEST_FAIL_ALLOC_AFTER");
-        v = s ? strtoll(s, NULL, 10) : -1;
-        atomic_store(&fail_after, v);
-    }
     if (v < 0) return 0;
     return atomic_fetch_sub(&fail_after, 1) <= 0;
 }

@@ -3,8 +3,8 @@
  *
  * One place so that the allocator is a build choice (the binary links
  * jemalloc, which replaces malloc) and so that allocation failure can be
- * injected by tests: SLAGG_TEST_FAIL_ALLOC_AFTER=N in the environment makes
- * the N+1-th allocation fail (read once, at the first call).
+ * injected by tests: slagg_alloc_fail_after(N) makes the N+1-th allocation
+ * from then on fail (the CLI calls it for SLAGG_TEST_FAIL_ALLOC_AFTER=N).
  * All functions return NULL on failure and never abort. (zstd allocations.h)
  */
 #ifndef SLAGG_CORE_ALLOC_H
@@ -19,6 +19,9 @@ void *slagg_realloc(void *p, size_t n);
 void *slagg_reallocarray(void *p, size_t count, size_t size);
 char *slagg_strndup(const char *s, size_t n);     /* always NUL-terminates */
 void slagg_free(void *p);
+/* Test hook: after n more allocations succeed, the next one fails (once);
+ * n < 0 turns it off. */
+void slagg_alloc_fail_after(long long n);
 
 /* Zeroed memory for big tables hit at random (the shard engine's rings and
  * counters): whole pages, 2 MiB-aligned and advised for transparent huge

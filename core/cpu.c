@@ -69,22 +69,24 @@ int slagg_kernel_supported(const slagg_kernel *k)
     return 0;
 }
 
-slagg_status slagg_kernel_select(const slagg_kernel **out, slagg_err *err)
+slagg_status slagg_kernel_pick(const char *force, const slagg_kernel **out, slagg_err *err)
 {
     int n;
     const slagg_kernel *all = slagg_kernels_all(&n);
-    const char *force = getenv("SLAGG_FORCE_ISA");
     for (int i = 0; i < n; i++) {
         if (force && *force && strcmp(force, all[i].name) != 0) continue;
         if (!slagg_kernel_supported(&all[i])) {
-            if (force && *force)
-                return slagg_err_set(err, SLAGG_E_USAGE, "SLAGG_FORCE_ISA=%s: this CPU cannot run it", force);
+            if (force && *force) return slagg_err_set(err, SLAGG_E_USAGE, "%s: this CPU cannot run it", force);
             continue;
         }
         *out = &all[i];
         return SLAGG_OK;
     }
-    return slagg_err_set(err, SLAGG_E_USAGE,
-                         "SLAGG_FORCE_ISA=%s: unknown or not built here (scalar, avx2, avx512, neon)",
+    return slagg_err_set(err, SLAGG_E_USAGE, "%s: unknown or not built here (scalar, avx2, avx512, neon)",
                          force ? force : "");
+}
+
+slagg_status slagg_kernel_select(const slagg_kernel **out, slagg_err *err)
+{
+    return slagg_kernel_pick(NULL, out, err);
 }

@@ -4,9 +4,10 @@
  *
  * x86-64: cpuid for the feature bits *and* xgetbv for the OS having
  * enabled the YMM/ZMM state; aarch64: getauxval(AT_HWCAP). The table lists
- * kernels in priority order; the first the CPU can run wins, unless
- * SLAGG_FORCE_ISA=scalar|avx2|avx512|neon names one (an unavailable one is
- * an error, so a benchmark never silently measures the wrong kernel).
+ * kernels in priority order; the first the CPU can run wins, unless the
+ * job's isa option (the CLI's SLAGG_FORCE_ISA=scalar|avx2|avx512|neon)
+ * names one (an unavailable one is an error, so a benchmark never silently
+ * measures the wrong kernel). The library reads no environment.
  */
 #ifndef SLAGG_CORE_CPU_H
 #define SLAGG_CORE_CPU_H
@@ -23,8 +24,10 @@ typedef struct slagg_kernel {
 const slagg_kernel *slagg_kernels_all(int *n);
 /* 1 when this CPU (and OS) can run kernel k. */
 int slagg_kernel_supported(const slagg_kernel *k);
-/* The kernel to use: SLAGG_FORCE_ISA if set, else the best supported.
- * SLAGG_E_USAGE when SLAGG_FORCE_ISA names an unknown or unsupported one. */
+/* The kernel to use: the one named force (NULL or "": the best supported).
+ * SLAGG_E_USAGE "NAME: reason" when force names an unknown or unsupported one. */
+slagg_status slagg_kernel_pick(const char *force, const slagg_kernel **out, slagg_err *err);
+/* The best supported kernel: slagg_kernel_pick(NULL, ...). */
 slagg_status slagg_kernel_select(const slagg_kernel **out, slagg_err *err);
 
 #endif

@@ -34,6 +34,13 @@ typedef struct slagg_fold_opts {
      * bytes_total (0 when unknown, e.g. stdin), for a rate and an ETA. */
     void (*progress)(void *ctx, uint64_t records, uint64_t bytes, uint64_t bytes_total);
     void *progress_ctx;
+    /* Engine settings (the job's options, set by the CLI from the
+     * environment; none changes an output byte, docs/DESIGN.md). */
+    const char *isa;          /* the shard engine's kernel; NULL: the best (core/cpu.h) */
+    int engine_generic;       /* 1: the generic scan even when every input is a shard */
+    int ring_layout;          /* 0: from the blocks' spans, 1: window-major, 2: account-major */
+    int no_flat;              /* 1: window-major chunks take the run path, not the flat loop */
+    uint64_t spill_limit;     /* test hook: records per ring before it spills; 0: default */
 } slagg_fold_opts;
 
 /* The mergeable state between reading records and building periods:

@@ -883,8 +883,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     ev4 *all = NULL;
     *used = 0;
     memset(&g, 0, sizeof g);
-    const char *eng = getenv("SLAGG_ENGINE");
-    if (eng && strcmp(eng, "generic") == 0) return SLAGG_OK;
+    if (o->engine_generic) return SLAGG_OK;
     if (n_inputs == 0) return SLAGG_OK;
     for (size_t i = 0; i < n_inputs; i++)
         if (!slagg_is_shard(inputs[i])) return SLAGG_OK;
@@ -894,9 +893,8 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     g.o = o;
     g.tz_ms = (int64_t)o->tz_s * 1000;
     g.spill_limit = RING_RECORD_LIMIT;
-    const char *lim = getenv("SLAGG_TEST_SPILL_LIMIT");
-    if (lim) g.spill_limit = strtoull(lim, NULL, 10);
-    if ((st = slagg_kernel_select(&g.kernel, err)) != SLAGG_OK) return st;
+    if (o->spill_limit) g.spill_limit = o->spill_limit;
+    if ((st = slagg_kernel_pick(o->isa, &g.kernel, err)) != SLAGG_OK) return st;
     if ((st = slagg_fold_prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
     g.maint = maint;
     g.n_accounts = slagg_dict_count(accounts);
@@ -992,14 +990,9 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         int64_t span90 = span[(g.n_blocks - 1) * 9 / 10];
         int64_t want = 2 * span90 + 2;
         slagg_free(span);
-        const char *lay = getenv("SLAGG_RING_LAYOUT");   /* tests and benchmarks force one */
-        if (lay && strcmp(lay, "window") != 0 && strcmp(lay, "account") != 0) {
-            st = slagg_err_set(err, SLAGG_E_USAGE, "SLAGG_RING_LAYOUT must be 'window' or 'account', not '%s'",
-                               lay);
-            goto done;
-        }
-        g.wmajor = lay ? strcmp(lay, "window") == 0 : span90 <= WMAJOR_SPAN;
-        g.no_flat = getenv("SLAGG_NO_FLAT") != NULL;
+        /* tests and benchmarks force a layout (the job's option) */
+        g.wmajor = o->ring_layout ? o->ring_layout == 1 : span90 <= WMAJOR_SPAN;
+        g.no_flat = o->no_flat;
         g.stride = g.wmajor ? 2 * ((size_t)g.n_accounts + 1) : 2;
         uint64_t cap = RING_BUDGET / ((uint64_t)g.n_accounts * 8u * g.nt + 1);
         g.ring = g.wmajor ? RING_MIN_W : RING_MIN;

@@ -23,6 +23,22 @@ const char *slagg_warn_kind_name(slagg_warn_kind k)
     return (unsigned)k < SLAGG_WARN_KINDS ? kind_names[k] : "?";
 }
 
+void slagg_warn_mask_text(uint32_t mask, char *out, size_t cap)
+{
+    size_t at = 0;
+    out[0] = '\0';
+    if ((mask & SLAGG_WARN_ALL) == SLAGG_WARN_ALL) {
+        snprintf(out, cap, "all");
+        return;
+    }
+    for (int k = 0; k < SLAGG_WARN_KINDS; k++) {
+        if (!(mask & (1u << k))) continue;
+        int n = snprintf(out + at, cap - at, "%s%s", at ? "," : "", kind_names[k]);
+        if (n < 0 || (size_t)n >= cap - at) break;
+        at += (size_t)n;
+    }
+}
+
 int slagg_warn_kind_parse(const char *s, size_t n)
 {
     for (int k = 0; k < SLAGG_WARN_KINDS; k++)

@@ -29,6 +29,9 @@ typedef enum slagg_warn_kind {
 #define SLAGG_WARN_ALL ((1u << SLAGG_WARN_KINDS) - 1)
 
 const char *slagg_warn_kind_name(slagg_warn_kind k);
+/* The kinds of a --strict mask as "gap,no_fee" (every kind: "all"), for
+ * messages. */
+void slagg_warn_mask_text(uint32_t mask, char *out, size_t cap);
 /* The kind named by s (n bytes), or -1. */
 int slagg_warn_kind_parse(const char *s, size_t n);
 

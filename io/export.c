@@ -137,6 +137,31 @@ void slagg_format_finance_jsonl(const slagg_fleet *f, const slagg_report *r, sla
     }
 }
 
+/* A text field of the rejects file: control characters escaped (SPEC 6),
+ * then spreadsheet-safe (SPEC 4). */
+static void rejects_text(slagg_buf *b, const char *s)
+{
+    slagg_buf e = {0};
+    slagg_buf_escaped(&e, s, strlen(s));
+    if (slagg_buf_failed(&e)) b->failed = 1;
+    else slagg_buf_csv_text(b, e.data ? e.data : "", e.len);
+    slagg_buf_free(&e);
+}
+
+void slagg_format_rejects_csv(const char *const *inputs, const slagg_rejects *rj, slagg_buf *b)
+{
+    slagg_buf_puts(b, "file,line,reason\n");
+    for (size_t i = 0; i < rj->n; i++) {
+        rejects_text(b, inputs[rj->rows[i].file]);
+        slagg_buf_printf(b, ",%llu,", (unsigned long long)rj->rows[i].line);
+        rejects_text(b, rj->rows[i].reason);
+        slagg_buf_put(b, "\n", 1);
+    }
+    if (rj->total > rj->n)
+        slagg_buf_printf(b, ",,\"%llu more rejected rows not listed (at most --max-rejects + %d are kept per input)\"\n",
+                         (unsigned long long)(rj->total - rj->n), SLAGG_REJECTS_KEEP);
+}
+
 static void key_u64(slagg_buf *b, const char *key, uint64_t v)
 {
     slagg_buf_printf(b, "  \"%s\": ", key);

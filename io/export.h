@@ -7,6 +7,7 @@
 #define SLAGG_IO_EXPORT_H
 
 #include "core/fleet.h"
+#include "core/rejects.h"
 #include "core/report.h"
 #include "io/buf.h"
 #include "io/generation.h"
@@ -19,6 +20,11 @@
 
 void slagg_format_finance_csv(const slagg_fleet *f, const slagg_report *r, slagg_buf *out);
 void slagg_format_finance_jsonl(const slagg_fleet *f, const slagg_report *r, slagg_buf *out);
+/* The rejects file (SPEC 6): `file,line,reason`, inputs[] naming each
+ * row's file; text fields control-escaped, then spreadsheet-safe (SPEC 4),
+ * and a last row counting the rows that were counted but not kept. */
+void slagg_format_rejects_csv(const char *const *inputs, const slagg_rejects *rj, slagg_buf *out);
+
 /* fees_path names the fee file in unmatched_fees entries. */
 void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
                                const char *fees_path, slagg_buf *out);

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "io/buf.h"
 #include "io/sha256.h"
+#include "slagg/fold.h"
 
 #define SLAGG_MANIFEST_NAME "manifest.json"
 
@@ -44,8 +45,8 @@ typedef struct slagg_prov_opt {
     const char *name, *value;
 } slagg_prov_opt;
 
-enum { SLAGG_TABLE_CONTRACTS, SLAGG_TABLE_FEES, SLAGG_TABLE_MAINTENANCE, SLAGG_TABLE_HOLIDAYS,
-       SLAGG_N_TABLES };
+/* SLAGG_TABLE_CONTRACTS .. SLAGG_TABLE_HOLIDAYS, SLAGG_N_TABLES: the
+ * public slagg_table (slagg/fold.h) */
 
 typedef struct slagg_provenance {
     const char *command;                 /* "fold", "merge", "export" */

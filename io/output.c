@@ -135,3 +135,16 @@ slagg_status slagg_write_atomic(const char *dir, const char *name, const void *d
     slagg_discard_staged(&s, 1);
     return st;
 }
+
+slagg_status slagg_write_atomic_path(const char *path, const void *data, size_t n, slagg_err *err)
+{
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (!*name) return slagg_err_set(err, SLAGG_E_IO, "%s: needs a file name", path);
+    char *dir = slash ? slagg_strndup(path, (size_t)(slash - path) + (slash == path)) : slagg_strndup(".", 1);
+    if (!dir) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    slagg_status st = slagg_mkdir_p(dir, err);
+    if (st == SLAGG_OK) st = slagg_write_atomic(dir, name, data, n, err);
+    slagg_free(dir);
+    return st;
+}

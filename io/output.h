@@ -34,6 +34,11 @@ slagg_status slagg_commit_staged(const char *dir, slagg_staged *files, size_t n,
 /* Removes staged temporaries (those not committed) and frees the paths. */
 void slagg_discard_staged(slagg_staged *files, size_t n);
 
+/* slagg_write_atomic for a path: its directory is the part before the
+ * last '/' ("." without one), created when missing (--partial, --rejects).
+ * SLAGG_E_IO "PATH: needs a file name" for a path ending in '/'. */
+slagg_status slagg_write_atomic_path(const char *path, const void *data, size_t n, slagg_err *err);
+
 /* Stage + commit of one file. */
 slagg_status slagg_write_atomic(const char *dir, const char *name, const void *data, size_t n,
                                 slagg_err *err);

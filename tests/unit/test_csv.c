@@ -792,9 +792,8 @@ Test(source, stdin_dash_with_zstd)
 
 Test(source, alloc_failure_reported)
 {
-    /* SLAGG_TEST_FAIL_ALLOC_AFTER is read once per process; each Criterion
-     * test runs in its own process. */
-    setenv("SLAGG_TEST_FAIL_ALLOC_AFTER", "0", 1);
+    /* each Criterion test runs in its own process */
+    slagg_alloc_fail_after(0);
     slagg_err err = {0};
     slagg_source *s = (slagg_source *)1;
     cr_assert_eq(slagg_source_open(puts_file("af", "x"), &s, &err), SLAGG_E_NOMEM);

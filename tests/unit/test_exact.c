@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/exact.h"
 
 typedef unsigned __int128 u128;
@@ -452,11 +453,11 @@ Test(exact, telescoping_sum_with_growing_denominator)
 
 /* ---- allocation failure in the fallback -------------------------------------------- */
 
-/* Criterion runs each test in its own process and alloc.c reads the
- * injection variable once, at the first allocation. */
+/* Criterion runs each test in its own process; the injection is armed
+ * just before the call under test. */
 static void nomem_case(const char *after)
 {
-    setenv("SLAGG_TEST_FAIL_ALLOC_AFTER", after, 1);
+    slagg_alloc_fail_after(strtoll(after, NULL, 10));
     slagg_ev w[864];
     for (int i = 0; i < 864; i++) w[i] = (slagg_ev){1, 100};
     uint64_t u = 4242;
@@ -470,7 +471,7 @@ Test(exact, nomem_fourth_allocation) { nomem_case("3"); }
 
 Test(exact, nomem_in_ratesum_cmp)
 {
-    setenv("SLAGG_TEST_FAIL_ALLOC_AFTER", "2", 1);
+    slagg_alloc_fail_after(2);
     slagg_ev w[2] = {{1, 3}, {1, 7}};
     int c = 3;
     cr_assert_eq(slagg_ratesum_cmp(w, 2, 10, 21, &c), SLAGG_E_NOMEM);
@@ -479,7 +480,7 @@ Test(exact, nomem_in_ratesum_cmp)
 
 Test(exact, fast_path_needs_no_memory)
 {
-    setenv("SLAGG_TEST_FAIL_ALLOC_AFTER", "0", 1);
+    slagg_alloc_fail_after(0);
     slagg_ev w[3] = {{1, 3}, {1, 7}, {5, 9973}};
     cr_assert_eq(ppm_of(w, 3, N30), 56);  /* 0.47669.../8640*1e6 = 55.17 -> 56 */
 }

@@ -24,6 +24,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "core/alloc.h"
 #include "core/classify.h"
 #include "io/records.h"
 #include "io/shard.h"
@@ -763,9 +764,7 @@ Test(shard_writer, allocation_failures_are_clean, .timeout = 120)
         pid_t pid = fork();
         cr_assert_geq(pid, 0);
         if (pid == 0) {
-            char v[16];
-            snprintf(v, sizeof v, "%d", k);
-            setenv("SLAGG_TEST_FAIL_ALLOC_AFTER", v, 1);
+            slagg_alloc_fail_after(k);
             slagg_shard_writer_opts o = {1000, 0};
             slagg_shard_writer *w;
             slagg_err err;

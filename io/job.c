@@ -1,0 +1,1052 @@
+/*
+ * job.c - the job behind slagg/fold.h: tables -> engine -> report ->
+ * staged outputs, assembled here once for `slagg fold` (one process,
+ * --partial, rank 0 of an MPI fold), `slagg merge` and `slagg export`
+ * (docs/DESIGN.md, "The job API"). It prints nothing and reads no
+ * environment: every failure is a status and job->err, which the CLI
+ * shows; the rejected rows and the warnings are left for the CLI to list.
+ */
+#include "io/job.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "core/calendar.h"
+#include "core/cpu.h"
+#include "core/report.h"
+#include "core/warnings.h"
+#include "io/buf.h"
+#include "io/export.h"
+#include "io/manifest.h"
+#include "io/output.h"
+#include "io/partial.h"
+#include "io/summary_file.h"
+#include "io/timestamp.h"
+
+/* The public kinds are the internal ones (summary.json's order). */
+_Static_assert((int)SLAGG_WARNING_KINDS == (int)SLAGG_WARN_KINDS, "warning kinds");
+_Static_assert((int)SLAGG_WARNING_GAP == (int)SLAGG_WARN_GAP, "warning kinds");
+_Static_assert((int)SLAGG_WARNING_UNMATCHED_FEE == (int)SLAGG_WARN_UNMATCHED_FEE, "warning kinds");
+_Static_assert(SLAGG_WARNING_ALL == SLAGG_WARN_ALL, "warning kinds");
+
+#define PROV_MAX_OPTS 16
+
+enum { STAGE_NONE, STAGE_REJECTS, STAGE_WARNINGS, STAGE_DONE };
+enum { OPT_TZ = 1, OPT_THROUGH = 2, OPT_MAX_REJECTS = 4, OPT_GAP = 8, OPT_STRICT = 16 };
+
+typedef struct strv {
+    char **v;
+    size_t n, cap;
+} strv;
+
+struct slagg_fold {
+    slagg_err err;
+    char *table[SLAGG_N_TABLES];
+    strv inputs, skipped, partials;
+    char *summary;
+    slagg_fold_opts fo;
+    unsigned opts_set;           /* OPT_* given by the caller */
+    char *rejects_path;
+    slagg_commit_opts co;
+    slagg_run_lock lock;
+    char *lock_dir;
+    /* the manifest's provenance */
+    slagg_provenance prov;
+    slagg_prov_opt popts[PROV_MAX_OPTS];
+    char pvals[PROV_MAX_OPTS][32];
+    slagg_prov_file *pin, *ppart;
+    /* the run */
+    int prepared, prepare_st, ran;
+    slagg_tables tables;         /* fold: loaded; export: the new fees and holidays */
+    slagg_tables stored;         /* export: the summary's tables */
+    slagg_tables use;            /* export: stored, new tables replacing (borrows both) */
+    const slagg_tables *used;    /* the tables of the report and the outputs */
+    slagg_partial *parts;        /* merge */
+    size_t n_read;
+    strv names;                  /* merge: the partials' inputs, by path */
+    int has_state;
+    slagg_fold_state state;
+    slagg_fleet fleet;
+    slagg_rejects rejects;
+    slagg_report report;
+    slagg_warnings warns;
+    int stage;
+    int is_partial;              /* slagg_fold_run_partial ran */
+    uint64_t n_inputs, partial_bytes, part_records, part_rejected;
+};
+
+/* ---- small helpers ------------------------------------------------------------- */
+
+static int strv_push(strv *l, const char *s)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        char **p = slagg_reallocarray(l->v, nc, sizeof *p);
+        if (!p) return -1;
+        l->v = p;
+        l->cap = nc;
+    }
+    if (!(l->v[l->n] = slagg_strndup(s, strlen(s)))) return -1;
+    l->n++;
+    return 0;
+}
+
+static void strv_free(strv *l)
+{
+    for (size_t i = 0; i < l->n; i++) slagg_free(l->v[i]);
+    slagg_free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static slagg_status nomem(slagg_fold *j)
+{
+    return slagg_err_set(&j->err, SLAGG_E_NOMEM, "out of memory");
+}
+
+/* Replaces *dst with a copy of s (NULL: none). */
+static slagg_status set_str(slagg_fold *j, char **dst, const char *s)
+{
+    char *c = NULL;
+    if (s && !(c = slagg_strndup(s, strlen(s)))) return nomem(j);
+    slagg_free(*dst);
+    *dst = c;
+    return SLAGG_OK;
+}
+
+static unsigned cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* ---- the job ---------------------------------------------------------------------- */
+
+slagg_fold *slagg_fold_new(void)
+{
+    slagg_fold *j = slagg_calloc(1, sizeof *j);
+    if (!j) return NULL;
+    j->lock.fd = -1;
+    j->fo.tz_s = 8 * 3600;               /* SPEC 5: --tz default +08:00 */
+    j->fo.threads = cores();
+    j->fo.gap_min = SLAGG_GAP_DEFAULT;
+    j->prov.opts = j->popts;
+    return j;
+}
+
+void slagg_fold_free(slagg_fold *j)
+{
+    if (!j) return;
+    slagg_outdir_unlock(&j->lock);
+    slagg_free(j->lock_dir);
+    for (int k = 0; k < SLAGG_N_TABLES; k++) slagg_free(j->table[k]);
+    strv_free(&j->inputs);
+    strv_free(&j->skipped);
+    strv_free(&j->partials);
+    strv_free(&j->names);
+    slagg_free(j->summary);
+    slagg_free(j->rejects_path);
+    slagg_free(j->pin);
+    slagg_free(j->ppart);
+    slagg_free((void *)j->prov.skipped);
+    if (j->parts)
+        for (size_t i = 0; i < j->n_read; i++) slagg_partial_free(&j->parts[i]);
+    slagg_free(j->parts);
+    slagg_fold_state_free(&j->state);
+    slagg_warnings_free(&j->warns);
+    slagg_report_free(&j->report);
+    slagg_rejects_free(&j->rejects);
+    slagg_fleet_free(&j->fleet);
+    slagg_tables_free(&j->tables);
+    slagg_tables_free(&j->stored);
+    slagg_free(j);
+}
+
+const char *slagg_fold_error(const slagg_fold *j)
+{
+    return j ? j->err.msg : "out of memory";
+}
+
+slagg_status slagg_fold_set_table(slagg_fold *j, slagg_table kind, const char *path)
+{
+    if ((unsigned)kind >= SLAGG_N_TABLES) return slagg_err_set(&j->err, SLAGG_E_USAGE, "unknown table kind %d", (int)kind);
+    return set_str(j, &j->table[kind], path);
+}
+
+slagg_status slagg_fold_add_input(slagg_fold *j, const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        for (size_t i = 0; i < j->inputs.n; i++)
+            if (strcmp(j->inputs.v[i], "-") == 0)
+                return slagg_err_set(&j->err, SLAGG_E_USAGE, "'-' (standard input) can be given only once");
+    return strv_push(&j->inputs, path) ? nomem(j) : SLAGG_OK;
+}
+
+slagg_status slagg_fold_add_skipped(slagg_fold *j, const char *name)
+{
+    return strv_push(&j->skipped, name) ? nomem(j) : SLAGG_OK;
+}
+
+slagg_status slagg_fold_add_partial(slagg_fold *j, const char *path)
+{
+    return strv_push(&j->partials, path) ? nomem(j) : SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_summary(slagg_fold *j, const char *path)
+{
+    return set_str(j, &j->summary, path);
+}
+
+slagg_status slagg_fold_set_tz(slagg_fold *j, const char *offset)
+{
+    int32_t tz;
+    if (!offset || slagg_parse_tz(offset, strlen(offset), &tz) != 0)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "'%s' is not an offset like +08:00 or -05:30",
+                             offset ? offset : "");
+    j->fo.tz_s = tz;
+    j->opts_set |= OPT_TZ;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_through(slagg_fold *j, const char *date)
+{
+    int64_t day = 0;
+    if (date && slagg_parse_date(date, strlen(date), &day) != 0)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "'%s' is not a date YYYY-MM-DD", date);
+    j->fo.has_through = date != NULL;
+    j->fo.through = day;
+    j->opts_set |= OPT_THROUGH;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_threads(slagg_fold *j, unsigned n)
+{
+    if (n > 1024) return slagg_err_set(&j->err, SLAGG_E_USAGE, "%u threads: at most 1024", n);
+    j->fo.threads = n ? n : cores();
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_max_rejects(slagg_fold *j, uint64_t n)
+{
+    j->fo.max_rejects = n;
+    j->opts_set |= OPT_MAX_REJECTS;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_gap(slagg_fold *j, uint32_t minutes)
+{
+    if (minutes > SLAGG_GAP_MAX)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "a gap of %u minutes: at most %d", minutes, SLAGG_GAP_MAX);
+    j->fo.gap_min = minutes ? minutes : SLAGG_GAP_DEFAULT;
+    if (minutes) j->opts_set |= OPT_GAP;
+    else j->opts_set &= ~(unsigned)OPT_GAP;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_strict(slagg_fold *j, uint32_t mask)
+{
+    if (mask & ~(uint32_t)SLAGG_WARNING_ALL)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "strict mask 0x%x holds unknown warning kinds", mask);
+    j->fo.strict = mask;
+    j->opts_set |= OPT_STRICT;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_rejects_file(slagg_fold *j, const char *path)
+{
+    return set_str(j, &j->rejects_path, path);
+}
+
+slagg_status slagg_fold_set_progress(slagg_fold *j, slagg_progress_fn fn, void *ctx)
+{
+    j->fo.progress = fn;
+    j->fo.progress_ctx = ctx;
+    return SLAGG_OK;
+}
+
+/* Checked now, not when the shard engine starts: a benchmark must not
+ * measure what it did not ask for, and a usage error comes before any
+ * input is read. */
+slagg_status slagg_fold_set_isa(slagg_fold *j, const char *isa)
+{
+    const slagg_kernel *k;
+    if (!isa || !*isa) {
+        j->fo.isa = NULL;
+        return SLAGG_OK;
+    }
+    slagg_status st = slagg_kernel_pick(isa, &k, &j->err);
+    if (st != SLAGG_OK) return st;
+    j->fo.isa = k->name;   /* static storage */
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_engine(slagg_fold *j, slagg_engine engine)
+{
+    if (engine != SLAGG_ENGINE_AUTO && engine != SLAGG_ENGINE_GENERIC)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "unknown engine %d", (int)engine);
+    j->fo.engine_generic = engine == SLAGG_ENGINE_GENERIC;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_ring_layout(slagg_fold *j, slagg_ring_layout layout)
+{
+    if (layout != SLAGG_RING_AUTO && layout != SLAGG_RING_WINDOW && layout != SLAGG_RING_ACCOUNT)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "unknown ring layout %d", (int)layout);
+    j->fo.ring_layout = (int)layout;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_set_no_flat(slagg_fold *j, int no_flat)
+{
+    j->fo.no_flat = no_flat != 0;
+    return SLAGG_OK;
+}
+
+void slagg_fold_set_commit_hook(slagg_fold *j, const slagg_commit_opts *co)
+{
+    if (co) j->co = *co;
+    else memset(&j->co, 0, sizeof j->co);
+}
+
+void slagg_fold_set_spill_limit(slagg_fold *j, uint64_t n)
+{
+    j->fo.spill_limit = n;
+}
+
+slagg_status slagg_fold_lock(slagg_fold *j, const char *dir, int wait, int *busy)
+{
+    int b = 0;
+    if (busy) *busy = 0;
+    if (j->lock.fd >= 0) {
+        if (strcmp(j->lock_dir, dir) == 0) return SLAGG_OK;
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "%s: the job holds the lock of %s already", dir, j->lock_dir);
+    }
+    slagg_status st = slagg_outdir_lock(dir, wait, &j->co, &j->lock, &b, &j->err);
+    if (busy) *busy = b;
+    if (st != SLAGG_OK) return st;
+    if (set_str(j, &j->lock_dir, dir) != SLAGG_OK) {
+        slagg_outdir_unlock(&j->lock);
+        return SLAGG_E_NOMEM;
+    }
+    return SLAGG_OK;
+}
+
+/* ---- provenance (manifest.json, docs/RELIABILITY.md) -------------------------------- */
+
+/* An option that changes the outputs (value NULL: not given; copied). */
+static slagg_status prov_opt(slagg_fold *j, const char *name, const char *value)
+{
+    size_t i = j->prov.n_opts;
+    if (i == PROV_MAX_OPTS || (value && strlen(value) >= sizeof j->pvals[i]))
+        return slagg_err_set(&j->err, SLAGG_E_INTERNAL, "internal error: option %s does not fit the manifest", name);
+    j->popts[i].name = name;
+    j->popts[i].value = NULL;
+    if (value) {
+        memcpy(j->pvals[i], value, strlen(value) + 1);
+        j->popts[i].value = j->pvals[i];
+    }
+    j->prov.n_opts++;
+    return SLAGG_OK;
+}
+
+/* tz, through, max_rejects and gap: the fold's settings that change bytes */
+static slagg_status prov_fold_opts(slagg_fold *j, const slagg_fold_opts *fo)
+{
+    char tz[8], day[11], mr[24], gap[12];
+    slagg_format_tz(fo->tz_s, tz);
+    snprintf(gap, sizeof gap, "%u", fo->gap_min ? fo->gap_min : SLAGG_GAP_DEFAULT);
+    if (fo->has_through) slagg_format_date(fo->through, day);
+    snprintf(mr, sizeof mr, "%llu", (unsigned long long)fo->max_rejects);
+    slagg_status st = prov_opt(j, "tz", tz);
+    if (st == SLAGG_OK) st = prov_opt(j, "through", fo->has_through ? day : NULL);
+    if (st == SLAGG_OK) st = prov_opt(j, "max_rejects", mr);
+    if (st == SLAGG_OK) st = prov_opt(j, "gap", gap);
+    return st;
+}
+
+/* Table kind read from path (NULL: not given): its SHA-256 ("-": none). */
+static slagg_status prov_table(slagg_fold *j, int kind, const char *path)
+{
+    slagg_prov_table *t = &j->prov.tables[kind];
+    memset(t, 0, sizeof *t);
+    if (!path) return SLAGG_OK;
+    t->given = 1;
+    t->path = path;
+    if (strcmp(path, "-") == 0) return SLAGG_OK;
+    slagg_status st = slagg_sha256_file(path, t->sha256, NULL, &j->err);
+    if (st != SLAGG_OK) return st;
+    t->has_sha256 = 1;
+    return SLAGG_OK;
+}
+
+/* Table kind not read from a file: from names where it came from. */
+static void prov_table_from(slagg_fold *j, int kind, const char *path, const char *from)
+{
+    slagg_prov_table *t = &j->prov.tables[kind];
+    memset(t, 0, sizeof *t);
+    t->given = 1;
+    t->path = path;
+    t->from = from;
+}
+
+/* The inputs' sizes and fingerprints, in the order read ('-': unknown). */
+static slagg_status prov_inputs(slagg_fold *j, char *const *paths, size_t n)
+{
+    slagg_free(j->pin);
+    j->pin = slagg_calloc(n ? n : 1, sizeof *j->pin);
+    j->prov.inputs = j->pin;
+    j->prov.n_inputs = 0;
+    if (!j->pin) return nomem(j);
+    for (size_t i = 0; i < n; i++) {
+        slagg_prov_file *f = &j->pin[i];
+        f->path = paths[i];
+        if (strcmp(paths[i], "-") == 0) continue;
+        slagg_status st = slagg_input_fingerprint(paths[i], &f->size, &f->fp, &j->err);
+        if (st != SLAGG_OK) return st;
+        f->has_size = f->has_fp = 1;
+    }
+    j->prov.n_inputs = n;
+    return SLAGG_OK;
+}
+
+static slagg_status prov_skipped(slagg_fold *j)
+{
+    if (!j->skipped.n) return SLAGG_OK;
+    const char **v = slagg_calloc(j->skipped.n, sizeof *v);
+    if (!v) return nomem(j);
+    for (size_t i = 0; i < j->skipped.n; i++) v[i] = j->skipped.v[i];
+    j->prov.skipped = v;
+    j->prov.n_skipped = j->skipped.n;
+    return SLAGG_OK;
+}
+
+static slagg_status load_tables(slagg_fold *j)
+{
+    slagg_status st;
+    if ((st = slagg_load_contracts(&j->tables, j->table[SLAGG_TABLE_CONTRACTS], &j->err)) != SLAGG_OK ||
+        (st = slagg_load_fees(&j->tables, j->table[SLAGG_TABLE_FEES], &j->err)) != SLAGG_OK ||
+        (st = slagg_load_maintenance(&j->tables, j->table[SLAGG_TABLE_MAINTENANCE], &j->err)) != SLAGG_OK ||
+        (st = slagg_load_holidays(&j->tables, j->table[SLAGG_TABLE_HOLIDAYS], &j->err)) != SLAGG_OK)
+        return st;
+    j->used = &j->tables;
+    return SLAGG_OK;
+}
+
+/* ---- merge: partials of one run joined (docs/DISTRIBUTED.md) ------------------------ */
+
+typedef struct fp_ref {
+    uint64_t size, fp;
+    size_t part, input;
+} fp_ref;
+
+static int fp_cmp(const void *pa, const void *pb)
+{
+    const fp_ref *a = pa, *b = pb;
+    if (a->fp != b->fp) return a->fp < b->fp ? -1 : 1;
+    if (a->size != b->size) return a->size < b->size ? -1 : 1;
+    if (a->part != b->part) return a->part < b->part ? -1 : 1;
+    return (a->input > b->input) - (a->input < b->input);
+}
+
+typedef struct in_ref {
+    const char *path;
+    size_t part, input;
+} in_ref;
+
+static int in_ref_cmp(const void *pa, const void *pb)
+{
+    const in_ref *a = pa, *b = pb;
+    int c = strcmp(a->path, b->path);
+    if (c) return c;
+    if (a->part != b->part) return a->part < b->part ? -1 : 1;
+    return (a->input > b->input) - (a->input < b->input);
+}
+
+static int row_cmp(const void *pa, const void *pb)
+{
+    const slagg_reject_row *a = pa, *b = pb;
+    if (a->file != b->file) return a->file < b->file ? -1 : 1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+static void fmt_through(const slagg_partial *p, char out[24])
+{
+    if (p->has_through) slagg_format_date(p->through, out);
+    else snprintf(out, 24, "(not given)");
+}
+
+static void fmt_tz(int32_t tz_s, char out[24])
+{
+    int32_t a = tz_s < 0 ? -tz_s : tz_s;
+    snprintf(out, 24, "%c%02d:%02d", tz_s < 0 ? '-' : '+', (int)(a / 3600 % 100), (int)(a / 60 % 60));
+}
+
+/* Names the first table that differs between two partials' tables. */
+static const char *table_diff(const slagg_tables *a, const slagg_tables *b)
+{
+    slagg_buf x = {0}, y = {0};
+    slagg_tables one = {0};
+    const char *names[4] = {"contracts", "fees", "maintenance", "holidays"};
+    const char *which = "tables";
+    for (int k = 0; k < 4 && !slagg_buf_failed(&x); k++) {
+        /* encode each table alone: the others left empty */
+        slagg_tables ta = one, tb = one;
+        if (k == 0) {
+            ta.contracts_path = a->contracts_path; ta.contracts = a->contracts; ta.n_contracts = a->n_contracts;
+            tb.contracts_path = b->contracts_path; tb.contracts = b->contracts; tb.n_contracts = b->n_contracts;
+        } else if (k == 1) {
+            ta.fees_path = a->fees_path; ta.fees = a->fees; ta.n_fees = a->n_fees;
+            tb.fees_path = b->fees_path; tb.fees = b->fees; tb.n_fees = b->n_fees;
+        } else if (k == 2) {
+            ta.maintenance_path = a->maintenance_path; ta.maint = a->maint; ta.n_maint = a->n_maint;
+            tb.maintenance_path = b->maintenance_path; tb.maint = b->maint; tb.n_maint = b->n_maint;
+        } else {
+            ta.holidays_path = a->holidays_path; ta.holidays = a->holidays; ta.n_holidays = a->n_holidays;
+            ta.workdays = a->workdays; ta.n_workdays = a->n_workdays;
+            tb.holidays_path = b->holidays_path; tb.holidays = b->holidays; tb.n_holidays = b->n_holidays;
+            tb.workdays = b->workdays; tb.n_workdays = b->n_workdays;
+        }
+        x.len = y.len = 0;
+        slagg_tables_encode(&ta, &x);
+        slagg_tables_encode(&tb, &y);
+        if (!slagg_buf_failed(&x) && !slagg_buf_failed(&y) &&
+            (x.len != y.len || memcmp(x.data, y.data, x.len) != 0)) {
+            which = names[k];
+            break;
+        }
+    }
+    slagg_buf_free(&x);
+    slagg_buf_free(&y);
+    return which;
+}
+
+/* Refuses a partial that disagrees with the first one (SLAGG_E_INPUT). */
+static slagg_status check_same_run(slagg_fold *j, const char *pa, const slagg_partial *a, const char *pb,
+                                   const slagg_partial *b)
+{
+    char x[24], y[24];
+    if (a->tz_s != b->tz_s) {
+        fmt_tz(a->tz_s, x);
+        fmt_tz(b->tz_s, y);
+        return slagg_err_set(&j->err, SLAGG_E_INPUT,
+                             "%s was folded with --tz %s, but %s with --tz %s: partials of different runs cannot be merged",
+                             pb, y, pa, x);
+    }
+    if (a->has_through != b->has_through || (a->has_through && a->through != b->through)) {
+        fmt_through(a, x);
+        fmt_through(b, y);
+        return slagg_err_set(&j->err, SLAGG_E_INPUT,
+                             "%s was folded with --through %s, but %s with --through %s: partials of different runs cannot be merged",
+                             pb, y, pa, x);
+    }
+    if (a->tables_hash != b->tables_hash)
+        return slagg_err_set(&j->err, SLAGG_E_INPUT,
+                             "%s was folded under other %s than %s (different files, paths or contents): partials of different runs cannot be merged",
+                             pb, table_diff(&a->tables, &b->tables), pa);
+    if (a->gap_min != b->gap_min || a->strict != b->strict) {
+        char sa[160], sb[160];
+        slagg_warn_mask_text(a->strict, sa, sizeof sa);
+        slagg_warn_mask_text(b->strict, sb, sizeof sb);
+        return slagg_err_set(&j->err, SLAGG_E_INPUT,
+                             "%s was folded with --gap %u --strict=%s, but %s with --gap %u --strict=%s: "
+                             "partials of different runs cannot be merged",
+                             pb, b->gap_min, b->strict ? sb : "(none)", pa, a->gap_min, a->strict ? sa : "(none)");
+    }
+    if (a->max_rejects != b->max_rejects)
+        return slagg_err_set(&j->err, SLAGG_E_INPUT,
+                             "%s was folded with --max-rejects %llu, but %s with %llu: partials of different runs cannot be merged",
+                             pb, (unsigned long long)b->max_rejects, pa, (unsigned long long)a->max_rejects);
+    return SLAGG_OK;
+}
+
+/* Reads every partial into one fold state (j->state) over the inputs of
+ * all of them ordered by path (j->names), as one fold over them would
+ * have: refuses partials of different runs and an input held twice. */
+static slagg_status prepare_merge(slagg_fold *j)
+{
+    const size_t n = j->partials.n;
+    char *const *pos = j->partials.v;
+    slagg_fold_state *s = &j->state;
+    size_t n_inputs = 0;
+    fp_ref *fps = NULL;
+    in_ref *refs = NULL;
+    size_t **map = NULL;
+    slagg_status st;
+
+    j->has_state = 1;
+    /* the PART files' fingerprints for the manifest */
+    j->ppart = slagg_calloc(n, sizeof *j->ppart);
+    if (!j->ppart) return nomem(j);
+    for (size_t i = 0; i < n; i++) {
+        slagg_prov_file *f = &j->ppart[i];
+        f->path = pos[i];
+        f->has_size = f->has_fp = 1;
+        if ((st = slagg_input_fingerprint(pos[i], &f->size, &f->fp, &j->err)) != SLAGG_OK) return st;
+    }
+    j->prov.partials = j->ppart;
+    j->prov.n_partials = n;
+    j->parts = slagg_calloc(n, sizeof *j->parts);
+    if (!j->parts || slagg_buckets_init(&s->buckets) != 0 || slagg_cov_acc_init(&s->cov) != 0) return nomem(j);
+    /* Every partial's buckets added; the partials of one run share
+     * account ids (the contracts' accounts in bytewise order), which the
+     * tables check guarantees. */
+    for (size_t i = 0; i < n; i++) {
+        st = slagg_partial_read(pos[i], &j->parts[i], &s->buckets, &s->cov, &j->err);
+        if (st != SLAGG_OK) return st;
+        j->n_read++;
+        if (i && (st = check_same_run(j, pos[0], &j->parts[0], pos[i], &j->parts[i])) != SLAGG_OK) return st;
+        n_inputs += j->parts[i].n_inputs;
+    }
+    /* The same input in two partials would count its records twice. */
+    fps = slagg_calloc(n_inputs ? n_inputs : 1, sizeof *fps);
+    if (!fps) return nomem(j);
+    size_t nf = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < j->parts[i].n_inputs; k++)
+            fps[nf++] = (fp_ref){j->parts[i].inputs[k].size, j->parts[i].inputs[k].fingerprint, i, k};
+    if (nf) qsort(fps, nf, sizeof *fps, fp_cmp);
+    for (size_t i = 1; i < nf; i++) {
+        const fp_ref *x = &fps[i - 1], *y = &fps[i];
+        if (x->fp == y->fp && x->size == y->size && x->part != y->part) {
+            st = slagg_err_set(&j->err, SLAGG_E_INPUT,
+                               "%s and %s both hold the same input (%s and %s: same size and fingerprint): "
+                               "an input fed twice would count its records twice; nothing written",
+                               pos[x->part], pos[y->part], j->parts[x->part].inputs[x->input].path,
+                               j->parts[y->part].inputs[y->input].path);
+            slagg_free(fps);
+            return st;
+        }
+    }
+    slagg_free(fps);
+    /* Inputs ordered by path (then PART order), so the rejects file does
+     * not depend on the order of the PARTs and, for inputs from one
+     * directory, matches a single fold's; rejected rows re-indexed. */
+    refs = slagg_calloc(n_inputs ? n_inputs : 1, sizeof *refs);
+    map = slagg_calloc(n, sizeof *map);
+    int oom = !refs || !map;
+    size_t nr = 0;
+    for (size_t i = 0; !oom && i < n; i++) {
+        map[i] = slagg_calloc(j->parts[i].n_inputs ? j->parts[i].n_inputs : 1, sizeof **map);
+        oom |= !map[i];
+        for (size_t k = 0; k < j->parts[i].n_inputs; k++) refs[nr++] = (in_ref){j->parts[i].inputs[k].path, i, k};
+    }
+    if (!oom && nr) qsort(refs, nr, sizeof *refs, in_ref_cmp);
+    if (!oom) j->pin = slagg_calloc(nr ? nr : 1, sizeof *j->pin);
+    oom |= !j->pin;
+    for (size_t g = 0; !oom && g < nr; g++) {
+        map[refs[g].part][refs[g].input] = g;
+        oom |= strv_push(&j->names, refs[g].path) != 0;
+        /* the manifest's inputs: as the partials recorded them */
+        const slagg_partial_input *pi = &j->parts[refs[g].part].inputs[refs[g].input];
+        j->pin[g] = (slagg_prov_file){pi->path, 1, pi->size, 1, pi->fingerprint};
+    }
+    j->prov.inputs = j->pin;
+    j->prov.n_inputs = oom ? 0 : nr;
+    for (size_t i = 0; !oom && i < n; i++) {
+        slagg_partial *p = &j->parts[i];
+        s->records_read += p->records_read;
+        s->rejected += p->rejected;
+        if (p->has_record && (!s->has_record || p->max_ms > s->max_ms)) s->max_ms = p->max_ms;
+        if (p->has_record && (!s->has_record || p->min_ms < s->min_ms)) s->min_ms = p->min_ms;
+        s->cov_unknown |= !p->cov_known;
+        s->has_record |= p->has_record;
+        s->rejects.total += p->rejects.total;
+        if (p->rejects.n) {
+            slagg_reject_row *rw = slagg_reallocarray(s->rejects.rows, s->rejects.n + p->rejects.n, sizeof *rw);
+            if (!rw) {
+                oom = 1;
+                break;
+            }
+            s->rejects.rows = rw;
+            for (size_t k = 0; k < p->rejects.n; k++) {
+                rw[s->rejects.n] = p->rejects.rows[k];
+                rw[s->rejects.n].file = (uint32_t)map[i][p->rejects.rows[k].file];
+                s->rejects.n++;
+                p->rejects.rows[k].reason = NULL; /* now s's */
+            }
+        }
+    }
+    if (map)
+        for (size_t i = 0; i < n; i++) slagg_free(map[i]);
+    slagg_free(map);
+    slagg_free(refs);
+    if (oom) return nomem(j);
+    /* rows of one input come from one partial, in line order */
+    if (s->rejects.n) qsort(s->rejects.rows, s->rejects.n, sizeof *s->rejects.rows, row_cmp);
+    const slagg_partial *p0 = &j->parts[0];
+    j->fo.tz_s = p0->tz_s;
+    j->fo.has_through = p0->has_through;
+    j->fo.through = p0->through;
+    j->fo.max_rejects = p0->max_rejects;
+    j->fo.gap_min = p0->gap_min;
+    j->fo.strict = p0->strict;
+    j->fo.threads = 1;
+    j->used = &p0->tables;
+    j->n_inputs = nr;
+    /* the tables come from the partials: their paths, no SHA-256 */
+    const char *tpath[4] = {p0->tables.contracts_path, p0->tables.fees_path, p0->tables.maintenance_path,
+                            p0->tables.holidays_path};
+    for (int k = 0; k < 4; k++)
+        if (tpath[k]) prov_table_from(j, k, tpath[k], pos[0]);
+    char th[24];
+    snprintf(th, sizeof th, "%016llx", (unsigned long long)p0->tables_hash);
+    if ((st = prov_fold_opts(j, &j->fo)) != SLAGG_OK) return st;
+    return prov_opt(j, "tables_xxh64", th);
+}
+
+/* ---- export: a compact summary's fleet, new fees or holidays ------------------------ */
+
+static slagg_status prepare_export(slagg_fold *j)
+{
+    const char *sum = j->summary;
+    const char *fees = j->table[SLAGG_TABLE_FEES], *hol = j->table[SLAGG_TABLE_HOLIDAYS];
+    slagg_status st;
+    /* the manifest's inputs (the summary) and tables (new files, or those
+     * the summary holds) */
+    if ((st = prov_inputs(j, &j->summary, 1)) != SLAGG_OK) return st;
+    if ((st = prov_table(j, SLAGG_TABLE_FEES, fees)) != SLAGG_OK) return st;
+    if ((st = prov_table(j, SLAGG_TABLE_HOLIDAYS, hol)) != SLAGG_OK) return st;
+    if ((st = slagg_summary_read(sum, &j->fleet, &j->stored, &j->err)) != SLAGG_OK) return st;
+    /* contracts and maintenance were folded into the summary */
+    prov_table_from(j, SLAGG_TABLE_CONTRACTS, NULL, sum);
+    prov_table_from(j, SLAGG_TABLE_MAINTENANCE, NULL, sum);
+    const slagg_tables *s = &j->stored;
+    if (!fees && (s->fees_path || s->n_fees)) prov_table_from(j, SLAGG_TABLE_FEES, s->fees_path, sum);
+    if (!hol && (s->holidays_path || s->n_holidays || s->n_workdays))
+        prov_table_from(j, SLAGG_TABLE_HOLIDAYS, s->holidays_path, sum);
+    if ((st = slagg_load_fees(&j->tables, fees, &j->err)) != SLAGG_OK ||
+        (st = slagg_load_holidays(&j->tables, hol, &j->err)) != SLAGG_OK)
+        return st;
+    /* new tables replace the stored ones, one kind at a time */
+    j->use = j->stored;
+    if (fees) {
+        j->use.fees = j->tables.fees;
+        j->use.n_fees = j->tables.n_fees;
+        j->use.fees_path = j->tables.fees_path;
+    }
+    if (hol) {
+        j->use.holidays = j->tables.holidays;
+        j->use.n_holidays = j->tables.n_holidays;
+        j->use.workdays = j->tables.workdays;
+        j->use.n_workdays = j->tables.n_workdays;
+        j->use.holidays_path = j->tables.holidays_path;
+    }
+    memset(j->use.owned, 0, sizeof j->use.owned);
+    j->used = &j->use;
+    /* the stored intervals give any threshold's gaps */
+    if (j->opts_set & OPT_GAP) j->fleet.cov.gap_min = j->fo.gap_min;
+    j->n_inputs = 1;
+    return SLAGG_OK;
+}
+
+/* ---- running ------------------------------------------------------------------------ */
+
+/* Which source the job reads: inputs (fold), partials (merge) or a
+ * summary (export); usage errors for mixed or missing ones. */
+static slagg_status check_sources(slagg_fold *j)
+{
+    int kinds = (j->inputs.n > 0) + (j->partials.n > 0) + (j->summary != NULL);
+    if (kinds > 1)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "a job reads inputs, partials or a summary, not two of them");
+    if (j->partials.n) {
+        for (int k = 0; k < SLAGG_N_TABLES; k++)
+            if (j->table[k])
+                return slagg_err_set(&j->err, SLAGG_E_USAGE, "a merge takes its tables from the partials");
+        if (j->opts_set)
+            return slagg_err_set(&j->err, SLAGG_E_USAGE, "a merge takes --tz, --through, --max-rejects, --gap and --strict from the partials");
+        return SLAGG_OK;
+    }
+    if (j->summary) {
+        if (j->table[SLAGG_TABLE_CONTRACTS] || j->table[SLAGG_TABLE_MAINTENANCE])
+            return slagg_err_set(&j->err, SLAGG_E_USAGE, "an export takes contracts and maintenance from the summary");
+        if (j->opts_set & (OPT_TZ | OPT_THROUGH | OPT_MAX_REJECTS))
+            return slagg_err_set(&j->err, SLAGG_E_USAGE, "an export takes --tz, --through and --max-rejects from the summary");
+        return SLAGG_OK;
+    }
+    if (!j->table[SLAGG_TABLE_CONTRACTS])
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "a fold needs the contracts table");
+    if (!j->inputs.n) return slagg_err_set(&j->err, SLAGG_E_USAGE, "a fold needs at least one input");
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_begin(slagg_fold *j)
+{
+    if (j->prepared) return (slagg_status)j->prepare_st;
+    j->prepared = 1;
+    slagg_status st = check_sources(j);
+    if (st == SLAGG_OK) st = prov_skipped(j);
+    if (st == SLAGG_OK) {
+        if (j->partials.n) {
+            j->prov.command = "merge";
+            st = prepare_merge(j);
+        } else if (j->summary) {
+            j->prov.command = "export";
+            st = prepare_export(j);
+        } else {
+            /* SPEC 4: the provenance before any input is read */
+            j->prov.command = "fold";
+            j->n_inputs = j->inputs.n;
+            st = prov_inputs(j, j->inputs.v, j->inputs.n);
+            for (int k = 0; st == SLAGG_OK && k < SLAGG_N_TABLES; k++) st = prov_table(j, k, j->table[k]);
+            if (st == SLAGG_OK) st = prov_fold_opts(j, &j->fo);
+            if (st == SLAGG_OK) st = load_tables(j);
+        }
+    }
+    j->prepare_st = (int)st;
+    return st;
+}
+
+const slagg_tables *slagg_fold_tables(const slagg_fold *j)
+{
+    return j->used ? j->used : &j->tables;
+}
+
+const slagg_fold_opts *slagg_fold_options(const slagg_fold *j)
+{
+    return &j->fo;
+}
+
+const char *const *slagg_fold_input_list(const slagg_fold *j, size_t *n)
+{
+    *n = j->inputs.n;
+    return (const char *const *)j->inputs.v;
+}
+
+void slagg_fold_adopt_state(slagg_fold *j, slagg_fold_state *s)
+{
+    slagg_fold_state_free(&j->state);
+    j->state = *s;
+    memset(s, 0, sizeof *s);
+    j->has_state = 1;
+}
+
+/* The rejects file (SPEC 6), written atomically. */
+static slagg_status write_rejects(slagg_fold *j, const char *path, char *const *inputs, const slagg_rejects *rj)
+{
+    slagg_buf b = {0};
+    slagg_format_rejects_csv((const char *const *)inputs, rj, &b);
+    slagg_status st = slagg_buf_failed(&b) ? nomem(j) : slagg_write_atomic_path(path, b.data, b.len, &j->err);
+    slagg_buf_free(&b);
+    return st;
+}
+
+/* After the fold: the rejects file, --max-rejects over all the rejected
+ * rows, the report and the warnings, then --strict (SPEC 5, 6): nothing
+ * may be written past a failure here. */
+static slagg_status finish_run(slagg_fold *j)
+{
+    char *const *names = j->partials.n ? j->names.v : j->inputs.v;
+    const slagg_rejects *rj = &j->rejects;
+    slagg_status st;
+    if (j->rejects_path && (st = write_rejects(j, j->rejects_path, names, rj)) != SLAGG_OK) return st;
+    j->stage = STAGE_REJECTS;
+    if (rj->total > j->fo.max_rejects)
+        return slagg_err_set(&j->err, SLAGG_E_INPUT, "%llu row%s rejected, more than --max-rejects %llu allows; nothing written",
+                             (unsigned long long)rj->total, rj->total == 1 ? "" : "s",
+                             (unsigned long long)j->fo.max_rejects);
+    if ((st = slagg_report_build(&j->fleet, j->used, &j->report, &j->err)) != SLAGG_OK) return st;
+    if ((st = slagg_warnings_build(&j->fleet, &j->report, j->used->fees_path, &j->warns, &j->err)) != SLAGG_OK)
+        return st;
+    j->stage = STAGE_WARNINGS;
+    uint32_t strict = j->fo.strict;
+    size_t hit = 0, at = 0;
+    char which[256] = "";
+    for (int k = 0; k < SLAGG_WARN_KINDS; k++) {
+        if (!(strict & (1u << k)) || !j->warns.count[k]) continue;
+        hit += j->warns.count[k];
+        int n = snprintf(which + at, sizeof which - at, "%s%s %zu", at ? ", " : "",
+                         slagg_warn_kind_name((slagg_warn_kind)k), j->warns.count[k]);
+        if (n > 0 && (size_t)n < sizeof which - at) at += (size_t)n;
+    }
+    if (hit) {
+        char mode[160];
+        slagg_warn_mask_text(strict, mode, sizeof mode);
+        int all = strcmp(mode, "all") == 0;
+        return slagg_err_set(&j->err, SLAGG_E_INPUT, "--strict%s%s: failing on %zu warning%s (%s); nothing written",
+                             all ? "" : "=", all ? "" : mode, hit, hit == 1 ? "" : "s", which);
+    }
+    j->stage = STAGE_DONE;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_fold_run(slagg_fold *j)
+{
+    if (j->ran) return slagg_err_set(&j->err, SLAGG_E_USAGE, "the job has run already");
+    j->ran = 1;
+    slagg_status st = slagg_fold_begin(j);
+    if (st != SLAGG_OK) return st;
+    if (j->has_state) {
+        /* merge, MPI: a merged state over the inputs, finished here */
+        j->rejects = j->state.rejects;
+        memset(&j->state.rejects, 0, sizeof j->state.rejects);
+        st = slagg_fold_finish(j->used, &j->fo, &j->state, &j->fleet, &j->err);
+    } else if (!j->summary) {
+        /* one process: the shard engine when every input is a shard
+         * (core/fold_shards.c), else the generic scan */
+        st = slagg_fold_logs(j->used, (const char *const *)j->inputs.v, j->inputs.n, &j->fo, &j->fleet,
+                             &j->rejects, &j->err);
+    }
+    if (st != SLAGG_OK) return st;
+    return finish_run(j);
+}
+
+slagg_status slagg_fold_write(slagg_fold *j, const char *dir)
+{
+    if (j->stage != STAGE_DONE)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "%s: nothing to write: the job has not run successfully", dir);
+    slagg_status st = slagg_fold_lock(j, dir, 1, NULL);
+    if (st != SLAGG_OK) return st;
+    slagg_report r = {0};
+    st = slagg_write_outputs(dir, &j->fleet, j->used, &j->prov, &j->co, &r, &j->err);
+    slagg_report_free(&r);
+    return st;
+}
+
+slagg_status slagg_fold_run_partial(slagg_fold *j, const char *path)
+{
+    slagg_partial_input *fps = NULL;
+    slagg_partial p = {0};
+    slagg_buf out = {0};
+    slagg_status st;
+    if (j->ran) return slagg_err_set(&j->err, SLAGG_E_USAGE, "the job has run already");
+    j->ran = j->prepared = j->is_partial = 1;
+    if ((st = check_sources(j)) != SLAGG_OK) return st;
+    if (j->summary || j->partials.n)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "a partial is folded from inputs, not from partials or a summary");
+    for (size_t i = 0; i < j->inputs.n; i++)
+        if (strcmp(j->inputs.v[i], "-") == 0)
+            return slagg_err_set(&j->err, SLAGG_E_USAGE,
+                                 "'-' (standard input) cannot be used with --partial (its inputs are fingerprinted)");
+    if ((st = load_tables(j)) != SLAGG_OK) return st;
+    fps = slagg_calloc(j->inputs.n ? j->inputs.n : 1, sizeof *fps);
+    if (!fps) return nomem(j);
+    for (size_t i = 0; i < j->inputs.n; i++) {
+        fps[i].path = j->inputs.v[i];
+        if ((st = slagg_input_fingerprint(j->inputs.v[i], &fps[i].size, &fps[i].fingerprint, &j->err)) != SLAGG_OK)
+            goto done;
+    }
+    slagg_fold_state *s = &j->state;
+    st = slagg_fold_scan(&j->tables, (const char *const *)j->inputs.v, j->inputs.n, &j->fo, s, &j->err);
+    if (st != SLAGG_OK) goto done;
+    /* the scanned state, the tables and the inputs' fingerprints in one
+     * file (io/partial.h), written atomically */
+    p.tz_s = j->fo.tz_s;
+    p.has_through = j->fo.has_through;
+    p.through = j->fo.through;
+    p.max_rejects = j->fo.max_rejects;
+    p.inputs = fps;
+    p.n_inputs = j->inputs.n;
+    p.records_read = s->records_read;
+    p.rejected = s->rejected;
+    p.has_record = s->has_record;
+    p.max_ms = s->max_ms;
+    p.min_ms = s->min_ms;
+    p.gap_min = j->fo.gap_min;
+    p.strict = j->fo.strict;
+    p.rejects = s->rejects;
+    j->n_inputs = j->inputs.n;
+    j->part_records = s->records_read;
+    j->part_rejected = s->rejected;
+    st = slagg_partial_encode(&p, &j->tables, &s->buckets, &s->cov, &out, &j->err);
+    j->partial_bytes = out.len;
+    if (st == SLAGG_OK) {
+        st = slagg_write_atomic_path(path, out.data, out.len, &j->err);
+    }
+done:
+    slagg_buf_free(&out);
+    slagg_free(fps);
+    return st;
+}
+
+/* ---- results ---------------------------------------------------------------------------- */
+
+slagg_status slagg_fold_get_result(const slagg_fold *j, slagg_fold_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->inputs = j->n_inputs;
+    out->partial_bytes = j->partial_bytes;
+    if (j->is_partial) {
+        out->records_read = j->part_records;
+        out->rejected = j->part_rejected;
+        return SLAGG_OK;
+    }
+    if (j->stage < STAGE_WARNINGS) {
+        out->records_read = j->fleet.records_read;
+        out->rejected = j->fleet.rejected;
+        return SLAGG_OK;
+    }
+    const slagg_fleet *f = &j->fleet;
+    const slagg_report *r = &j->report;
+    out->records_read = f->records_read;
+    out->rejected = f->rejected;
+    out->uncontracted = f->uncontracted;
+    out->after_through = f->after_through;
+    slagg_format_date(f->through, out->through);
+    out->accounts = r->accounts;
+    out->periods = r->n_rows;
+    out->periods_final = r->periods[SLAGG_STATE_FINAL];
+    out->periods_in_progress = r->periods[SLAGG_STATE_IN_PROGRESS];
+    out->periods_no_fee = r->periods[SLAGG_STATE_NO_FEE];
+    for (int i = 0; i < 4; i++) out->tiers[i] = r->tiers[i];
+    out->total_credit = r->total_credit;
+    out->late_maintenance = f->n_late;
+    out->unmatched_fees = r->n_unmatched;
+    for (int k = 0; k < SLAGG_WARNING_KINDS; k++) out->warnings[k] = j->warns.count[k];
+    return SLAGG_OK;
+}
+
+const char *slagg_fold_table_path(const slagg_fold *j, slagg_table kind)
+{
+    const slagg_tables *t = j->used ? j->used : &j->tables;
+    switch (kind) {
+    case SLAGG_TABLE_CONTRACTS: return t->contracts_path;
+    case SLAGG_TABLE_FEES: return t->fees_path;
+    case SLAGG_TABLE_MAINTENANCE: return t->maintenance_path;
+    case SLAGG_TABLE_HOLIDAYS: return t->holidays_path;
+    default: return NULL;
+    }
+}
+
+const char *slagg_warning_kind_name(slagg_warning_kind kind)
+{
+    return (unsigned)kind < SLAGG_WARNING_KINDS ? slagg_warn_kind_name((slagg_warn_kind)kind) : NULL;
+}
+
+size_t slagg_fold_warning_count(const slagg_fold *j)
+{
+    return j->stage >= STAGE_WARNINGS ? j->warns.n : 0;
+}
+
+slagg_status slagg_fold_warning(const slagg_fold *j, size_t i, slagg_warning_kind *kind, const char **detail,
+                                size_t *detail_len)
+{
+    if (i >= slagg_fold_warning_count(j)) return SLAGG_E_USAGE;
+    const slagg_warning *w = &j->warns.v[i];
+    if (kind) *kind = (slagg_warning_kind)w->kind;
+    if (detail) *detail = w->detail;
+    if (detail_len) *detail_len = w->len;
+    return SLAGG_OK;
+}
+
+size_t slagg_fold_reject_count(const slagg_fold *j)
+{
+    return j->stage >= STAGE_REJECTS ? j->rejects.n : 0;
+}
+
+uint64_t slagg_fold_rejects_total(const slagg_fold *j)
+{
+    return j->stage >= STAGE_REJECTS ? j->rejects.total : 0;
+}
+
+slagg_status slagg_fold_reject(const slagg_fold *j, size_t i, const char **input, uint64_t *line, const char **reason)
+{
+    if (i >= slagg_fold_reject_count(j)) return SLAGG_E_USAGE;
+    const slagg_reject_row *r = &j->rejects.rows[i];
+    char *const *names = j->partials.n ? j->names.v : j->inputs.v;
+    if (input) *input = names[r->file];
+    if (line) *line = r->line;
+    if (reason) *reason = r->reason;
+    return SLAGG_OK;
+}

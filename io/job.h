@@ -1,0 +1,44 @@
+/*
+ * job.h - the internal side of the public job (slagg/fold.h, io/job.c):
+ * what the CLI's test hooks and the MPI fold need beyond the public API.
+ * Dependents of the installed library never see this header.
+ *
+ * The MPI fold (cli/mpi.c) moves bucket streams between ranks with the
+ * internal codecs; rank 0 runs the job: slagg_fold_begin (provenance
+ * and tables, before any input is read), then, once the ranks' states are
+ * merged, slagg_fold_adopt_state and the ordinary slagg_fold_run /
+ * slagg_fold_write, so it writes what one process writes.
+ */
+#ifndef SLAGG_IO_JOB_H
+#define SLAGG_IO_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/fold.h"
+#include "io/generation.h"
+#include "io/tables.h"
+#include "slagg/fold.h"
+
+/* The commit's step hook (the CLI's SLAGG_TEST_KILL_AT): copied; set it
+ * before slagg_fold_lock, whose cleanup steps it also sees. */
+void slagg_fold_set_commit_hook(slagg_fold *job, const slagg_commit_opts *co);
+/* Test hook of the shard engine (SLAGG_TEST_SPILL_LIMIT): records per
+ * ring before it spills to the overflow table; 0: the default. */
+void slagg_fold_set_spill_limit(slagg_fold *job, uint64_t n);
+
+/* Provenance (inputs' fingerprints, tables' SHA-256, options) and the
+ * tables, without reading any input; slagg_fold_run does it itself when
+ * not done. */
+slagg_status slagg_fold_begin(slagg_fold *job);
+/* The loaded tables and the options, after slagg_fold_begin. */
+const slagg_tables *slagg_fold_tables(const slagg_fold *job);
+const slagg_fold_opts *slagg_fold_options(const slagg_fold *job);
+/* The inputs as added, in order. */
+const char *const *slagg_fold_input_list(const slagg_fold *job, size_t *n);
+/* Takes s (a merged fold state over the job's inputs, rejected rows
+ * indexing them; s is zeroed): slagg_fold_run finishes it instead of
+ * reading the inputs. */
+void slagg_fold_adopt_state(slagg_fold *job, slagg_fold_state *s);
+
+#endif
