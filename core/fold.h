@@ -19,7 +19,7 @@
 #include "core/error.h"
 #include "core/fleet.h"
 #include "core/rejects.h"
-#include "io/tables.h"
+#include "core/tables.h"
 
 typedef struct slagg_fold_opts {
     int32_t tz_s;             /* service time zone offset, seconds */
