@@ -13,6 +13,7 @@
 #include "cli/generation.h"
 #include "cli/opts.h"
 #include "core/alloc.h"
+#include "core/calendar.h"
 #include "core/classify.h"
 #include "io/buf.h"
 #include "io/output.h"

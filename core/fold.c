@@ -729,27 +729,3 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
     if (st != SLAGG_OK) slagg_rejects_free(rej);
     return st;
 }
-
-void slagg_fleet_free(slagg_fleet *f)
-{
-    for (uint32_t i = 0; i < f->n_accounts; i++) slagg_free(f->accounts[i]);
-    slagg_free(f->accounts);
-    slagg_free(f->account_len);
-    slagg_free(f->periods);
-    slagg_free(f->ev);
-    slagg_free(f->win);
-    for (size_t i = 0; i < f->n_late; i++) {
-        slagg_late_maint *l = &f->late[i];
-        slagg_free(l->file);
-        slagg_free(l->start);
-        slagg_free(l->end);
-        slagg_free(l->scope);
-        slagg_free(l->notice_at);
-    }
-    slagg_free(f->late);
-    slagg_free(f->cov.iv);
-    for (size_t i = 0; i < f->cov.n_unc; i++) slagg_free(f->cov.unc[i]);
-    slagg_free(f->cov.unc);
-    slagg_free(f->cov.unc_len);
-    memset(f, 0, sizeof *f);
-}
