@@ -17,7 +17,7 @@
 #include "cli/warnings.h"
 #include "core/alloc.h"
 #include "core/calendar.h"
-#include "core/fold.h"
+#include "core/engine/fold.h"
 #include "io/buf.h"
 #include "io/output.h"
 #include "io/partial.h"
@@ -217,7 +217,7 @@ static int fold_alone(const slagg_fold_args *a)
     }
     if (!a->partial) {
         /* one process: slagg_fold_logs takes the shard engine when every
-         * input is a shard (core/fold_shards.c), else the generic scan */
+         * input is a shard (core/engine/fold_shards.c), else the generic scan */
         slagg_fleet fleet;
         slagg_rejects rej;
         slagg_status st = slagg_fold_logs(&tables, (const char *const *)inputs.v, inputs.n, &fo, &fleet, &rej, &err);

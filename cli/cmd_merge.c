@@ -16,7 +16,7 @@
 #include "cli/warnings.h"
 #include "core/alloc.h"
 #include "core/calendar.h"
-#include "core/fold.h"
+#include "core/engine/fold.h"
 #include "io/partial.h"
 
 static const char help[] =

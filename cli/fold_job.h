@@ -12,7 +12,7 @@
 
 #include "cli/common.h"
 #include "cli/generation.h"
-#include "core/fold.h"
+#include "core/engine/fold.h"
 #include "io/tables.h"
 
 /* `slagg fold`'s options once parsed and checked. */

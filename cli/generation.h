@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 
-#include "core/fold.h"
+#include "core/engine/fold.h"
 #include "io/generation.h"
 #include "io/manifest.h"
 

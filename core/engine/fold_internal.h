@@ -1,13 +1,13 @@
 /*
- * fold_internal.h - pieces of core/fold.c shared with the shard engine
- * (core/fold_shards.c). Not part of any API.
+ * fold_internal.h - pieces of core/engine/fold.c shared with the shard engine
+ * (core/engine/fold_shards.c). Not part of any API.
  */
-#ifndef SLAGG_CORE_FOLD_INTERNAL_H
-#define SLAGG_CORE_FOLD_INTERNAL_H
+#ifndef SLAGG_CORE_ENGINE_FOLD_INTERNAL_H
+#define SLAGG_CORE_ENGINE_FOLD_INTERNAL_H
 
 #include "core/dict.h"
 #include "core/fleet.h"
-#include "core/fold.h"
+#include "core/engine/fold.h"
 #include "core/maint.h"
 
 /* Contracted accounts interned in bytewise order, the overlap check and
@@ -29,7 +29,7 @@ slagg_status slagg_fold_build_coverage(slagg_fleet *f, const slagg_fold_opts *o,
                                        const char *const *names, const size_t *lens, size_t n_names,
                                        slagg_err *err);
 
-/* The shard engine (core/fold_shards.c): when every input is a shard and
+/* The shard engine (core/engine/fold_shards.c): when every input is a shard and
  * the time span allows it, folds them time-ordered with bounded memory and
  * sets *used = 1; else sets *used = 0 and does nothing. */
 slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,

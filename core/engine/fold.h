@@ -8,8 +8,8 @@
  * depend on the thread count or on which worker read which file.
  * See docs/DESIGN.md.
  */
-#ifndef SLAGG_CORE_FOLD_H
-#define SLAGG_CORE_FOLD_H
+#ifndef SLAGG_CORE_ENGINE_FOLD_H
+#define SLAGG_CORE_ENGINE_FOLD_H
 
 #include <stddef.h>
 #include <stdint.h>

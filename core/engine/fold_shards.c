@@ -29,7 +29,7 @@
 #include "core/calendar.h"
 #include "core/classify.h"
 #include "core/cpu.h"
-#include "core/fold_internal.h"
+#include "core/engine/fold_internal.h"
 #include "io/shard.h"
 
 #define RING_MIN 64

@@ -10,8 +10,8 @@
  * which is exact because periods and --through are whole service-time days
  * and every window lies inside one day.
  */
-#include "core/fold.h"
-#include "core/fold_internal.h"
+#include "core/engine/fold.h"
+#include "core/engine/fold_internal.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -717,7 +717,7 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
     int used;
     memset(f, 0, sizeof *f);
     memset(rej, 0, sizeof *rej);
-    /* shards only: the time-ordered engine (core/fold_shards.c) */
+    /* shards only: the time-ordered engine (core/engine/fold_shards.c) */
     slagg_status st = slagg_fold_shards(t, inputs, n_inputs, o, f, &used, err);
     if (st != SLAGG_OK || used) return st;
     st = slagg_fold_scan(t, inputs, n_inputs, o, &s, err);
