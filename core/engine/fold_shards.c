@@ -29,7 +29,8 @@
 #include "core/calendar.h"
 #include "core/classify.h"
 #include "core/cpu.h"
-#include "core/engine/fold_internal.h"
+#include "core/engine/fold_common.h"
+#include "core/engine/fold_shards.h"
 #include "io/shard.h"
 
 #define RING_MIN 64

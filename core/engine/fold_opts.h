@@ -1,0 +1,27 @@
+/*
+ * fold_opts.h - what a fold is asked: time zone, --through, threads, the
+ * reject limit, --gap, --strict and a progress callback. Its own header so
+ * that the engine's three files (fold.c, fold_common.c, fold_shards.c) share
+ * it without including each other (docs/DESIGN.md, "House").
+ */
+#ifndef SLAGG_CORE_ENGINE_FOLD_OPTS_H
+#define SLAGG_CORE_ENGINE_FOLD_OPTS_H
+
+#include <stdint.h>
+
+typedef struct slagg_fold_opts {
+    int32_t tz_s;             /* service time zone offset, seconds */
+    int has_through;          /* else: last service-time day with a record */
+    int64_t through;          /* day number */
+    unsigned threads;         /* >= 1 */
+    uint64_t max_rejects;     /* rows kept per input: max_rejects + SLAGG_REJECTS_KEEP */
+    uint32_t gap_min;         /* --gap minutes (0: SLAGG_GAP_DEFAULT); recorded in the fleet */
+    uint32_t strict;          /* --strict: mask of warning kinds (core/warnings.h) that fail the run */
+    /* Called from the calling thread while workers run (may be NULL):
+     * records folded so far, and input bytes read so far out of
+     * bytes_total (0 when unknown, e.g. stdin), for a rate and an ETA. */
+    void (*progress)(void *ctx, uint64_t records, uint64_t bytes, uint64_t bytes_total);
+    void *progress_ctx;
+} slagg_fold_opts;
+
+#endif
