@@ -8,19 +8,6 @@
 #include "cli/cli.h"
 #include "slagg/slagg.h"
 
-int slagg_cli_silent;
-
-void slagg_cli_error(const char *fmt, ...)
-{
-    va_list ap;
-    if (slagg_cli_silent) return;
-    fputs("slagg: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
 static const char usage[] =
     "slagg " SLAGG_VERSION_STRING " - SLA availability, credit tiers and finance exports\n"
     "\n"
