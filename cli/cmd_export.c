@@ -6,8 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/cmd.h"
 #include "cli/generation.h"
+#include "cli/msg.h"
 #include "cli/opts.h"
 #include "cli/warnings.h"
 #include "core/alloc.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 #include "cli/warnings.h"
 #include "core/calendar.h"
 #include "core/money.h"

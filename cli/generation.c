@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 #include "core/alloc.h"
 #include "core/calendar.h"
 #include "io/partial.h"

@@ -1,11 +1,11 @@
 /*
  * main.c - the slagg command: dispatch to a subcommand (SPEC section 5).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "cli/msg.h"
 #include "slagg/slagg.h"
 
 static const char usage[] =

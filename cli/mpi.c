@@ -48,7 +48,7 @@ int slagg_mpi_launched(int *rank)
 #include <mpi.h>
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 #include "core/alloc.h"
 #include "core/dict.h"
 #include "io/buf.h"

@@ -1,12 +1,12 @@
 /*
- * msg.c - the command's one writer of messages on stderr (cli/cli.h).
+ * msg.c - the command's one writer of messages on stderr (cli/msg.h).
  * Out of cli/main.c, the dispatcher, so that the commands which print
  * depend on this small file, not on the file that calls them.
  */
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 
 int slagg_cli_silent;
 

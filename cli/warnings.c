@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 #include "cli/opts.h"
 #include "core/alloc.h"
 #include "core/report.h"
