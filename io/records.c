@@ -336,7 +336,7 @@ static int rec_csv_next(slagg_record_reader *r, slagg_record *rec, slagg_reject 
         if (s[i] < '0' || s[i] > '9') return rec_reject_value(rej, line, "bad status", s, n);
         status = status * 10 + (s[i] - '0');
     }
-    if (!slagg_status_allowed(status))
+    if (!slagg_http_status_allowed(status))
         return rec_reject(rej, line, "status %d is not 0 or 100-599", status);
     rec->status = status;
 
@@ -436,7 +436,7 @@ static int rec_nd_status(const slagg_json_value *v, uint64_t line, slagg_reject 
         return rec_reject(rej, line, "status %s is not 0 or 100-599", e);
     }
     for (; i < n; i++) val = val * 10 + (s[i] - '0');
-    if (!slagg_status_allowed(val))
+    if (!slagg_http_status_allowed(val))
         return rec_reject(rej, line, "status %d is not 0 or 100-599", val);
     *status = val;
     return 1;

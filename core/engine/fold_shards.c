@@ -969,7 +969,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
             int needs = (s >= 500 && (c == SLAGG_CAUSE_NONE || c == SLAGG_CAUSE_PROVIDER)) ||
                         (s == 0 && c == SLAGG_CAUSE_PROVIDER);
             g.ctab[s][c] = needs ? NEEDS_MAINT
-                                 : (slagg_status_allowed(s) ? (uint8_t)slagg_classify(s, (slagg_cause)c, 0) : 0);
+                                 : (slagg_http_status_allowed(s) ? (uint8_t)slagg_classify(s, (slagg_cause)c, 0) : 0);
         }
     for (int c = 0; c < SLAGG_CLASS_COUNT; c++)
         g.cls_flags[c] =
