@@ -155,13 +155,13 @@ static int fold_file(worker *w, size_t fi)
 
     if (slagg_record_reader_open(c->inputs[fi], &rd, &fr->err) != SLAGG_OK) return -1;
     int r;
-    while ((r = slagg_record_reader_next(rd, &rec, &rej, &fr->err)) != 0) {
-        if (r < 0) break;
-        if (r == 2) {
+    while ((r = slagg_record_reader_next(rd, &rec, &rej, &fr->err)) != SLAGG_RECORD_END) {
+        if (r == SLAGG_RECORD_FAILED) break;
+        if (r == SLAGG_RECORD_REJECTED) {
             w->rejected++;
             if (slagg_reject_log_add(&fr->rej, (uint32_t)fi, rej.line, rej.reason, c->keep_rejects) != 0) {
                 slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
-                r = -1;
+                r = SLAGG_RECORD_FAILED;
                 break;
             }
             continue;
@@ -169,7 +169,7 @@ static int fold_file(worker *w, size_t fi)
         uint32_t id = slagg_dict_find(c->accounts, rec.account, rec.account_len);
         if (fold_one(w, id, rec.ts_ms, rec.status, rec.cause, rec.account, rec.account_len) != 0) {
             slagg_err_set(&fr->err, SLAGG_E_NOMEM, "out of memory");
-            r = -1;
+            r = SLAGG_RECORD_FAILED;
             break;
         }
         if (++local == 65536) {
@@ -184,7 +184,7 @@ static int fold_file(worker *w, size_t fi)
     atomic_fetch_add(&c->progress_records, local);
     atomic_fetch_add(&c->progress_bytes, slagg_record_reader_raw_bytes(rd) - last_bytes);
     slagg_record_reader_close(rd);
-    return r < 0 ? -1 : 0;
+    return r == SLAGG_RECORD_FAILED ? -1 : 0;
 }
 
 static void *worker_main(void *arg)
