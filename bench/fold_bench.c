@@ -24,7 +24,7 @@
 #include <zstd.h>
 
 #include "core/cpu.h"
-#include "core/fold.h"
+#include "core/engine/fold.h"
 #include "io/shard.h"
 #include "io/tables.h"
 

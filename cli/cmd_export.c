@@ -6,9 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/cmd.h"
 #include "cli/fold_job.h"
 #include "cli/generation.h"
+#include "cli/msg.h"
 #include "cli/opts.h"
 #include "cli/warnings.h"
 #include "core/alloc.h"

@@ -9,10 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/cmd.h"
 #include "cli/common.h"
 #include "cli/fold_job.h"
 #include "cli/mpi.h"
+#include "cli/msg.h"
 #include "cli/opts.h"
 #include "cli/warnings.h"
 #include "core/alloc.h"

@@ -9,7 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "cli/msg.h"
 #include "cli/gen/gen.h"
 #include "cli/opts.h"
 #include "core/calendar.h"

@@ -9,9 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/cmd.h"
 #include "cli/common.h"
 #include "cli/fold_job.h"
+#include "cli/msg.h"
 #include "cli/opts.h"
 #include "core/alloc.h"
 #include "slagg/fold.h"

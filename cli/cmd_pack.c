@@ -8,11 +8,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/cmd.h"
 #include "cli/common.h"
 #include "cli/generation.h"
+#include "cli/msg.h"
 #include "cli/opts.h"
 #include "core/alloc.h"
+#include "core/calendar.h"
 #include "core/classify.h"
 #include "io/buf.h"
 #include "io/output.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 #include "core/alloc.h"
 #include "io/buf.h"
 #include "io/export.h"

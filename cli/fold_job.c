@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 #include "cli/warnings.h"
 #include "core/alloc.h"
 #include "core/money.h"
-#include "io/job.h"
+#include "core/engine/job.h"
 
 int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
                             const char *why_no_stdin, slagg_path_list *out)

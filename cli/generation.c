@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 #include "core/alloc.h"
-#include "io/job.h"
+#include "core/engine/job.h"
 
 /* The test hook (docs/RELIABILITY.md "Test hook"): counts steps over the
  * lock-time cleanup and the commit, and stops the process dead at the

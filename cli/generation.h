@@ -3,7 +3,7 @@
  * generation commit the job makes (slagg/fold.h, io/generation.h): the
  * run lock's messages (--no-wait), the SLAGG_TEST_KILL_AT test hook, and
  * the --rejects path check (SPEC 6). The manifest's provenance is the
- * job's (io/job.c).
+ * job's (core/engine/job.c).
  */
 #ifndef SLAGG_CLI_GENERATION_H
 #define SLAGG_CLI_GENERATION_H

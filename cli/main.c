@@ -1,43 +1,14 @@
 /*
  * main.c - the slagg command: dispatch to a subcommand (SPEC section 5).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/cmd.h"
+#include "cli/msg.h"
 #include "core/alloc.h"
-#include "io/buf.h"
 #include "slagg/slagg.h"
-
-int slagg_cli_silent;
-
-/* Every CLI message goes through here, so this is where SPEC section 6's
- * "File names and any text from the input appear in messages ... with
- * control characters escaped" is kept: the whole formatted message (one
- * line; no message carries a newline of its own) is escaped as a unit,
- * whatever the library or the CLI put in it (paths, reasons, arguments).
- * A name with ESC [2J can then never clear or rewrite the user's
- * terminal. */
-void slagg_cli_error(const char *fmt, ...)
-{
-    va_list ap;
-    slagg_buf m = {0}, e = {0};
-    if (slagg_cli_silent) return;
-    va_start(ap, fmt);
-    slagg_buf_vprintf(&m, fmt, ap);
-    va_end(ap);
-    slagg_buf_puts(&e, "slagg: ");
-    slagg_buf_escaped(&e, m.data, m.len);
-    slagg_buf_put(&e, "\n", 1);
-    if (slagg_buf_failed(&m) || slagg_buf_failed(&e))
-        fputs("slagg: out of memory (a message was lost)\n", stderr);
-    else
-        fwrite(e.data, 1, e.len, stderr);
-    slagg_buf_free(&m);
-    slagg_buf_free(&e);
-}
 
 static const char usage[] =
     "slagg " SLAGG_VERSION_STRING " - SLA availability, credit tiers and finance exports\n"

@@ -11,7 +11,7 @@
  *   E  buckets sorted and encoded per destination rank (account % K),
  *      exchanged (chunked MPI_Alltoallv), merged per rank
  *   F  each rank's merged accounts and its rejected rows gathered to rank 0
- *   G  rank 0: the job (io/job.c) finishes the merged state and writes, the
+ *   G  rank 0: the job (core/engine/job.c) finishes the merged state and writes, the
  *      very code a single process runs; its exit code is shared
  */
 #include "cli/mpi.h"
@@ -48,11 +48,11 @@ int slagg_mpi_launched(int *rank)
 #include <mpi.h>
 #include <stdio.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 #include "core/alloc.h"
 #include "core/dict.h"
 #include "io/buf.h"
-#include "io/job.h"
+#include "core/engine/job.h"
 #include "io/partial.h"
 
 /* Bytes per peer per exchange round: K x this stays under INT_MAX (MPI

@@ -1,6 +1,6 @@
 #include "cli/opts.h"
 
-#include "cli/cli.h"   /* slagg_cli_error: escapes what it prints (SPEC 6) */
+#include "cli/msg.h"   /* slagg_cli_error: escapes what it prints (SPEC 6) */
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/msg.h"
 #include "cli/opts.h"
 
 static void kinds_list(char *out, size_t cap)

@@ -1,5 +1,7 @@
 #include "core/calendar.h"
 
+#include <stdio.h>
+
 int64_t slagg_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
@@ -79,6 +81,44 @@ void slagg_format_date(int64_t day, char out[11])
     out[8] = (char)('0' + d / 10);
     out[9] = (char)('0' + d % 10);
     out[10] = '\0';
+}
+
+void slagg_format_tz(int32_t offset_s, char out[8])
+{
+    int64_t a = offset_s < 0 ? -(int64_t)offset_s : offset_s;
+    unsigned hh = (unsigned)(a / 3600 % 100), mm = (unsigned)(a / 60 % 60);
+    out[0] = offset_s < 0 ? '-' : '+';
+    out[1] = (char)('0' + hh / 10);
+    out[2] = (char)('0' + hh % 10);
+    out[3] = ':';
+    out[4] = (char)('0' + mm / 10);
+    out[5] = (char)('0' + mm % 10);
+    out[6] = '\0';
+}
+
+void slagg_format_rfc3339(int64_t ms, int32_t offset_s, char out[40])
+{
+    /* local = ms + offset; computed without overflow near the int64 ends
+     * by splitting into days and milliseconds of the day first */
+    int64_t day = ms / SLAGG_MS_PER_DAY, msd = ms % SLAGG_MS_PER_DAY;
+    if (msd < 0) {
+        msd += SLAGG_MS_PER_DAY;
+        day--;
+    }
+    msd += (int64_t)offset_s * 1000LL;
+    int64_t carry = slagg_floordiv(msd, SLAGG_MS_PER_DAY);
+    day += carry;
+    msd -= carry * SLAGG_MS_PER_DAY;
+
+    int64_t y;
+    unsigned mo, d;
+    slagg_civil_from_days(day, &y, &mo, &d);
+    unsigned hh = (unsigned)(msd / 3600000), mi = (unsigned)(msd / 60000 % 60),
+             ss = (unsigned)(msd / 1000 % 60), mss = (unsigned)(msd % 1000);
+    char tz[8];
+    slagg_format_tz(offset_s, tz);
+    snprintf(out, 40, "%04lld-%02u-%02uT%02u:%02u:%02u.%03u%s", (long long)y, mo, d, hh, mi,
+             ss, mss, tz);
 }
 
 int64_t slagg_month_first(int64_t day)

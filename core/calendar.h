@@ -32,6 +32,11 @@ int slagg_parse_date(const char *s, size_t n, int64_t *day);
 /* Writes "YYYY-MM-DD" and a NUL into out (years 0000-9999). */
 void slagg_format_date(int64_t day, char out[11]);
 
+/* "+08:00" form of an offset; out gets 7 bytes incl. NUL. */
+void slagg_format_tz(int32_t offset_s, char out[8]);
+/* "2026-03-17T10:04:59.999+08:00" for messages and the summary; out >= 40 bytes. */
+void slagg_format_rfc3339(int64_t ms, int32_t offset_s, char out[40]);
+
 int64_t slagg_month_first(int64_t day);   /* first day of day's month */
 int64_t slagg_month_last(int64_t day);    /* last day of day's month */
 /* First day of the month k months after day's month (k may be negative). */

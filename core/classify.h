@@ -37,13 +37,14 @@ typedef enum slagg_class {
     SLAGG_CLASS_COUNT
 } slagg_class;
 
-/* True for statuses a record may carry: 0 or 100-599. */
-static inline int slagg_status_allowed(int status)
+/* True for the HTTP statuses a record may carry: 0 or 100-599 (not a
+ * slagg_status, the library's error codes). */
+static inline int slagg_http_status_allowed(int status)
 {
     return status == 0 || (status >= 100 && status <= 599);
 }
 
-/* Precondition: slagg_status_allowed(status). in_maintenance: the record's
+/* Precondition: slagg_http_status_allowed(status). in_maintenance: the record's
  * instant lies in a notified maintenance window scoped to its account. */
 static inline slagg_class slagg_classify(int status, slagg_cause cause, int in_maintenance)
 {

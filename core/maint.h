@@ -17,7 +17,7 @@
 
 #include "core/dict.h"
 #include "core/error.h"
-#include "io/tables.h"
+#include "core/tables.h"
 
 typedef struct slagg_maint_index slagg_maint_index;
 

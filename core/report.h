@@ -11,7 +11,7 @@
 
 #include "core/error.h"
 #include "core/fleet.h"
-#include "io/tables.h"
+#include "core/tables.h"
 
 typedef enum slagg_state {
     SLAGG_STATE_FINAL = 0,

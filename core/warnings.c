@@ -1,7 +1,7 @@
 /*
  * warnings.c - summary.json's `warnings` (core/warnings.h, SPEC section 4;
  * the detail of each kind: docs/RULES.md, "Warnings"). Formats instants
- * with io/timestamp.c, the one RFC 3339 writer.
+ * with core/calendar.c, the one RFC 3339 writer.
  */
 #include "core/warnings.h"
 
@@ -12,7 +12,6 @@
 #include "core/alloc.h"
 #include "core/calendar.h"
 #include "core/dict.h"
-#include "io/timestamp.h"
 
 static const char *const kind_names[SLAGG_WARN_KINDS] = {
     "coverage_unknown", "gap", "late_notice", "no_fee", "no_records", "uncontracted", "unmatched_fee",

@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "core/error.h"
-#include "io/source.h"
 
 /* Length (1-4) of the well-formed UTF-8 sequence at p[0..avail), with its
  * code point in *cp; 0 when ill-formed (overlong, surrogate, > U+10FFFF,

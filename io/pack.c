@@ -41,12 +41,12 @@ static int pack_one(pack_ctx *c, size_t i)
     c->p->writers[i] = w;
     int r;
     uint64_t keep = c->o->max_rejects + SLAGG_REJECTS_KEEP;
-    while ((r = slagg_record_reader_next(rd, &rec, &rej, err)) != 0) {
-        if (r < 0) break;
-        if (r == 2) {
+    while ((r = slagg_record_reader_next(rd, &rec, &rej, err)) != SLAGG_RECORD_END) {
+        if (r == SLAGG_RECORD_FAILED) break;
+        if (r == SLAGG_RECORD_REJECTED) {
             if (slagg_reject_log_add(&c->logs[i], (uint32_t)i, rej.line, rej.reason, keep) != 0) {
                 slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-                r = -1;
+                r = SLAGG_RECORD_FAILED;
                 break;
             }
             continue;
@@ -54,7 +54,7 @@ static int pack_one(pack_ctx *c, size_t i)
         slagg_shard_record sr = {rec.ts_ms, rec.account, rec.account_len, rec.status, rec.cause};
         if ((st = slagg_shard_writer_append(w, &sr)) != SLAGG_OK) {
             slagg_err_set(err, st, "%s", slagg_shard_writer_error(w));
-            r = -1;
+            r = SLAGG_RECORD_FAILED;
             break;
         }
         c->p->records[i]++;
@@ -62,7 +62,7 @@ static int pack_one(pack_ctx *c, size_t i)
     }
     atomic_fetch_add(&c->raw_bytes, slagg_record_reader_raw_bytes(rd));
     slagg_record_reader_close(rd);
-    return r < 0 ? -1 : 0;
+    return r == SLAGG_RECORD_FAILED ? -1 : 0;
 }
 
 static void *pack_worker(void *arg)

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
-#include "core/fold.h"
+#include "core/rejects.h"
 #include "slagg/shard.h"
 
 typedef struct slagg_pack_opts {

@@ -72,7 +72,7 @@ static void rec_echo(char out[4 * REC_ECHO_MAX + 4], const char *s, size_t n)
     out[o] = '\0';
 }
 
-/* Fills rej and returns 2 (the "rejected" result of slagg_record_reader_next). */
+/* Fills rej and returns SLAGG_RECORD_REJECTED. */
 static int rec_reject(slagg_reject *rej, uint64_t line, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
@@ -86,7 +86,7 @@ static int rec_reject(slagg_reject *rej, uint64_t line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(rej->reason, sizeof rej->reason, fmt, ap);
     va_end(ap);
-    return 2;
+    return SLAGG_RECORD_REJECTED;
 }
 
 /* Rejects with "WHAT 'value'" (value echoed safely). */
@@ -340,7 +340,7 @@ static int rec_csv_next(slagg_record_reader *r, slagg_record *rec, slagg_reject 
         if (s[i] < '0' || s[i] > '9') return rec_reject_value(rej, line, "bad status", s, n);
         status = status * 10 + (s[i] - '0');
     }
-    if (!slagg_status_allowed(status))
+    if (!slagg_http_status_allowed(status))
         return rec_reject(rej, line, "status %d is not 0 or 100-599", status);
     rec->status = status;
 
@@ -351,7 +351,7 @@ static int rec_csv_next(slagg_record_reader *r, slagg_record *rec, slagg_reject 
         if (slagg_cause_parse(s, n, &rec->cause))
             return rec_reject_value(rej, line, "unknown cause", s, n);
     }
-    return 1;
+    return SLAGG_RECORD_OK;
 }
 
 /* ---- NDJSON lines ------------------------------------------------------------ */
@@ -440,7 +440,7 @@ static int rec_nd_status(const slagg_json_value *v, uint64_t line, slagg_reject 
         return rec_reject(rej, line, "status %s is not 0 or 100-599", e);
     }
     for (; i < n; i++) val = val * 10 + (s[i] - '0');
-    if (!slagg_status_allowed(val))
+    if (!slagg_http_status_allowed(val))
         return rec_reject(rej, line, "status %d is not 0 or 100-599", val);
     *status = val;
     return 1;
@@ -467,7 +467,7 @@ static int rec_nd_next(slagg_record_reader *r, slagg_record *rec, slagg_reject *
         slagg_ndjson_record j;
         if (slagg_ndjson_parse(p, n, &j, rej->reason, sizeof rej->reason)) {
             rej->line = line;
-            return 2;
+            return SLAGG_RECORD_REJECTED;
         }
         if (j.account.kind == SLAGG_JSON_ABSENT) return rec_reject(rej, line, "missing 'account'");
         if (j.status.kind == SLAGG_JSON_ABSENT) return rec_reject(rej, line, "missing 'status'");
@@ -509,14 +509,14 @@ static int rec_nd_next(slagg_record_reader *r, slagg_record *rec, slagg_reject *
             if (slagg_cause_parse(j.cause.p, j.cause.n, &rec->cause))
                 return rec_reject_value(rej, line, "unknown cause", j.cause.p, j.cause.n);
         }
-        return 1;
+        return SLAGG_RECORD_OK;
     }
 }
 
 /* ---- the public reader ------------------------------------------------------- */
 
-int slagg_record_reader_next(slagg_record_reader *r, slagg_record *rec, slagg_reject *rej,
-                             slagg_err *err)
+slagg_record_next slagg_record_reader_next(slagg_record_reader *r, slagg_record *rec, slagg_reject *rej,
+                                           slagg_err *err)
 {
     slagg_err local;
     if (!err) err = &local;
@@ -524,13 +524,13 @@ int slagg_record_reader_next(slagg_record_reader *r, slagg_record *rec, slagg_re
                                          : rec_nd_next(r, rec, rej, err);
     /* A stray far-future (or pre-1970) stamp would otherwise set the default
      * --through and open thousands of periods: such a row is rejected. */
-    if (got == 1 && (rec->ts_ms < SLAGG_TS_MIN_MS || rec->ts_ms >= SLAGG_TS_MAX_MS)) {
+    if (got == SLAGG_RECORD_OK && (rec->ts_ms < SLAGG_TS_MIN_MS || rec->ts_ms >= SLAGG_TS_MAX_MS)) {
         rej->line = r->last_line;
         snprintf(rej->reason, sizeof rej->reason,
                  "ts out of range (must be from 1970-01-01 to 2099-12-31 UTC)");
-        return 2;
+        return SLAGG_RECORD_REJECTED;
     }
-    return got;
+    return (slagg_record_next)got;
 }
 
 const char *slagg_record_reader_name(const slagg_record_reader *r)

@@ -51,11 +51,17 @@ typedef struct slagg_record_reader slagg_record_reader;
 slagg_status slagg_record_reader_open(const char *path, slagg_record_reader **out,
                                       slagg_err *err);
 
-/* Next record. Returns 1 = *rec filled; 2 = the row was rejected, *rej
- * filled (the caller counts it and goes on); 0 = end of input; -1 = a
- * fatal error (I/O, corrupt compression), err set and naming the file. */
-int slagg_record_reader_next(slagg_record_reader *r, slagg_record *rec,
-                             slagg_reject *rej, slagg_err *err);
+/* What slagg_record_reader_next found. */
+typedef enum slagg_record_next {
+    SLAGG_RECORD_FAILED = -1,   /* a fatal error (I/O, corrupt compression): err set, naming the file */
+    SLAGG_RECORD_END = 0,       /* end of input */
+    SLAGG_RECORD_OK = 1,        /* *rec filled */
+    SLAGG_RECORD_REJECTED = 2   /* the row was rejected, *rej filled: the caller counts it and goes on */
+} slagg_record_next;
+
+/* Next record (see slagg_record_next). */
+slagg_record_next slagg_record_reader_next(slagg_record_reader *r, slagg_record *rec,
+                                           slagg_reject *rej, slagg_err *err);
 
 const char *slagg_record_reader_name(const slagg_record_reader *r);
 slagg_record_format slagg_record_reader_format(const slagg_record_reader *r);

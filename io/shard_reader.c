@@ -526,7 +526,7 @@ static const char *cursor_start(slagg_shard_cursor *c, const slagg_shard_block_i
     int prev_key = -1;
     for (uint32_t i = 0; i < n_pairs; i++, p += 3) {
         int st = get16(p), cause = p[2];
-        if (!slagg_status_allowed(st)) return "pair table: status not 0 or 100-599";
+        if (!slagg_http_status_allowed(st)) return "pair table: status not 0 or 100-599";
         if (cause >= SLAGG_CAUSE_COUNT) return "pair table: unknown cause";
         int key = st * 8 + cause;
         if (key <= prev_key) return "pair table not strictly sorted";

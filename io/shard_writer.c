@@ -567,7 +567,7 @@ static slagg_status grow_block(slagg_shard_writer *w)
 slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_record *r)
 {
     if (w->sticky != SLAGG_OK) return w->sticky;
-    if (!slagg_status_allowed(r->status))
+    if (!slagg_http_status_allowed(r->status))
         return fail(w, SLAGG_E_INPUT, "record %llu: status %d is not 0 or 100-599",
                     (unsigned long long)w->count + 1, r->status);
     if ((unsigned)r->cause >= SLAGG_CAUSE_COUNT)

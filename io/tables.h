@@ -5,6 +5,7 @@
  * (SLAGG_E_INPUT), because every table row changes money.
  *
  * Columns are found by header name (any order; other columns ignored).
+ * The row types are plain values of the rules: core/tables.h.
  */
 #ifndef SLAGG_IO_TABLES_H
 #define SLAGG_IO_TABLES_H
@@ -13,41 +14,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
-
-typedef struct slagg_contract_in {
-    char *account;
-    uint32_t account_len;
-    int64_t start, end;   /* days; end = SLAGG_DAY_OPEN when empty */
-    uint64_t line;
-} slagg_contract_in;
-
-typedef struct slagg_fee_in {
-    char *account;
-    uint32_t account_len;
-    int64_t period_start; /* day */
-    int64_t fee, voucher_paid; /* fen, 0 <= voucher_paid <= fee */
-    uint64_t line;
-} slagg_fee_in;
-
-typedef struct slagg_maint_in {
-    int64_t start_ms, end_ms; /* [start, end) Unix ms */
-    char *scope;              /* account, or "*" */
-    uint32_t scope_len;
-    int all;                  /* scope is "*" */
-    int late;                 /* notice_at later than start: excludes nothing */
-    uint64_t line;
-    char *raw_start, *raw_end, *raw_notice; /* as written, for the summary */
-} slagg_maint_in;
-
-typedef struct slagg_tables {
-    const char *contracts_path, *fees_path, *maintenance_path, *holidays_path;
-    slagg_contract_in *contracts; size_t n_contracts;
-    slagg_fee_in *fees;           size_t n_fees;
-    slagg_maint_in *maint;        size_t n_maint;
-    int64_t *holidays;            size_t n_holidays;  /* sorted, unique */
-    int64_t *workdays;            size_t n_workdays;  /* sorted, unique */
-    char *owned[4];  /* paths read back from a compact summary, freed with t */
-} slagg_tables;
+#include "core/tables.h"   /* the row types */
 
 /* Each loader appends to t; path NULL means "not given" (nothing loaded).
  * Contracts: account,start,end (end may be empty); start <= end.

@@ -1,16 +1,15 @@
 /*
- * timestamp.c - parsing and formatting of instants (SPEC section 3,
+ * timestamp.c - parsing of instants (SPEC section 3,
  * "Request records": `ts` is RFC 3339 with an offset or Z, or Unix seconds;
  * `ts_ms` is Unix milliseconds) and of the --tz offset (SPEC section 2,
  * "Time").
  *
  * Every parser is strict (no leading/trailing blanks, no guessing) and
  * floors sub-millisecond digits toward -infinity, so that an instant never
- * moves into a later 5-minute window.
+ * moves into a later 5-minute window. Their writers are in core/calendar.c.
  */
 #include "io/timestamp.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "core/calendar.h"
@@ -169,42 +168,4 @@ int slagg_parse_tz(const char *s, size_t n, int32_t *offset_s)
         return 0;
     }
     return offset_hhmm(s, n, offset_s);
-}
-
-void slagg_format_tz(int32_t offset_s, char out[8])
-{
-    int64_t a = offset_s < 0 ? -(int64_t)offset_s : offset_s;
-    unsigned hh = (unsigned)(a / 3600 % 100), mm = (unsigned)(a / 60 % 60);
-    out[0] = offset_s < 0 ? '-' : '+';
-    out[1] = (char)('0' + hh / 10);
-    out[2] = (char)('0' + hh % 10);
-    out[3] = ':';
-    out[4] = (char)('0' + mm / 10);
-    out[5] = (char)('0' + mm % 10);
-    out[6] = '\0';
-}
-
-void slagg_format_rfc3339(int64_t ms, int32_t offset_s, char out[40])
-{
-    /* local = ms + offset; computed without overflow near the int64 ends
-     * by splitting into days and milliseconds of the day first */
-    int64_t day = ms / SLAGG_MS_PER_DAY, msd = ms % SLAGG_MS_PER_DAY;
-    if (msd < 0) {
-        msd += SLAGG_MS_PER_DAY;
-        day--;
-    }
-    msd += (int64_t)offset_s * MS_PER_S;
-    int64_t carry = slagg_floordiv(msd, SLAGG_MS_PER_DAY);
-    day += carry;
-    msd -= carry * SLAGG_MS_PER_DAY;
-
-    int64_t y;
-    unsigned mo, d;
-    slagg_civil_from_days(day, &y, &mo, &d);
-    unsigned hh = (unsigned)(msd / 3600000), mi = (unsigned)(msd / 60000 % 60),
-             ss = (unsigned)(msd / 1000 % 60), mss = (unsigned)(msd % 1000);
-    char tz[8];
-    slagg_format_tz(offset_s, tz);
-    snprintf(out, 40, "%04lld-%02u-%02uT%02u:%02u:%02u.%03u%s", (long long)y, mo, d, hh, mi,
-             ss, mss, tz);
 }

@@ -28,9 +28,7 @@ int slagg_parse_ts(const char *s, size_t n, int64_t *ms);
 /* A fixed UTC offset: "+HH:MM", "-HH:MM" (HH 00-23, MM 00-59) or "Z".
  * Returns 0 and *offset_s (seconds east of UTC), or -1. */
 int slagg_parse_tz(const char *s, size_t n, int32_t *offset_s);
-/* "+08:00" form of an offset; out gets 7 bytes incl. NUL. */
-void slagg_format_tz(int32_t offset_s, char out[8]);
-/* "2026-03-17T10:04:59.999+08:00" for messages and the summary; out >= 40 bytes. */
-void slagg_format_rfc3339(int64_t ms, int32_t offset_s, char out[40]);
+/* Their writers, slagg_format_tz and slagg_format_rfc3339, are rules of
+ * time shared by every layer: core/calendar.h. */
 
 #endif

@@ -3,7 +3,7 @@
  * contracts, fees and sizes, and the events of the month (incidents,
  * maintenance, attacks, the regional outage) that put accounts into each
  * credit tier. It depends on the seed, the account count and the month
- * only (gen.h), and is shared read-only by every writer: the tables
+ * only (opts.h), and is shared read-only by every writer: the tables
  * (tables.c), the text logs (text_writer.c) and the shards (shard_out.c).
  */
 #ifndef SLAGG_GEN_FLEET_H
@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/gen/gen.h"
+#include "cli/gen/opts.h"
+#include "core/error.h"
 #include "slagg/shard.h"
 
 /* incidents (<= 252: 2 + 50 + 200) + the fixed events, with room */

@@ -1,5 +1,5 @@
 /*
- * test_fold_api.c - the public job API (slagg/fold.h, io/job.c): both
+ * test_fold_api.c - the public job API (slagg/fold.h, core/engine/job.c): both
  * engines on the same records give the same bytes, a merge of partials
  * gives one fold's bytes, and failures are statuses with messages.
  * Records are written with the public shard writer (slagg/shard.h) and as

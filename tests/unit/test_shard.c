@@ -330,7 +330,7 @@ Test(shard, round_trip_every_status_and_cause)
     size_t n = 0;
     slagg_shard_record *r = calloc(501 * SLAGG_CAUSE_COUNT, sizeof *r);
     for (int st = 0; st <= 599; st++) {
-        if (!slagg_status_allowed(st)) continue;
+        if (!slagg_http_status_allowed(st)) continue;
         for (int c = 0; c < SLAGG_CAUSE_COUNT; c++) {
             int a = (st * 7 + c) % 5;
             r[n++] = (slagg_shard_record){1772294400000LL + st * 1000 + c, pool[a], pool_len[a], st,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/calendar.h"
 #include "io/timestamp.h"
 
 static int rfc(const char *s, int64_t *ms) { return slagg_parse_rfc3339(s, strlen(s), ms); }

@@ -29,7 +29,8 @@
 #include "core/calendar.h"
 #include "core/classify.h"
 #include "core/cpu.h"
-#include "core/fold_internal.h"
+#include "core/engine/fold_common.h"
+#include "core/engine/fold_shards.h"
 #include "io/shard.h"
 
 #define RING_MIN 64
@@ -240,7 +241,7 @@ typedef struct engine {
     uint64_t spill_limit;     /* RING_RECORD_LIMIT; tests lower it (SLAGG_TEST_SPILL_LIMIT) */
     uint8_t ctab[600][SLAGG_CAUSE_COUNT];
     uint8_t cls_flags[SLAGG_CLASS_COUNT];  /* class -> 1 valid | 2 error */
-    thr *t;
+    thr *th;                  /* the nt threads */
     unsigned nt;
     /* the current step */
     int phase;                /* 0 = fold blocks [lo, hi), 1 = finalise windows [wlo, whi) */
@@ -302,23 +303,23 @@ static int ev_push(ev_vec *v, uint32_t a, int64_t w, uint64_t e, uint64_t val)
 
 /* Moves a thread's whole ring into its overflow table (u64), so no u32
  * counter can wrap however many records one window gets. */
-static int spill_ring(thr *t)
+static int spill_ring(thr *th)
 {
-    engine *g = t->g;
+    engine *g = th->g;
     for (uint32_t a = 0; a < g->n_accounts; a++) {
         for (int64_t w = g->base; w < g->base + g->ring; w++) {
             size_t s = cell_of(g, a, w);
-            if (!t->ve[s] && !t->ve[s + 1]) continue;
-            ovf_ent *c = ovf_get(&t->ovf, a, w);
+            if (!th->ve[s] && !th->ve[s + 1]) continue;
+            ovf_ent *c = ovf_get(&th->ovf, a, w);
             if (!c) return -1;
-            c->v += t->ve[s];
-            c->e += t->ve[s + 1];
-            t->ve[s] = t->ve[s + 1] = 0;
+            c->v += th->ve[s];
+            c->e += th->ve[s + 1];
+            th->ve[s] = th->ve[s + 1] = 0;
         }
-        t->tlo[a] = INT64_MAX;
-        t->thi[a] = INT64_MIN;
+        th->tlo[a] = INT64_MAX;
+        th->thi[a] = INT64_MIN;
     }
-    t->since_spill = 0;
+    th->since_spill = 0;
     return 0;
 }
 
@@ -327,41 +328,41 @@ static int spill_ring(thr *t)
  * hundreds. */
 #define PREFETCH_RUNS 8
 
-static int grow_scratch(thr *t, size_t n)
+static int grow_scratch(thr *th, size_t n)
 {
-    if (n <= t->scratch_cap) return 0;
-    uint32_t *r = slagg_reallocarray(t->rel, n, sizeof *r);
+    if (n <= th->scratch_cap) return 0;
+    uint32_t *r = slagg_reallocarray(th->rel, n, sizeof *r);
     if (!r) return -1;
-    t->rel = r;
-    uint8_t *f = slagg_reallocarray(t->flags, n, 1);
+    th->rel = r;
+    uint8_t *f = slagg_reallocarray(th->flags, n, 1);
     if (!f) return -1;
-    t->flags = f;
-    uint32_t *ro = slagg_reallocarray(t->run_off, n + 1 + PREFETCH_RUNS, sizeof *ro);
+    th->flags = f;
+    uint32_t *ro = slagg_reallocarray(th->run_off, n + 1 + PREFETCH_RUNS, sizeof *ro);
     if (!ro) return -1;
-    t->run_off = ro;
-    uint32_t *ra = slagg_reallocarray(t->run_acc, n + 1 + PREFETCH_RUNS, sizeof *ra);
+    th->run_off = ro;
+    uint32_t *ra = slagg_reallocarray(th->run_acc, n + 1 + PREFETCH_RUNS, sizeof *ra);
     if (!ra) return -1;
-    t->run_acc = ra;
-    uint32_t *rp = slagg_reallocarray(t->run_p, n + 1 + PREFETCH_RUNS, sizeof *rp);
+    th->run_acc = ra;
+    uint32_t *rp = slagg_reallocarray(th->run_p, n + 1 + PREFETCH_RUNS, sizeof *rp);
     if (!rp) return -1;
-    t->run_p = rp;
-    uint32_t *ri = slagg_reallocarray(t->ridx, n + 1, sizeof *ri);
+    th->run_p = rp;
+    uint32_t *ri = slagg_reallocarray(th->ridx, n + 1, sizeof *ri);
     if (!ri) return -1;
-    t->ridx = ri;
-    uint32_t *nk = slagg_reallocarray(t->run_nok, n + 1, sizeof *nk);
+    th->ridx = ri;
+    uint32_t *nk = slagg_reallocarray(th->run_nok, n + 1, sizeof *nk);
     if (!nk) return -1;
-    t->run_nok = nk;
-    t->scratch_cap = n;
+    th->run_nok = nk;
+    th->scratch_cap = n;
     return 0;
 }
 
 /* One day-segment of one account's run: records [k, m) of the block, all
  * in service-time day `day`, in period p. */
-static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, size_t m)
+static int fold_segment(thr *th, uint32_t a, uint32_t p, int64_t day, size_t k, size_t m)
 {
-    engine *g = t->g;
-    const slagg_shard_cursor *b = t->cur;
-    uint64_t *pt = t->ptot + (size_t)p * SLAGG_CLASS_COUNT;
+    engine *g = th->g;
+    const slagg_shard_cursor *b = th->cur;
+    uint64_t *pt = th->ptot + (size_t)p * SLAGG_CLASS_COUNT;
     unsigned errs = 0;
     const int64_t day_ms = day * SLAGG_MS_PER_DAY - g->tz_ms;   /* UTC instant of the day's start */
     const int64_t day_w = day * SLAGG_WINDOWS_PER_DAY;
@@ -375,66 +376,66 @@ static int fold_segment(thr *t, uint32_t a, uint32_t p, int64_t day, size_t k, s
     for (size_t i = 0; i < n; i++) {
         size_t r = k + i;
         unsigned code = b->code[r];
-        unsigned c = t->code_cls[code];
+        unsigned c = th->code_cls[code];
         if (c == NEEDS_MAINT)
             c = slagg_classify(b->pair_status[code], (slagg_cause)b->pair_cause[code],
                                slagg_maint_contains(g->maint, a, b->ts_ms[r]));
         pt[c]++;
         uint8_t fl = g->cls_flags[c];
-        t->flags[i] = fl;
+        th->flags[i] = fl;
         errs |= fl;
         int64_t rel = b->ts_ms[r] - day_ms;   /* 0 .. 86,399,999 */
         if (rel >= ring_end_ms && q == n) q = i;
-        t->rel[i] = (uint32_t)rel;
+        th->rel[i] = (uint32_t)rel;
         covm |= 1ULL << ((slagg_div300k((uint32_t)rel) - wf) & 63);
     }
-    if (slagg_div300k(t->rel[n - 1]) - wf < 64) slagg_cov_mark_mask(&t->cov, day_w + wf, covm);
+    if (slagg_div300k(th->rel[n - 1]) - wf < 64) slagg_cov_mark_mask(&th->cov, day_w + wf, covm);
     else
-        for (size_t i = 0; i < n; i++) slagg_cov_mark(&t->cov, day_w + slagg_div300k(t->rel[i]));
+        for (size_t i = 0; i < n; i++) slagg_cov_mark(&th->cov, day_w + slagg_div300k(th->rel[i]));
     /* records are sorted by time: [0, q) is inside the ring */
     if (g->wmajor && (errs & 2)) {
         for (size_t i = 0; i < q; i++)
-            if ((t->flags[i] & 2) && err_push(&t->errs, a, day_w + slagg_div300k(t->rel[i])) != 0) return -1;
+            if ((th->flags[i] & 2) && err_push(&th->errs, a, day_w + slagg_div300k(th->rel[i])) != 0) return -1;
     } else if (q && !g->wmajor) {
-        if (errs & 2) t->terr[a] = 1;
-        int64_t w0 = day_w + slagg_div300k(t->rel[0]), w1 = day_w + slagg_div300k(t->rel[q - 1]);
-        if (w0 < t->tlo[a]) t->tlo[a] = w0;
-        if (w1 > t->thi[a]) t->thi[a] = w1;
+        if (errs & 2) th->terr[a] = 1;
+        int64_t w0 = day_w + slagg_div300k(th->rel[0]), w1 = day_w + slagg_div300k(th->rel[q - 1]);
+        if (w0 < th->tlo[a]) th->tlo[a] = w0;
+        if (w1 > th->thi[a]) th->thi[a] = w1;
     }
-    g->kernel->run(t->rel, t->flags, q, t->ve + row_of(g, a), (uint32_t)(day_w & g->ring_mask), g->ring_mask,
+    g->kernel->run(th->rel, th->flags, q, th->ve + row_of(g, a), (uint32_t)(day_w & g->ring_mask), g->ring_mask,
                    g->stride);
     for (size_t i = q; i < n; i++) {
-        ovf_ent *c = ovf_get(&t->ovf, a, day_w + t->rel[i] / (uint32_t)SLAGG_MS_PER_WINDOW);
+        ovf_ent *c = ovf_get(&th->ovf, a, day_w + th->rel[i] / (uint32_t)SLAGG_MS_PER_WINDOW);
         if (!c) return -1;
-        c->v += t->flags[i] & 1u;
-        c->e += t->flags[i] >> 1;
+        c->v += th->flags[i] & 1u;
+        c->e += th->flags[i] >> 1;
     }
-    t->since_spill += q;
+    th->since_spill += q;
     return 0;
 }
 
 
-static int fold_chunk(thr *t, const uint32_t *map);
+static int fold_chunk(thr *th, const uint32_t *map);
 
 /* Folds one block, a cursor chunk at a time (the chunk's columns stay in
  * cache between decoding and folding). */
-static int fold_block(thr *t, const blk_ref *br)
+static int fold_block(thr *th, const blk_ref *br)
 {
-    engine *g = t->g;
-    slagg_shard_cursor *b = t->cur;
-    if (slagg_shard_cursor_open(g->shards[br->shard], br->block, b, &t->err) != SLAGG_OK) return -1;
+    engine *g = th->g;
+    slagg_shard_cursor *b = th->cur;
+    if (slagg_shard_cursor_open(g->shards[br->shard], br->block, b, &th->err) != SLAGG_OK) return -1;
     const uint32_t *map = g->map[br->shard];
-    t->shard = br->shard;
-    if (t->since_spill + b->records > g->spill_limit && spill_ring(t) != 0) goto nomem;
-    t->records += b->records;
-    for (uint32_t k = 0; k < b->n_pairs; k++) t->code_cls[k] = g->ctab[b->pair_status[k]][b->pair_cause[k]];
+    th->shard = br->shard;
+    if (th->since_spill + b->records > g->spill_limit && spill_ring(th) != 0) goto nomem;
+    th->records += b->records;
+    for (uint32_t k = 0; k < b->n_pairs; k++) th->code_cls[k] = g->ctab[b->pair_status[k]][b->pair_cause[k]];
     int more;
-    while ((more = slagg_shard_cursor_next(b, &t->err)) == 1) {
-        if (fold_chunk(t, map) != 0) goto nomem;
+    while ((more = slagg_shard_cursor_next(b, &th->err)) == 1) {
+        if (fold_chunk(th, map) != 0) goto nomem;
     }
     return more;
 nomem:
-    slagg_err_set(&t->err, SLAGG_E_NOMEM, "out of memory");
+    slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
     return -1;
 }
 
@@ -446,14 +447,14 @@ nomem:
  * short runs (a few records each, the common case at a billion records a
  * month) cost no mispredicted loop exits. Gives exactly what fold_segment
  * gives. */
-static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day, int64_t lo, int64_t hi)
+static int fold_chunk_flat(thr *th, const uint32_t *map, int64_t day, int64_t lo, int64_t hi)
 {
-    engine *g = t->g;
-    const slagg_shard_cursor *b = t->cur;
+    engine *g = th->g;
+    const slagg_shard_cursor *b = th->cur;
     const uint32_t n = b->n, nr = b->n_runs, na = g->n_accounts;
     const size_t row = (size_t)na + 1;
     const uint32_t *dp = g->day_period + (size_t)(day - g->day0) * na;
-    uint32_t *ridx = t->ridx, *racc = t->run_acc, *rp = t->run_p, *nok = t->run_nok;
+    uint32_t *ridx = th->ridx, *racc = th->run_acc, *rp = th->run_p, *nok = th->run_nok;
     memset(ridx, 0, n * sizeof *ridx);
     memset(nok, 0, nr * sizeof *nok);   /* per run: records not of class OK */
     uint32_t off = 0;
@@ -461,8 +462,8 @@ static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day, int64_t lo,
         uint32_t a = map[b->run_account[r]];
         uint32_t p = a != NONE32 ? dp[a] : NONE32;
         if (p == NONE32) {   /* to the sinks: ring cell `na`, class row n_periods */
-            t->uncontracted += b->run_len[r];
-            if (unc_add(&t->unc, (uint64_t)t->shard << 32 | b->run_account[r]) != 0) return -1;
+            th->uncontracted += b->run_len[r];
+            if (unc_add(&th->unc, (uint64_t)th->shard << 32 | b->run_account[r]) != 0) return -1;
             a = na;
             p = (uint32_t)g->n_periods;
         }
@@ -478,8 +479,8 @@ static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day, int64_t lo,
     const int64_t day_ms = day * SLAGG_MS_PER_DAY - g->tz_ms;
     const int64_t day_w = day * SLAGG_WINDOWS_PER_DAY;
     const uint32_t base_slot = (uint32_t)(day_w & g->ring_mask), mask = g->ring_mask;
-    uint32_t *ve = t->ve;
-    uint64_t *ptot = t->ptot;
+    uint32_t *ve = th->ve;
+    uint64_t *ptot = th->ptot;
     uint32_t cur = 0;
     /* coverage: the chunk's windows as bits from its first one, in a
      * register (exact when the chunk spans fewer than 64 windows) */
@@ -489,7 +490,7 @@ static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day, int64_t lo,
         cur = ridx[j] > cur ? ridx[j] : cur;
         uint32_t a = racc[cur];
         unsigned code = b->code[j];
-        unsigned c = t->code_cls[code];
+        unsigned c = th->code_cls[code];
         uint32_t w = slagg_div300k((uint32_t)(b->ts_ms[j] - day_ms));
         covm |= 1ULL << ((w - wl) & 63);
         size_t cell = 2 * ((size_t)((base_slot + w) & mask) * row + a);
@@ -511,22 +512,22 @@ static int fold_chunk_flat(thr *t, const uint32_t *map, int64_t day, int64_t lo,
         unsigned fl = g->cls_flags[c];
         ve[cell] += fl & 1u;
         ve[cell + 1] += fl >> 1;
-        if ((fl & 2) && a < na && err_push(&t->errs, a, day_w + w) != 0) return -1;
+        if ((fl & 2) && a < na && err_push(&th->errs, a, day_w + w) != 0) return -1;
     }
     for (uint32_t r = 0; r < nr; r++)
         ptot[(size_t)rp[r] * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] += b->run_len[r] - nok[r];
-    if (window_of(g, hi) - (day_w + wl) < 64) slagg_cov_mark_mask(&t->cov, day_w + wl, covm);
+    if (window_of(g, hi) - (day_w + wl) < 64) slagg_cov_mark_mask(&th->cov, day_w + wl, covm);
     else
-        for (uint32_t j = 0; j < n; j++) slagg_cov_mark(&t->cov, window_of(g, b->ts_ms[j]));
-    t->since_spill += n;
+        for (uint32_t j = 0; j < n; j++) slagg_cov_mark(&th->cov, window_of(g, b->ts_ms[j]));
+    th->since_spill += n;
     return 0;
 }
 
 /* Folds the cursor's current chunk. */
-static int fold_chunk(thr *t, const uint32_t *map)
+static int fold_chunk(thr *th, const uint32_t *map)
 {
-    engine *g = t->g;
-    const slagg_shard_cursor *b = t->cur;
+    engine *g = th->g;
+    const slagg_shard_cursor *b = th->cur;
     if (g->wmajor && b->n && !g->no_flat) {
         /* the chunk's time range: runs are sorted by time */
         int64_t lo = INT64_MAX, hi = INT64_MIN;
@@ -537,12 +538,12 @@ static int fold_chunk(thr *t, const uint32_t *map)
         int64_t day = slagg_floordiv(lo + g->tz_ms, SLAGG_MS_PER_DAY);
         if (day > g->through) {
             if (slagg_floordiv(hi + g->tz_ms, SLAGG_MS_PER_DAY) == day) {
-                t->after_through += b->n;
+                th->after_through += b->n;
                 return 0;
             }
         } else if (day >= g->day0 && slagg_floordiv(hi + g->tz_ms, SLAGG_MS_PER_DAY) == day &&
                    window_of(g, lo) >= g->base && window_of(g, hi) < g->base + g->ring) {
-            return fold_chunk_flat(t, map, day, lo, hi);
+            return fold_chunk_flat(th, map, day, lo, hi);
         }
     }
     /* the runs (one account each): where they start, whose they are, and
@@ -551,26 +552,26 @@ static int fold_chunk(thr *t, const uint32_t *map)
     size_t nr = b->n_runs;
     uint32_t off = 0;
     for (size_t r = 0; r < nr; r++) {
-        t->run_off[r] = off;
-        t->run_acc[r] = map[b->run_account[r]];
+        th->run_off[r] = off;
+        th->run_acc[r] = map[b->run_account[r]];
         off += b->run_len[r];
     }
-    t->run_off[nr] = off;
+    th->run_off[nr] = off;
     for (size_t r = 0; r < nr; r++) {
-        int64_t day = slagg_floordiv(b->ts_ms[t->run_off[r]] + g->tz_ms, SLAGG_MS_PER_DAY);
-        t->run_p[r] = period_of(g, t->run_acc[r], day);
+        int64_t day = slagg_floordiv(b->ts_ms[th->run_off[r]] + g->tz_ms, SLAGG_MS_PER_DAY);
+        th->run_p[r] = period_of(g, th->run_acc[r], day);
     }
     for (size_t r = 0; r < nr; r++) {
-        size_t i = t->run_off[r], j = t->run_off[r + 1];
-        uint32_t a = t->run_acc[r];
+        size_t i = th->run_off[r], j = th->run_off[r + 1];
+        uint32_t a = th->run_acc[r];
         /* A later run's ring cell and class counters are far from this
          * run's: ask for them now, so the misses overlap this run's work. */
 #ifndef SLAGG_NO_PREFETCH
-        if (r + PREFETCH_RUNS < nr && t->run_p[r + PREFETCH_RUNS] != NONE32) {
-            uint32_t na = t->run_acc[r + PREFETCH_RUNS];
-            int64_t nw = window_of(g, b->ts_ms[t->run_off[r + PREFETCH_RUNS]]);
-            __builtin_prefetch(t->ve + cell_of(g, na, nw), 1);
-            __builtin_prefetch(t->ptot + (size_t)t->run_p[r + PREFETCH_RUNS] * SLAGG_CLASS_COUNT, 1);
+        if (r + PREFETCH_RUNS < nr && th->run_p[r + PREFETCH_RUNS] != NONE32) {
+            uint32_t na = th->run_acc[r + PREFETCH_RUNS];
+            int64_t nw = window_of(g, b->ts_ms[th->run_off[r + PREFETCH_RUNS]]);
+            __builtin_prefetch(th->ve + cell_of(g, na, nw), 1);
+            __builtin_prefetch(th->ptot + (size_t)th->run_p[r + PREFETCH_RUNS] * SLAGG_CLASS_COUNT, 1);
         }
 #endif
         size_t k = i;
@@ -581,14 +582,14 @@ static int fold_chunk(thr *t, const uint32_t *map)
             size_t m = k + 1;
             while (m < j && b->ts_ms[m] < day_end) m++;
             /* the run's first day: its period is the one looked up above */
-            uint32_t p = k == i ? t->run_p[r] : period_of(g, a, day);
+            uint32_t p = k == i ? th->run_p[r] : period_of(g, a, day);
             if (day > g->through) {
-                t->after_through += m - k;
+                th->after_through += m - k;
             } else if (p == NONE32) {
-                t->uncontracted += m - k;
-                if (unc_add(&t->unc, (uint64_t)t->shard << 32 | b->run_account[r]) != 0) return -1;
-                for (size_t x = k; x < m; x++) slagg_cov_mark(&t->cov, window_of(g, b->ts_ms[x]));
-            } else if (fold_segment(t, a, p, day, k, m) != 0) {
+                th->uncontracted += m - k;
+                if (unc_add(&th->unc, (uint64_t)th->shard << 32 | b->run_account[r]) != 0) return -1;
+                for (size_t x = k; x < m; x++) slagg_cov_mark(&th->cov, window_of(g, b->ts_ms[x]));
+            } else if (fold_segment(th, a, p, day, k, m) != 0) {
                 return -1;
             }
             k = m;
@@ -600,56 +601,56 @@ static int fold_chunk(thr *t, const uint32_t *map)
 /* Emits the windows with E > 0 among ring slots [s0, s1) of account a
  * (windows w0..), summing every thread's ring, then zeroes those slots.
  * Most windows have no error: one OR pass over the E rows finds out. */
-static int finalise_slots(thr *t, uint32_t a, int64_t w0, size_t s0, size_t s1, int maybe_err)
+static int finalise_slots(thr *th, uint32_t a, int64_t w0, size_t s0, size_t s1, int maybe_err)
 {
-    engine *g = t->g;
+    engine *g = th->g;
     size_t row = 2 * (size_t)a * g->ring;
     uint32_t any = 0;
     for (unsigned k = 0; maybe_err && k < g->nt; k++) {
-        const uint32_t *ve = g->t[k].ve + row;
+        const uint32_t *ve = g->th[k].ve + row;
         for (size_t i = s0; i < s1; i++) any |= ve[2 * i + 1];
     }
     if (any) {
         for (size_t i = s0; i < s1; i++) {
             uint64_t v = 0, e = 0;
             for (unsigned k = 0; k < g->nt; k++) {
-                v += g->t[k].ve[row + 2 * i];
-                e += g->t[k].ve[row + 2 * i + 1];
+                v += g->th[k].ve[row + 2 * i];
+                e += g->th[k].ve[row + 2 * i + 1];
             }
-            if (e && ev_push(&t->out, a, w0 + (int64_t)(i - s0), e, v) != 0) return -1;
+            if (e && ev_push(&th->out, a, w0 + (int64_t)(i - s0), e, v) != 0) return -1;
         }
     }
     for (unsigned k = 0; k < g->nt; k++)
-        memset(g->t[k].ve + row + 2 * s0, 0, 2 * (s1 - s0) * sizeof *g->t[k].ve);
+        memset(g->th[k].ve + row + 2 * s0, 0, 2 * (s1 - s0) * sizeof *g->th[k].ve);
     return 0;
 }
 
 /* Finalises windows [wlo, whi) of accounts [a0, a1) over every thread's
  * ring (whi - wlo <= ring), visiting only the windows some thread touched. */
-static int finalise(thr *t, uint32_t a0, uint32_t a1)
+static int finalise(thr *th, uint32_t a0, uint32_t a1)
 {
-    engine *g = t->g;
+    engine *g = th->g;
     for (uint32_t a = a0; a < a1; a++) {
         int64_t lo = INT64_MAX, hi = INT64_MIN;
         int maybe_err = 0;
         for (unsigned k = 0; k < g->nt; k++) {
-            if (g->t[k].tlo[a] < lo) lo = g->t[k].tlo[a];
-            if (g->t[k].thi[a] > hi) hi = g->t[k].thi[a];
-            maybe_err |= g->t[k].terr[a];
+            if (g->th[k].tlo[a] < lo) lo = g->th[k].tlo[a];
+            if (g->th[k].thi[a] > hi) hi = g->th[k].thi[a];
+            maybe_err |= g->th[k].terr[a];
         }
         if (lo < g->wlo) lo = g->wlo;
         if (hi > g->whi - 1) hi = g->whi - 1;
         if (lo <= hi) {
             size_t s0 = (size_t)(lo & g->ring_mask), n = (size_t)(hi - lo + 1);
             size_t first = s0 + n <= g->ring ? n : g->ring - s0;
-            if (finalise_slots(t, a, lo, s0, s0 + first, maybe_err) != 0 ||
-                (first < n && finalise_slots(t, a, lo + (int64_t)first, 0, n - first, maybe_err) != 0)) {
-                slagg_err_set(&t->err, SLAGG_E_NOMEM, "out of memory");
+            if (finalise_slots(th, a, lo, s0, s0 + first, maybe_err) != 0 ||
+                (first < n && finalise_slots(th, a, lo + (int64_t)first, 0, n - first, maybe_err) != 0)) {
+                slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
                 return -1;
             }
         }
         for (unsigned k = 0; k < g->nt; k++) {
-            thr *o = &g->t[k];
+            thr *o = &g->th[k];
             if (o->thi[a] < g->whi) {
                 o->tlo[a] = INT64_MAX;
                 o->thi[a] = INT64_MIN;
@@ -668,11 +669,11 @@ static int finalise(thr *t, uint32_t a0, uint32_t a1)
  * of it is skipped. Then the rows are zeroed (every account is visited:
  * with blocks spanning a few windows, nearly every account has records in
  * every window). */
-static int finalise_rows(thr *t, uint32_t a0, uint32_t a1)
+static int finalise_rows(thr *th, uint32_t a0, uint32_t a1)
 {
-    engine *g = t->g;
+    engine *g = th->g;
     for (unsigned j = 0; j < g->nt; j++) {
-        const err_vec *ev = &g->t[j].errs;
+        const err_vec *ev = &g->th[j].errs;
         for (size_t i = 0; i < ev->n; i++) {
             uint32_t a = ev->v[i].account;
             int64_t w = ev->v[i].window;
@@ -680,12 +681,12 @@ static int finalise_rows(thr *t, uint32_t a0, uint32_t a1)
             size_t c = cell_of(g, a, w);
             uint64_t v = 0, e = 0;
             for (unsigned k = 0; k < g->nt; k++) {
-                v += g->t[k].ve[c];
-                e += g->t[k].ve[c + 1];
-                g->t[k].ve[c + 1] = 0;
+                v += g->th[k].ve[c];
+                e += g->th[k].ve[c + 1];
+                g->th[k].ve[c + 1] = 0;
             }
-            if (e && ev_push(&t->out, a, w, e, v) != 0) {
-                slagg_err_set(&t->err, SLAGG_E_NOMEM, "out of memory");
+            if (e && ev_push(&th->out, a, w, e, v) != 0) {
+                slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
                 return -1;
             }
         }
@@ -693,7 +694,7 @@ static int finalise_rows(thr *t, uint32_t a0, uint32_t a1)
     for (int64_t w = g->wlo; w < g->whi; w++) {
         size_t row = cell_of(g, 0, w);
         for (unsigned k = 0; k < g->nt; k++)
-            memset(g->t[k].ve + row + 2 * (size_t)a0, 0, 2 * (size_t)(a1 - a0) * sizeof *g->t[k].ve);
+            memset(g->th[k].ve + row + 2 * (size_t)a0, 0, 2 * (size_t)(a1 - a0) * sizeof *g->th[k].ve);
     }
     return 0;
 }
@@ -703,7 +704,7 @@ static int finalise_rows(thr *t, uint32_t a0, uint32_t a1)
 static void errs_compact(engine *g)
 {
     for (unsigned k = 0; k < g->nt; k++) {
-        err_vec *ev = &g->t[k].errs;
+        err_vec *ev = &g->th[k].errs;
         size_t m = 0;
         for (size_t i = 0; i < ev->n; i++)
             if (ev->v[i].window < g->wlo || ev->v[i].window >= g->whi) ev->v[m++] = ev->v[i];
@@ -713,21 +714,21 @@ static void errs_compact(engine *g)
 
 static void *thread_main(void *arg)
 {
-    thr *t = arg;
-    engine *g = t->g;
+    thr *th = arg;
+    engine *g = th->g;
     if (g->phase == 0) {
         for (;;) {
             size_t i = atomic_fetch_add(&g->next, 1) + g->lo;
             if (i >= g->hi) break;
-            if (fold_block(t, &g->blocks[i]) != 0) {
-                t->failed = 1;
+            if (fold_block(th, &g->blocks[i]) != 0) {
+                th->failed = 1;
                 break;
             }
         }
     } else {
         uint32_t per = (g->n_accounts + g->nt - 1) / g->nt;
-        uint32_t a0 = per * t->index, a1 = a0 + per > g->n_accounts ? g->n_accounts : a0 + per;
-        if (a0 < a1 && (g->wmajor ? finalise_rows(t, a0, a1) : finalise(t, a0, a1)) != 0) t->failed = 1;
+        uint32_t a0 = per * th->index, a1 = a0 + per > g->n_accounts ? g->n_accounts : a0 + per;
+        if (a0 < a1 && (g->wmajor ? finalise_rows(th, a0, a1) : finalise(th, a0, a1)) != 0) th->failed = 1;
     }
     return NULL;
 }
@@ -738,14 +739,14 @@ static slagg_status run_step(engine *g, slagg_err *err)
     unsigned started = 0;
     atomic_store(&g->next, 0);
     for (; started < g->nt; started++)
-        if (pthread_create(&g->t[started].tid, NULL, thread_main, &g->t[started]) != 0) break;
-    for (unsigned i = 0; i < started; i++) pthread_join(g->t[i].tid, NULL);
+        if (pthread_create(&g->th[started].tid, NULL, thread_main, &g->th[started]) != 0) break;
+    for (unsigned i = 0; i < started; i++) pthread_join(g->th[i].tid, NULL);
     if (started < g->nt) return slagg_err_set(err, SLAGG_E_INTERNAL, "cannot start worker threads");
     /* the first failure in block order is reported: pick the lowest thread
      * that failed (deterministic enough: any failure fails the run) */
     for (unsigned i = 0; i < g->nt; i++) {
-        if (g->t[i].failed) {
-            *err = g->t[i].err;
+        if (g->th[i].failed) {
+            *err = g->th[i].err;
             return err->code;
         }
     }
@@ -759,7 +760,7 @@ static slagg_status run_step(engine *g, slagg_err *err)
 static int overflow_into_ring(engine *g)
 {
     for (unsigned k = 0; k < g->nt; k++) {
-        ovf_map *o = &g->t[k].ovf;
+        ovf_map *o = &g->th[k].ovf;
         if (!o->n) continue;
         for (size_t i = 0; i <= o->mask; i++) {
             ovf_ent *e = &o->slot[i];
@@ -768,18 +769,18 @@ static int overflow_into_ring(engine *g)
             size_t s = cell_of(g, e->account, e->window);
             uint64_t v = e->v, er = e->e;
             for (unsigned j = 0; j < g->nt; j++) {
-                v += g->t[j].ve[s];
-                er += g->t[j].ve[s + 1];
-                g->t[j].ve[s] = g->t[j].ve[s + 1] = 0;
+                v += g->th[j].ve[s];
+                er += g->th[j].ve[s + 1];
+                g->th[j].ve[s] = g->th[j].ve[s + 1] = 0;
             }
             if (v <= UINT32_MAX) {
-                g->t[0].ve[s] = (uint32_t)v;
-                g->t[0].ve[s + 1] = (uint32_t)er;
+                g->th[0].ve[s] = (uint32_t)v;
+                g->th[0].ve[s + 1] = (uint32_t)er;
                 e->v = e->e = 0;
-                if (er && g->wmajor && err_push(&g->t[0].errs, e->account, e->window) != 0) return -1;
-                if (er) g->t[0].terr[e->account] = 1;
-                if (e->window < g->t[0].tlo[e->account]) g->t[0].tlo[e->account] = e->window;
-                if (e->window > g->t[0].thi[e->account]) g->t[0].thi[e->account] = e->window;
+                if (er && g->wmajor && err_push(&g->th[0].errs, e->account, e->window) != 0) return -1;
+                if (er) g->th[0].terr[e->account] = 1;
+                if (e->window < g->th[0].tlo[e->account]) g->th[0].tlo[e->account] = e->window;
+                if (e->window > g->th[0].thi[e->account]) g->th[0].thi[e->account] = e->window;
             } else {
                 e->v = v;
                 e->e = er;
@@ -851,14 +852,14 @@ static slagg_status attach_windows(engine *g, ev4 *all, size_t n, slagg_fleet *f
 static slagg_status shard_coverage(engine *g, int64_t min_ts, int64_t max_ts, slagg_fleet *f, slagg_err *err)
 {
     size_t n = 0, k = 0;
-    for (unsigned i = 0; i < g->nt; i++) n += g->t[i].unc.n;
+    for (unsigned i = 0; i < g->nt; i++) n += g->th[i].unc.n;
     const char **names = slagg_calloc(n ? n : 1, sizeof *names);
     size_t *lens = slagg_calloc(n ? n : 1, sizeof *lens);
     slagg_status st = SLAGG_OK;
     if (!names || !lens) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     for (unsigned i = 0; st == SLAGG_OK && i < g->nt; i++) {
-        if (i) slagg_cov_map_or(&g->t[0].cov, &g->t[i].cov);
-        const unc_set *u = &g->t[i].unc;
+        if (i) slagg_cov_map_or(&g->th[0].cov, &g->th[i].cov);
+        const unc_set *u = &g->th[i].unc;
         for (size_t j = 0; u->slot && j <= u->mask; j++) {
             if (!u->slot[j]) continue;
             uint64_t key = u->slot[j] - 1;
@@ -867,7 +868,7 @@ static slagg_status shard_coverage(engine *g, int64_t min_ts, int64_t max_ts, sl
         }
     }
     if (st == SLAGG_OK)
-        st = slagg_fold_build_coverage(f, g->o, &g->t[0].cov, 1, min_ts, max_ts, names, lens, k, err);
+        st = slagg_fold_build_coverage(f, g->o, &g->th[0].cov, 1, min_ts, max_ts, names, lens, k, err);
     slagg_free(names);
     slagg_free(lens);
     return st;
@@ -966,7 +967,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
             int needs = (s >= 500 && (c == SLAGG_CAUSE_NONE || c == SLAGG_CAUSE_PROVIDER)) ||
                         (s == 0 && c == SLAGG_CAUSE_PROVIDER);
             g.ctab[s][c] = needs ? NEEDS_MAINT
-                                 : (slagg_status_allowed(s) ? (uint8_t)slagg_classify(s, (slagg_cause)c, 0) : 0);
+                                 : (slagg_http_status_allowed(s) ? (uint8_t)slagg_classify(s, (slagg_cause)c, 0) : 0);
         }
     for (int c = 0; c < SLAGG_CLASS_COUNT; c++)
         g.cls_flags[c] =
@@ -1000,13 +1001,13 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         while (g.ring > RING_FLOOR && g.ring > cap) g.ring /= 2;   /* many accounts: the budget wins */
         g.ring_mask = g.ring - 1;
     }
-    g.t = slagg_calloc(g.nt, sizeof *g.t);
-    if (!g.t) {
+    g.th = slagg_calloc(g.nt, sizeof *g.th);
+    if (!g.th) {
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         goto done;
     }
     for (unsigned i = 0; i < g.nt; i++) {
-        thr *th = &g.t[i];
+        thr *th = &g.th[i];
         th->g = &g;
         th->index = i;
         th->ve = slagg_calloc_table(RING_U32S(&g), sizeof *th->ve);
@@ -1074,7 +1075,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
             if ((st = run_step(&g, err)) != SLAGG_OK) goto done;
             errs_compact(&g);
             if (whi == g.base + g.ring)  /* the whole ring is empty again */
-                for (unsigned k = 0; k < g.nt; k++) g.t[k].since_spill = 0;
+                for (unsigned k = 0; k < g.nt; k++) g.th[k].since_spill = 0;
             g.base = whi;
         }
         /* the next block starts beyond the ring, so the ring was finalised
@@ -1095,7 +1096,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     /* gather: finalised windows, then what is left in the overflow tables
      * (windows beyond the last ring position, and oversized counts) */
     size_t n_all = 0;
-    for (unsigned k = 0; k < g.nt; k++) n_all += g.t[k].out.n + g.t[k].ovf.n;
+    for (unsigned k = 0; k < g.nt; k++) n_all += g.th[k].out.n + g.th[k].ovf.n;
     all = slagg_calloc(n_all ? n_all : 1, sizeof *all);
     if (!all) {
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
@@ -1103,12 +1104,12 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     }
     size_t m = 0;
     for (unsigned k = 0; k < g.nt; k++) {
-        memcpy(all + m, g.t[k].out.v, g.t[k].out.n * sizeof *all);
-        m += g.t[k].out.n;
+        memcpy(all + m, g.th[k].out.v, g.th[k].out.n * sizeof *all);
+        m += g.th[k].out.n;
         /* what is left in the overflow tables: windows beyond the last ring
          * position, and counts too big for the rings; one window may sit in
          * several threads' tables, attach_windows sums them */
-        const ovf_map *om = &g.t[k].ovf;
+        const ovf_map *om = &g.th[k].ovf;
         for (size_t i = 0; om->n && i <= om->mask; i++) {
             const ovf_ent *e = &om->slot[i];
             if (e->used && (e->v || e->e)) all[m++] = (ev4){e->account, e->window, e->e, e->v};
@@ -1117,12 +1118,12 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     if ((st = attach_windows(&g, all, m, f, err)) != SLAGG_OK) goto done;
 
     for (unsigned k = 0; k < g.nt; k++) {
-        f->records_read += g.t[k].records;
-        f->uncontracted += g.t[k].uncontracted;
-        f->after_through += g.t[k].after_through;
+        f->records_read += g.th[k].records;
+        f->uncontracted += g.th[k].uncontracted;
+        f->after_through += g.th[k].after_through;
         for (size_t p = 0; p < g.n_periods; p++)
             for (int c = 0; c < SLAGG_CLASS_COUNT; c++)
-                f->periods[p].cls[c] += g.t[k].ptot[p * SLAGG_CLASS_COUNT + c];
+                f->periods[p].cls[c] += g.th[k].ptot[p * SLAGG_CLASS_COUNT + c];
     }
     if ((st = slagg_fold_copy_late_maint(t, f, err)) != SLAGG_OK) goto done;
     if ((st = shard_coverage(&g, min_ts, max_ts, f, err)) != SLAGG_OK) goto done;
@@ -1130,9 +1131,9 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
 
 done:
     slagg_free(all);
-    if (g.t) {
+    if (g.th) {
         for (unsigned i = 0; i < g.nt; i++) {
-            thr *th = &g.t[i];
+            thr *th = &g.th[i];
             slagg_free_table(th->ve, RING_U32S(&g), sizeof *th->ve);
             slagg_free_table(th->ptot, (g.n_periods + 1) * SLAGG_CLASS_COUNT, sizeof *th->ptot);
             slagg_free(th->tlo);
@@ -1154,7 +1155,7 @@ done:
             slagg_cov_map_free(&th->cov);
             slagg_free(th->unc.slot);
         }
-        slagg_free(g.t);
+        slagg_free(g.th);
     }
     if (g.shards)
         for (size_t i = 0; i < n_inputs; i++)

@@ -1,5 +1,5 @@
 /*
- * job.h - the internal side of the public job (slagg/fold.h, io/job.c):
+ * job.h - the internal side of the public job (slagg/fold.h, core/engine/job.c):
  * what the CLI's test hooks and the MPI fold need beyond the public API.
  * Dependents of the installed library never see this header.
  *
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/fold.h"
+#include "core/engine/fold.h"
 #include "io/generation.h"
 #include "io/tables.h"
 #include "slagg/fold.h"

@@ -6,7 +6,7 @@
  * environment: every failure is a status and job->err, which the CLI
  * shows; the rejected rows and the warnings are left for the CLI to list.
  */
-#include "io/job.h"
+#include "core/engine/job.h"
 
 #include <stdio.h>
 #include <stdlib.h>

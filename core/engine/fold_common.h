@@ -1,14 +1,21 @@
 /*
- * fold_internal.h - pieces of core/fold.c shared with the shard engine
- * (core/fold_shards.c). Not part of any API.
+ * fold_common.h - what the generic fold (core/engine/fold.c) and the shard
+ * engine (core/engine/fold_shards.c) share, defined in
+ * core/engine/fold_common.c, which calls neither. Not part of any API.
  */
-#ifndef SLAGG_CORE_FOLD_INTERNAL_H
-#define SLAGG_CORE_FOLD_INTERNAL_H
+#ifndef SLAGG_CORE_ENGINE_FOLD_COMMON_H
+#define SLAGG_CORE_ENGINE_FOLD_COMMON_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/coverage.h"
 #include "core/dict.h"
+#include "core/engine/fold_opts.h"
+#include "core/error.h"
 #include "core/fleet.h"
-#include "core/fold.h"
 #include "core/maint.h"
+#include "core/tables.h"
 
 /* Contracted accounts interned in bytewise order, the overlap check and
  * the maintenance index. */
@@ -28,12 +35,5 @@ slagg_status slagg_fold_build_coverage(slagg_fleet *f, const slagg_fold_opts *o,
                                        int has_record, int64_t min_ms, int64_t max_ms,
                                        const char *const *names, const size_t *lens, size_t n_names,
                                        slagg_err *err);
-
-/* The shard engine (core/fold_shards.c): when every input is a shard and
- * the time span allows it, folds them time-ordered with bounded memory and
- * sets *used = 1; else sets *used = 0 and does nothing. */
-slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
-                               const slagg_fold_opts *o, slagg_fleet *f, int *used,
-                               slagg_err *err);
 
 #endif

@@ -1,0 +1,34 @@
+/*
+ * fold_opts.h - what a fold is asked: time zone, --through, threads, the
+ * reject limit, --gap, --strict, a progress callback and the engine settings. Its own header so
+ * that the engine's three files (fold.c, fold_common.c, fold_shards.c) share
+ * it without including each other (docs/DESIGN.md, "House").
+ */
+#ifndef SLAGG_CORE_ENGINE_FOLD_OPTS_H
+#define SLAGG_CORE_ENGINE_FOLD_OPTS_H
+
+#include <stdint.h>
+
+typedef struct slagg_fold_opts {
+    int32_t tz_s;             /* service time zone offset, seconds */
+    int has_through;          /* else: last service-time day with a record */
+    int64_t through;          /* day number */
+    unsigned threads;         /* >= 1 */
+    uint64_t max_rejects;     /* rows kept per input: max_rejects + SLAGG_REJECTS_KEEP */
+    uint32_t gap_min;         /* --gap minutes (0: SLAGG_GAP_DEFAULT); recorded in the fleet */
+    uint32_t strict;          /* --strict: mask of warning kinds (core/warnings.h) that fail the run */
+    /* Called from the calling thread while workers run (may be NULL):
+     * records folded so far, and input bytes read so far out of
+     * bytes_total (0 when unknown, e.g. stdin), for a rate and an ETA. */
+    void (*progress)(void *ctx, uint64_t records, uint64_t bytes, uint64_t bytes_total);
+    void *progress_ctx;
+    /* Engine settings (the job's options, set by the CLI from the
+     * environment; none changes an output byte, docs/DESIGN.md). */
+    const char *isa;          /* the shard engine's kernel; NULL: the best (core/cpu.h) */
+    int engine_generic;       /* 1: the generic scan even when every input is a shard */
+    int ring_layout;          /* 0: from the blocks' spans, 1: window-major, 2: account-major */
+    int no_flat;              /* 1: window-major chunks take the run path, not the flat loop */
+    uint64_t spill_limit;     /* test hook: records per ring before it spills; 0: default */
+} slagg_fold_opts;
+
+#endif

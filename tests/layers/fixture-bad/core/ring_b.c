@@ -1,0 +1,2 @@
+#include "core/ring_b.h"
+#include "core/ring_a.h"

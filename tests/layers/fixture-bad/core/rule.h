@@ -1,0 +1,3 @@
+/* fixture: a rule includes io/ (rule a) */
+#include "core/leaf.h"
+#include "io/leaf.h"

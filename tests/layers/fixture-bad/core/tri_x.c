@@ -1,0 +1,2 @@
+#include "core/tri_x.h"
+#include "core/tri_y.h"

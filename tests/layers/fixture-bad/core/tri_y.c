@@ -1,0 +1,1 @@
+#include "core/tri_z.h"

@@ -1,0 +1,3 @@
+/* fixture: the public header reaches into core/ (rule c) */
+#include "slagg/ok.h"
+#include "core/leaf.h"
