@@ -50,8 +50,8 @@ int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
 static void print_result(const char *cmd, const char *out, const slagg_fleet *f,
                          const slagg_report *r, size_t n_inputs)
 {
-    char money[24], day[11];
-    slagg_money_format(r->total_credit, money);
+    char money[SLAGG_MONEY_TOTAL_CHARS], day[11];
+    slagg_money_format_total(r->total_credit, money);
     slagg_format_date(f->through, day);
     printf("slagg %s: %llu records from %zu input%s, through %s\n", cmd,
            (unsigned long long)f->records_read, n_inputs, n_inputs == 1 ? "" : "s", day);
