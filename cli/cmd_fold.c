@@ -282,8 +282,13 @@ int slagg_cmd_fold(int argc, char **argv)
     }
     if (OPT("through")) {
         const char *t = OPT("through");
-        if (slagg_parse_date(t, strlen(t), &a.fo.through) != 0) {
-            slagg_cli_error("--through '%s' is not a date YYYY-MM-DD", t);
+        int dr = slagg_parse_input_date(t, strlen(t), &a.fo.through);
+        if (dr != 0) {
+            if (dr == -2)
+                slagg_cli_error("--through '%s' is after " SLAGG_LAST_DAY_TEXT ": dates after "
+                                SLAGG_LAST_DAY_TEXT " are not supported (SPEC 6)", t);
+            else
+                slagg_cli_error("--through '%s' is not a date YYYY-MM-DD", t);
             goto done;
         }
         a.fo.has_through = 1;
