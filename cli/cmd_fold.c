@@ -153,7 +153,7 @@ static int write_partial(const slagg_fold_args *a, const slagg_tables *t, slagg_
 /* One process: scan every input, then write the export (or the partial). */
 static int fold_alone(const slagg_fold_args *a)
 {
-    slagg_path_list inputs = {0};
+    slagg_path_list inputs = {0}, skipped = {0};  /* skipped: the manifest's inputs.skipped */
     slagg_tables tables = {0};
     slagg_fold_state state = {0};
     slagg_partial_input *fps = NULL;
@@ -163,7 +163,7 @@ static int fold_alone(const slagg_fold_args *a)
     int rc;
 
     if ((rc = slagg_cli_expand_inputs(a->pos, a->n_pos, a->partial != NULL,
-                                      "with --partial (its inputs are fingerprinted)", &inputs)) != 0)
+                                      "with --partial (its inputs are fingerprinted)", &inputs, &skipped)) != 0)
         goto done;
     if ((rc = slagg_cli_load_tables(a, &tables)) != 0) goto done;
     if (a->partial) {
@@ -219,6 +219,7 @@ done:
     slagg_free(fps);
     slagg_tables_free(&tables);
     slagg_path_list_free(&inputs);
+    slagg_path_list_free(&skipped);
     return rc;
 }
 

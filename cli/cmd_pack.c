@@ -81,7 +81,7 @@ int slagg_cmd_pack(int argc, char **argv)
     const char **pos = slagg_calloc((size_t)argc + 1, sizeof *pos);
     size_t n_pos = 0;
     int rc = 1;
-    slagg_path_list inputs = {0}, outputs = {0};
+    slagg_path_list inputs = {0}, outputs = {0}, skipped = {0};
     slagg_pack pk = {0};
     slagg_rejects rej = {0};
     slagg_err err = {0};
@@ -130,8 +130,7 @@ int slagg_cmd_pack(int argc, char **argv)
         }
         po.max_rejects = v;
     }
-    for (size_t i = 0; i < n_pos; i++)
-        if ((rc = slagg_cli_expand_input(&inputs, pos[i])) != 0) goto done;
+    if ((rc = slagg_cli_expand_all(pos, n_pos, &inputs, &skipped)) != 0) goto done;
     rc = 1;
     for (size_t i = 0; i < inputs.n; i++) {
         char *name = shard_name(out, inputs.v[i]);
@@ -190,6 +189,7 @@ done:
     slagg_rejects_free(&rej);
     slagg_path_list_free(&inputs);
     slagg_path_list_free(&outputs);
+    slagg_path_list_free(&skipped);
     slagg_free(pos);
     return rc;
 }

@@ -28,7 +28,7 @@ int slagg_cli_load_tables(const slagg_fold_args *a, slagg_tables *t)
 }
 
 int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
-                            const char *why_no_stdin, slagg_path_list *out)
+                            const char *why_no_stdin, slagg_path_list *out, slagg_path_list *skipped)
 {
     size_t n_stdin = 0;
     for (size_t i = 0; i < n_pos; i++) n_stdin += strcmp(pos[i], "-") == 0;
@@ -40,11 +40,7 @@ int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
         slagg_cli_error("'-' (standard input) can be given only once");
         return 1;
     }
-    for (size_t i = 0; i < n_pos; i++) {
-        int rc = slagg_cli_expand_input(out, pos[i]);
-        if (rc) return rc;
-    }
-    return 0;
+    return slagg_cli_expand_all(pos, n_pos, out, skipped);
 }
 
 static void print_result(const char *cmd, const char *out, const slagg_fleet *f,

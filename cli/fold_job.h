@@ -31,11 +31,13 @@ typedef struct slagg_fold_args {
  * Returns 0, or an exit code after printing the error. */
 int slagg_cli_load_tables(const slagg_fold_args *a, slagg_tables *t);
 
-/* Expands the INPUT arguments (directories into their files, sorted).
+/* Expands the INPUT arguments (slagg_cli_expand_all: directories into
+ * their files, recursively and sorted; hidden names into skipped, which
+ * the manifest lists as inputs.skipped; the same file twice refused).
  * With no_stdin, '-' is a usage error (why_no_stdin says why). Returns 0
  * or an exit code after printing the error. */
 int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
-                            const char *why_no_stdin, slagg_path_list *out);
+                            const char *why_no_stdin, slagg_path_list *out, slagg_path_list *skipped);
 
 /* The common end of fold, merge and the MPI fold: finishes the merged state
  * s (consumed: its rejects are taken, its buckets sorted), writes --rejects

@@ -383,7 +383,7 @@ static int run(job *j)
 {
     const slagg_fold_args *a = j->a;
     const int k = j->k, rank = j->rank;
-    slagg_path_list all = {0};
+    slagg_path_list all = {0}, skipped = {0};  /* skipped: rank 0's, for the manifest */
     slagg_tables tables = {0};
     slagg_fold_state st = {0}, fin = {0};
     slagg_buf setup = {0}, mine_blob = {0};
@@ -405,7 +405,7 @@ static int run(job *j)
     /* A: rank 0 expands the inputs and loads the tables */
     if (rank == 0) {
         lrc = slagg_cli_expand_inputs(a->pos, a->n_pos, 1,
-                                      "under mpirun (the inputs are split between ranks)", &all);
+                                      "under mpirun (the inputs are split between ranks)", &all, &skipped);
         if (!lrc) lrc = slagg_cli_load_tables(a, &tables);
         if (!lrc) {
             slagg_buf tb = {0};
@@ -713,6 +713,7 @@ done:
     slagg_fold_state_free(&fin);
     slagg_tables_free(&tables);
     slagg_path_list_free(&all);
+    slagg_path_list_free(&skipped);
     job_free(j);
     return rc;
 }
