@@ -245,7 +245,7 @@ static int file_id_cmp(const void *pa, const void *pb)
 
 static const char *as_given(const char *p) { return strcmp(p, "-") == 0 ? "'-' (standard input)" : p; }
 
-int slagg_cli_check_distinct(const slagg_path_list *in)
+int slagg_cli_check_distinct(const slagg_path_list *in, const char *const *from)
 {
     file_id *ids = slagg_calloc(in->n ? in->n : 1, sizeof *ids);
     size_t n = 0;
@@ -274,8 +274,11 @@ int slagg_cli_check_distinct(const slagg_path_list *in)
     }
     slagg_free(ids);
     if (b == SIZE_MAX) return 0;
-    slagg_cli_error("%s and %s are the same file: each input is read once; drop one",
-                    as_given(in->v[a]), as_given(in->v[b]));
+    const char *fa = from && from[a] && strcmp(from[a], in->v[a]) != 0 ? from[a] : NULL;
+    const char *fb = from && from[b] && strcmp(from[b], in->v[b]) != 0 ? from[b] : NULL;
+    slagg_cli_error("%s%s%s%s and %s%s%s%s are the same file: each input is read once; drop one",
+                    as_given(in->v[a]), fa ? " (found in directory " : "", fa ? fa : "", fa ? ")" : "",
+                    as_given(in->v[b]), fb ? " (found in directory " : "", fb ? fb : "", fb ? ")" : "");
     return 2;
 }
 
@@ -284,9 +287,27 @@ int slagg_cli_expand_all(const char *const *pos, size_t n_pos, slagg_path_list *
 {
     walk w = {out, skipped, NULL, 0, 0};
     int rc = 0;
-    for (size_t i = 0; !rc && i < n_pos; i++) rc = walk_input(&w, pos[i]);
+    const char **from = NULL;
+    size_t n_from = 0;
+    size_t first = out->n;
+    for (size_t i = 0; !rc && i < n_pos; i++) {
+        rc = walk_input(&w, pos[i]);
+        /* the argument each entry came from, for the message */
+        if (!rc && out->n > n_from) {
+            const char **f = slagg_reallocarray(from, out->n, sizeof *f);
+            if (!f) {
+                slagg_cli_error("out of memory");
+                rc = 3;
+                break;
+            }
+            from = f;
+            for (; n_from < out->n; n_from++) from[n_from] = n_from < first ? NULL : pos[i];
+        }
+    }
     walk_free(&w);
-    return rc ? rc : slagg_cli_check_distinct(out);
+    if (!rc) rc = slagg_cli_check_distinct(out, from);
+    slagg_free(from);
+    return rc;
 }
 
 int slagg_cli_write_rejects(const char *path, const char *const *inputs, const slagg_rejects *rj)

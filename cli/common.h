@@ -28,9 +28,11 @@ int slagg_cli_expand_input(slagg_path_list *out, slagg_path_list *skipped, const
 
 /* Exit 2 (after naming both as given) when two entries of in are the same
  * file (st_dev, st_ino after symlinks; '-' is fstat(0)): SPEC 3, an input
- * given twice is never counted twice. Entries that cannot be stat'ed are
- * left to their reader. Returns 0 or an exit code. */
-int slagg_cli_check_distinct(const slagg_path_list *in);
+ * given twice is never counted twice. from (may be NULL) names the
+ * argument each entry came from, shown when it was a directory. Entries
+ * that cannot be stat'ed are left to their reader. Returns 0 or an exit
+ * code. */
+int slagg_cli_check_distinct(const slagg_path_list *in, const char *const *from);
 
 /* slagg_cli_expand_input over every argument, then
  * slagg_cli_check_distinct over the result. */
