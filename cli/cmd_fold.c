@@ -32,7 +32,8 @@ static const char help[] =
     "  availability.slagg           compact summary for 'slagg export' / 'inspect'\n"
     "\n"
     "INPUT is a request log (CSV with a header, or NDJSON), plain or zstd-\n"
-    "compressed (told by content), a directory of them, or '-' for stdin.\n"
+    "compressed (told by content), a directory of them (read recursively;\n"
+    "names beginning with '.' are skipped and named), or '-' for stdin.\n"
     "Columns: ts (RFC 3339 or Unix seconds) or ts_ms, account, status, [cause].\n"
     "\n"
     "Options:\n"
@@ -125,7 +126,7 @@ static void on_progress(void *ctx, uint64_t records, uint64_t bytes, uint64_t to
  * partial file), the lock first (SPEC 4: held from start to commit). */
 static int fold_alone(const slagg_fold_args *a)
 {
-    slagg_path_list inputs = {0};
+    slagg_path_list inputs = {0}, skipped = {0};  /* skipped: the manifest's inputs.skipped */
     slagg_fold *job = a->job;
     progress prog = {0};
     slagg_status st;
@@ -133,9 +134,9 @@ static int fold_alone(const slagg_fold_args *a)
 
     if (a->out && (rc = slagg_cli_job_lock(job, a->out, a->no_wait, a->quiet)) != 0) goto done;
     if ((rc = slagg_cli_expand_inputs(a->pos, a->n_pos, a->partial != NULL,
-                                      "with --partial (its inputs are fingerprinted)", &inputs)) != 0)
+                                      "with --partial (its inputs are fingerprinted)", &inputs, &skipped)) != 0)
         goto done;
-    if ((rc = slagg_cli_add_inputs(job, &inputs)) != 0) goto done;
+    if ((rc = slagg_cli_add_inputs(job, &inputs, &skipped)) != 0) goto done;
     clock_gettime(CLOCK_MONOTONIC, &prog.t0);
     if (a->progress) slagg_fold_set_progress(job, on_progress, &prog);
     if (a->partial) {
@@ -161,6 +162,7 @@ static int fold_alone(const slagg_fold_args *a)
     rc = slagg_cli_job_finish("fold", job, st, a->out, a->rejects != NULL, a->quiet, NULL);
 done:
     slagg_path_list_free(&inputs);
+    slagg_path_list_free(&skipped);
     return rc;
 }
 
@@ -232,7 +234,7 @@ int slagg_cmd_fold(int argc, char **argv)
         goto done;
     }
     if (OPT("through") && slagg_fold_set_through(a.job, OPT("through")) != SLAGG_OK) {
-        slagg_cli_error("--through '%s' is not a date YYYY-MM-DD", OPT("through"));
+        slagg_cli_error("--through %s", slagg_fold_error(a.job));
         goto done;
     }
     uint64_t v;

@@ -27,10 +27,11 @@ static const char pack_help[] =
     "\n"
     "Converts request logs into shards: columnar, zstd-compressed, checksummed\n"
     "files that 'slagg fold' reads far faster than text (docs/FORMAT.md).\n"
-    "Each INPUT (CSV or NDJSON, plain or zstd; a directory of them; '-' for\n"
-    "stdin) becomes DIR/NAME.shard, NAME being the input's file name without\n"
-    "its extensions. Only ts, account, status and cause are stored: request\n"
-    "ids, client IPs and other columns are dropped (data minimisation).\n"
+    "Each INPUT (CSV or NDJSON, plain or zstd; a directory of them, read\n"
+    "recursively; '-' for stdin) becomes DIR/NAME.shard, NAME being the\n"
+    "input's file name without its extensions. Only ts, account, status and\n"
+    "cause are stored: request ids, client IPs and other columns are dropped\n"
+    "(data minimisation).\n"
     "\n"
     "Options:\n"
     "  --out DIR             where the shards go (default: current directory)\n"
@@ -84,7 +85,7 @@ int slagg_cmd_pack(int argc, char **argv)
     const char **pos = slagg_calloc((size_t)argc + 1, sizeof *pos);
     size_t n_pos = 0;
     int rc = 1;
-    slagg_path_list inputs = {0}, outputs = {0};
+    slagg_path_list inputs = {0}, outputs = {0}, skipped = {0};
     slagg_pack pk = {0};
     slagg_rejects rej = {0};
     slagg_err err = {0};
@@ -133,8 +134,7 @@ int slagg_cmd_pack(int argc, char **argv)
         }
         po.max_rejects = v;
     }
-    for (size_t i = 0; i < n_pos; i++)
-        if ((rc = slagg_cli_expand_input(&inputs, pos[i])) != 0) goto done;
+    if ((rc = slagg_cli_expand_all(pos, n_pos, &inputs, &skipped)) != 0) goto done;
     rc = 1;
     for (size_t i = 0; i < inputs.n; i++) {
         char *name = shard_name(out, inputs.v[i]);
@@ -197,6 +197,7 @@ done:
     slagg_rejects_free(&rej);
     slagg_path_list_free(&inputs);
     slagg_path_list_free(&outputs);
+    slagg_path_list_free(&skipped);
     slagg_free(pos);
     return rc;
 }

@@ -16,7 +16,7 @@
 #include "core/engine/job.h"
 
 int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
-                            const char *why_no_stdin, slagg_path_list *out)
+                            const char *why_no_stdin, slagg_path_list *out, slagg_path_list *skipped)
 {
     size_t n_stdin = 0;
     for (size_t i = 0; i < n_pos; i++) n_stdin += strcmp(pos[i], "-") == 0;
@@ -28,17 +28,17 @@ int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
         slagg_cli_error("'-' (standard input) can be given only once");
         return 1;
     }
-    for (size_t i = 0; i < n_pos; i++) {
-        int rc = slagg_cli_expand_input(out, pos[i]);
-        if (rc) return rc;
-    }
-    return 0;
+    return slagg_cli_expand_all(pos, n_pos, out, skipped);
 }
 
-int slagg_cli_add_inputs(slagg_fold *job, const slagg_path_list *inputs)
+int slagg_cli_add_inputs(slagg_fold *job, const slagg_path_list *inputs, const slagg_path_list *skipped)
 {
     for (size_t i = 0; i < inputs->n; i++) {
         slagg_status st = slagg_fold_add_input(job, inputs->v[i]);
+        if (st != SLAGG_OK) return slagg_cli_job_error(job, st);
+    }
+    for (size_t i = 0; skipped && i < skipped->n; i++) {
+        slagg_status st = slagg_fold_add_skipped(job, skipped->v[i]);
         if (st != SLAGG_OK) return slagg_cli_job_error(job, st);
     }
     return 0;
@@ -167,9 +167,7 @@ static void print_warning_counts(const slagg_fold_result *r)
 static void print_result(const char *cmd, const char *out, const slagg_fold *job)
 {
     slagg_fold_result r;
-    char money[24];
     slagg_fold_get_result(job, &r);
-    slagg_money_format(r.total_credit, money);
     printf("slagg %s: %llu records from %llu input%s, through %s\n", cmd, (unsigned long long)r.records_read,
            (unsigned long long)r.inputs, r.inputs == 1 ? "" : "s", r.through);
     printf("  accounts %llu, periods %llu (final %llu, in_progress %llu, no_fee %llu)\n",
@@ -177,7 +175,7 @@ static void print_result(const char *cmd, const char *out, const slagg_fold *job
            (unsigned long long)r.periods_in_progress, (unsigned long long)r.periods_no_fee);
     printf("  tiers: 0%% %llu, 10%% %llu, 25%% %llu, 50%% %llu; total credit %s CNY\n",
            (unsigned long long)r.tiers[0], (unsigned long long)r.tiers[1], (unsigned long long)r.tiers[2],
-           (unsigned long long)r.tiers[3], money);
+           (unsigned long long)r.tiers[3], r.total_credit);
     printf("  uncontracted %llu, after_through %llu, rejected %llu\n", (unsigned long long)r.uncontracted,
            (unsigned long long)r.after_through, (unsigned long long)r.rejected);
     if (r.late_maintenance)

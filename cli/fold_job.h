@@ -29,14 +29,17 @@ typedef struct slagg_fold_args {
     slagg_fold *job;
 } slagg_fold_args;
 
-/* Expands the INPUT arguments (directories into their files, sorted).
+/* Expands the INPUT arguments (slagg_cli_expand_all: directories into
+ * their files, recursively and sorted; hidden names into skipped, which
+ * the manifest lists as inputs.skipped; the same file twice refused).
  * With no_stdin, '-' is a usage error (why_no_stdin says why). Returns 0
  * or an exit code after printing the error. */
 int slagg_cli_expand_inputs(const char *const *pos, size_t n_pos, int no_stdin,
-                            const char *why_no_stdin, slagg_path_list *out);
+                            const char *why_no_stdin, slagg_path_list *out, slagg_path_list *skipped);
 
-/* Adds the expanded inputs to job. Returns 0 or an exit code. */
-int slagg_cli_add_inputs(slagg_fold *job, const slagg_path_list *inputs);
+/* Adds the expanded inputs to job, and the entries expansion skipped
+ * (the manifest's inputs.skipped; may be NULL). Returns 0 or an exit code. */
+int slagg_cli_add_inputs(slagg_fold *job, const slagg_path_list *inputs, const slagg_path_list *skipped);
 
 /* The engine settings of the environment (SLAGG_FORCE_ISA, SLAGG_ENGINE,
  * SLAGG_RING_LAYOUT, SLAGG_NO_FLAT, SLAGG_TEST_SPILL_LIMIT) set on job:

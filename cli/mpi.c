@@ -384,7 +384,7 @@ static int run(job *j)
 {
     const slagg_fold_args *a = j->a;
     const int k = j->k, rank = j->rank;
-    slagg_path_list all = {0};
+    slagg_path_list all = {0}, skipped = {0};  /* skipped: rank 0's, for the manifest */
     slagg_tables tables = {0};
     slagg_fold_state st = {0}, fin = {0};
     slagg_buf setup = {0}, mine_blob = {0};
@@ -409,8 +409,8 @@ static int run(job *j)
         lrc = slagg_cli_job_lock(a->job, a->out, a->no_wait, a->quiet);
         if (!lrc)
             lrc = slagg_cli_expand_inputs(a->pos, a->n_pos, 1,
-                                          "under mpirun (the inputs are split between ranks)", &all);
-        if (!lrc) lrc = slagg_cli_add_inputs(a->job, &all);
+                                          "under mpirun (the inputs are split between ranks)", &all, &skipped);
+        if (!lrc) lrc = slagg_cli_add_inputs(a->job, &all, &skipped);
         if (!lrc) {
             slagg_status ps = slagg_fold_begin(a->job);
             if (ps != SLAGG_OK) lrc = slagg_cli_job_error(a->job, ps);
@@ -749,6 +749,7 @@ done:
     slagg_fold_state_free(&fin);
     slagg_tables_free(&tables);
     slagg_path_list_free(&all);
+    slagg_path_list_free(&skipped);
     job_free(j);
     return rc;
 }

@@ -62,6 +62,15 @@ int slagg_parse_date(const char *s, size_t n, int64_t *day)
     return 0;
 }
 
+int slagg_parse_input_date(const char *s, size_t n, int64_t *day)
+{
+    int64_t d;
+    if (slagg_parse_date(s, n, &d) != 0) return -1;
+    if (d > SLAGG_LAST_DAY) return -2;
+    *day = d;
+    return 0;
+}
+
 void slagg_format_date(int64_t day, char out[11])
 {
     int64_t y;

@@ -29,6 +29,15 @@ int slagg_parse_digits(const char *s, size_t n, unsigned *out);
 /* Strict "YYYY-MM-DD" (exactly 10 bytes, a real date: no Feb 30).
  * Returns 0 and sets *day, or -1. */
 int slagg_parse_date(const char *s, size_t n, int64_t *day);
+/* The last date slagg takes from a table or an option: 2099-12-31 (SPEC 6
+ * "dates past 2099-12-31 in tables or --through are refused"; record
+ * instants stop at 2100-01-01T00:00Z likewise, io/records.h). Outputs may
+ * go later: the claim deadline of a 2099-12 period is 2100-02-28. */
+#define SLAGG_LAST_DAY INT64_C(47481)
+#define SLAGG_LAST_DAY_TEXT "2099-12-31"
+/* slagg_parse_date for inputs: 0 and *day, -1 when not a date, -2 (and
+ * *day untouched) for a real date after SLAGG_LAST_DAY. */
+int slagg_parse_input_date(const char *s, size_t n, int64_t *day);
 /* Writes "YYYY-MM-DD" and a NUL into out (years 0000-9999). */
 void slagg_format_date(int64_t day, char out[11]);
 

@@ -88,6 +88,26 @@ void slagg_money_format(int64_t fen, char out[24])
     out[o] = '\0';
 }
 
+/* The same digits as slagg_money_format, from 128 bits: a total is printed
+ * exactly however many periods it sums (SPEC 6), never wrapped. */
+void slagg_money_format_total(slagg_fen_total fen, char out[SLAGG_MONEY_TOTAL_CHARS])
+{
+    char tmp[SLAGG_MONEY_TOTAL_CHARS];
+    size_t n = 0;
+    slagg_fen_total units = fen / 100;
+    unsigned cents = (unsigned)(fen % 100);
+    tmp[n++] = (char)('0' + cents % 10);
+    tmp[n++] = (char)('0' + cents / 10);
+    tmp[n++] = '.';
+    do {
+        tmp[n++] = (char)('0' + (unsigned)(units % 10));
+        units /= 10;
+    } while (units);
+    size_t o = 0;
+    while (n) out[o++] = tmp[--n];
+    out[o] = '\0';
+}
+
 /* amount = round_half_up(tier * fee / 100), cap = floor((fee - voucher) / 2),
  * credit = min(amount, cap). Computed in 128 bits so that even inputs outside
  * the contract cannot overflow; out-of-contract inputs are clamped (fee and

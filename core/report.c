@@ -123,7 +123,8 @@ slagg_status slagg_report_build(const slagg_fleet *f, const slagg_tables *t, sla
         last_account = p->account;
         r->periods[row->state]++;
         r->tiers[tier_index(row->tier_pct)]++;
-        if (row->has_credit) r->total_credit += row->credit;
+        /* credit >= 0 (slagg_credit_compute clamps); 128 bits: no wrap (SPEC 6) */
+        if (row->has_credit) r->total_credit += (slagg_fen_total)row->credit;
     }
 
     size_t nu = 0;

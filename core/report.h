@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/fleet.h"
+#include "core/money.h"
 #include "core/tables.h"
 
 typedef enum slagg_state {
@@ -42,7 +43,7 @@ typedef struct slagg_report {
     uint64_t accounts;       /* distinct accounts in the export */
     uint64_t periods[3];     /* by slagg_state */
     uint64_t tiers[4];       /* 0, 10, 25, 50 */
-    int64_t total_credit;    /* fen */
+    slagg_fen_total total_credit;  /* fen, exact: never wraps (SPEC 6) */
     const slagg_fee_in **unmatched;  /* fee rows matching no reported period, file order */
     size_t n_unmatched;
 } slagg_report;

@@ -225,7 +225,7 @@ void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
                                const char *fees_path, slagg_buf *b)
 {
     const uint64_t *c = r->cls;
-    char money[24], day[11], tz[8];
+    char total[SLAGG_MONEY_TOTAL_CHARS], day[11], tz[8];
     slagg_buf_puts(b, "{\n");
     key_u64(b, "records_read", f->records_read);
     key_u64(b, "ok", c[SLAGG_CLASS_OK]);
@@ -251,8 +251,8 @@ void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
     slagg_buf_printf(b, "  \"tiers\": {\"0\": %llu, \"10\": %llu, \"25\": %llu, \"50\": %llu},\n",
                      (unsigned long long)r->tiers[0], (unsigned long long)r->tiers[1],
                      (unsigned long long)r->tiers[2], (unsigned long long)r->tiers[3]);
-    slagg_money_format(r->total_credit, money);
-    slagg_buf_printf(b, "  \"total_credit\": \"%s\",\n", money);
+    slagg_money_format_total(r->total_credit, total);
+    slagg_buf_printf(b, "  \"total_credit\": \"%s\",\n", total);
 
     slagg_buf_puts(b, "  \"late_notice_maintenance\": [");
     for (size_t i = 0; i < f->n_late; i++) {

@@ -10,6 +10,7 @@
 #include "core/alloc.h"
 #include "io/records.h"
 #include "io/shard.h"
+#include "io/source.h"
 
 typedef struct pack_ctx {
     const char *const *inputs;
@@ -62,6 +63,10 @@ static int pack_one(pack_ctx *c, size_t i)
     }
     atomic_fetch_add(&c->raw_bytes, slagg_record_reader_raw_bytes(rd));
     slagg_record_reader_close(rd);
+    /* the input is done: its shard waits for the commit with no open
+     * file, so any number of inputs packs under a small file limit
+     * (SPEC 6) */
+    if (r == SLAGG_RECORD_END && slagg_shard_writer_seal(w, err) != SLAGG_OK) r = SLAGG_RECORD_FAILED;
     return r == SLAGG_RECORD_FAILED ? -1 : 0;
 }
 
@@ -87,6 +92,11 @@ slagg_status slagg_pack_files(const char *const *inputs, const char *const *outp
     slagg_status st = SLAGG_OK;
     if (nt > n) nt = n ? (unsigned)n : 1;
     if (nt > 256) nt = 256;
+    /* a worker holds its input and its shard's temporary open; finished
+     * shards hold none (sealed): the file limit bounds the workers, never
+     * the inputs (SPEC 6) */
+    unsigned fd_workers = slagg_input_fd_budget() / 2 ? slagg_input_fd_budget() / 2 : 1;
+    if (nt > fd_workers) nt = fd_workers;
     memset(&c, 0, sizeof c);
     memset(p, 0, sizeof *p);
     memset(rej, 0, sizeof *rej);

@@ -92,6 +92,23 @@ int slagg_is_shard(const char *path);
 slagg_status slagg_shard_open(const char *path, slagg_shard **out, slagg_err *err);
 void slagg_shard_close(slagg_shard *s);
 
+/* A bound on the shard files open at once, shared by the shards opened
+ * through it (SPEC 6: the number of open files never limits how many
+ * inputs a run takes). A pooled shard keeps its footer in memory; its
+ * file is open only while the pool has room: a block read reopens it when
+ * needed (closing the least recently read one, or waiting while all
+ * max_open are being read) and checks it is the same file (device, inode,
+ * size), else SLAGG_E_IO. Thread-safe like a plain shard. The pool is
+ * freed after every shard of it is closed. */
+typedef struct slagg_shard_pool slagg_shard_pool;
+slagg_status slagg_shard_pool_new(unsigned max_open, slagg_shard_pool **out, slagg_err *err);
+void slagg_shard_pool_free(slagg_shard_pool *p);
+/* Files reopened so far (tests). */
+uint64_t slagg_shard_pool_reopens(slagg_shard_pool *p);
+/* slagg_shard_open through pool (NULL: an unpooled shard, open until closed). */
+slagg_status slagg_shard_open_pooled(const char *path, slagg_shard_pool *pool, slagg_shard **out,
+                                     slagg_err *err);
+
 const char *slagg_shard_path(const slagg_shard *s);
 uint32_t slagg_shard_version_minor(const slagg_shard *s);
 uint64_t slagg_shard_records(const slagg_shard *s);
@@ -128,5 +145,12 @@ void slagg_shard_cursor_free(slagg_shard_cursor *c);
 slagg_status slagg_shard_writer_open_err(const char *path, const slagg_shard_writer_opts *opts,
                                          slagg_shard_writer **out, slagg_err *err);
 slagg_status slagg_shard_writer_close_err(slagg_shard_writer *w, slagg_err *err);
+/* Finishes w but for its rename: the last block, index and trailer are
+ * written, the temporary is fsynced and closed, and w's buffers are
+ * freed. w keeps no open file (SPEC 6: `slagg pack` holds every shard
+ * until its commit, and the number of open files never limits a run);
+ * close then only renames it into place, abort removes it. Appending is
+ * refused from then on. err may be NULL. */
+slagg_status slagg_shard_writer_seal(slagg_shard_writer *w, slagg_err *err);
 
 #endif

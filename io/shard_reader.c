@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -50,7 +51,16 @@
 
 struct slagg_shard {
     char *path;
-    int fd;
+    int fd;                     /* pooled: -1 while closed by the pool, under pool->mu */
+    /* pooled shards (slagg_shard_open_pooled): the pool may close fd while
+     * no read holds it, and reopens it by path, checked to be the same
+     * file (st_dev, st_ino, size) */
+    slagg_shard_pool *pool;
+    unsigned pins;              /* reads in flight on fd */
+    struct slagg_shard *lru_prev, *lru_next;  /* open and unpinned, most recent first */
+    int have_id;                /* dev, ino recorded at the first open */
+    dev_t dev;
+    ino_t ino;
     uint64_t file_size;
     uint16_t minor;
     uint64_t n_records;
@@ -126,10 +136,182 @@ int slagg_is_shard(const char *path)
     return ok;
 }
 
+
+/* ---- the pool of open shard files (SPEC 6: the number of open files never
+ * limits how many inputs a run takes) ------------------------------------ */
+
+struct slagg_shard_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;          /* a pin was released */
+    unsigned max_open, n_open;
+    slagg_shard *lru_head, *lru_tail;
+    uint64_t reopens;
+};
+
+slagg_status slagg_shard_pool_new(unsigned max_open, slagg_shard_pool **out, slagg_err *err)
+{
+    *out = NULL;
+    slagg_shard_pool *p = slagg_calloc(1, sizeof *p);
+    if (!p) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if (pthread_mutex_init(&p->mu, NULL) != 0) {
+        slagg_free(p);
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "cannot create a mutex");
+    }
+    if (pthread_cond_init(&p->cv, NULL) != 0) {
+        pthread_mutex_destroy(&p->mu);
+        slagg_free(p);
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "cannot create a condition variable");
+    }
+    p->max_open = max_open ? max_open : 1;
+    *out = p;
+    return SLAGG_OK;
+}
+
+void slagg_shard_pool_free(slagg_shard_pool *p)
+{
+    if (!p) return;
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    slagg_free(p);
+}
+
+uint64_t slagg_shard_pool_reopens(slagg_shard_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    uint64_t n = p->reopens;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+static void lru_unlink(slagg_shard_pool *p, slagg_shard *s)
+{
+    if (s->lru_prev) s->lru_prev->lru_next = s->lru_next;
+    else p->lru_head = s->lru_next;
+    if (s->lru_next) s->lru_next->lru_prev = s->lru_prev;
+    else p->lru_tail = s->lru_prev;
+    s->lru_prev = s->lru_next = NULL;
+}
+
+static void lru_push(slagg_shard_pool *p, slagg_shard *s)
+{
+    s->lru_prev = NULL;
+    s->lru_next = p->lru_head;
+    if (p->lru_head) p->lru_head->lru_prev = s;
+    else p->lru_tail = s;
+    p->lru_head = s;
+}
+
+/* Closes the least recently used open, unpinned shard. 0, or -1 when
+ * every open shard is being read. Under p->mu. */
+static int evict_one(slagg_shard_pool *p)
+{
+    slagg_shard *v = p->lru_tail;
+    if (!v) return -1;
+    lru_unlink(p, v);
+    close(v->fd);
+    v->fd = -1;
+    p->n_open--;
+    return 0;
+}
+
+/* The shard's file descriptor, held (pinned) for one read until
+ * fd_release: an unpooled shard's own; a pooled one is reopened when the
+ * pool closed it, after closing another when max_open are open, or
+ * waiting while all of those are being read. A reopened file must be the
+ * one first opened. The first call for a pooled shard (no identity yet)
+ * opens it and records the identity. */
+static slagg_status fd_acquire(const slagg_shard *cs, int *fd, slagg_err *err)
+{
+    slagg_shard *s = (slagg_shard *)cs;   /* pool fields only, under the pool's mutex */
+    slagg_shard_pool *p = s->pool;
+    if (!p) {
+        *fd = s->fd;
+        return SLAGG_OK;
+    }
+    slagg_status st = SLAGG_OK;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        if (s->fd >= 0) {
+            if (s->pins++ == 0) lru_unlink(p, s);
+            *fd = s->fd;
+            break;
+        }
+        if (p->n_open >= p->max_open && evict_one(p) != 0) {
+            pthread_cond_wait(&p->cv, &p->mu);
+            continue;
+        }
+        int f = open(s->path, O_RDONLY | O_CLOEXEC);
+        if (f < 0 && (errno == EMFILE || errno == ENFILE)) {
+            /* the process holds other files too: give one of ours back */
+            if (evict_one(p) == 0) continue;
+            if (p->n_open > 0) {
+                pthread_cond_wait(&p->cv, &p->mu);
+                continue;
+            }
+        }
+        if (f < 0) {
+            st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", s->path, strerror(errno));
+            break;
+        }
+        struct stat sb;
+        if (fstat(f, &sb) != 0) {
+            st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot stat: %s", s->path, strerror(errno));
+            close(f);
+            break;
+        }
+        if (s->have_id) {
+            if (sb.st_dev != s->dev || sb.st_ino != s->ino || (uint64_t)sb.st_size != s->file_size) {
+                st = slagg_err_set(err, SLAGG_E_IO,
+                                   "%s: the file changed while it was read (reopened, it is not the shard first opened)",
+                                   s->path);
+                close(f);
+                break;
+            }
+            p->reopens++;
+        } else {
+            s->dev = sb.st_dev;
+            s->ino = sb.st_ino;
+            s->have_id = 1;
+        }
+        s->fd = f;
+        s->pins = 1;
+        p->n_open++;
+        *fd = f;
+        break;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return st;
+}
+
+static void fd_release(const slagg_shard *cs)
+{
+    slagg_shard *s = (slagg_shard *)cs;
+    slagg_shard_pool *p = s->pool;
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    if (--s->pins == 0) {
+        lru_push(p, s);
+        pthread_cond_signal(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+}
+
 void slagg_shard_close(slagg_shard *s)
 {
     if (!s) return;
-    if (s->fd >= 0) close(s->fd);
+    if (s->pool) {
+        pthread_mutex_lock(&s->pool->mu);
+        if (s->fd >= 0) {
+            if (s->pins == 0) lru_unlink(s->pool, s);
+            close(s->fd);
+            s->fd = -1;
+            s->pool->n_open--;
+        }
+        pthread_cond_broadcast(&s->pool->cv);
+        pthread_mutex_unlock(&s->pool->mu);
+    } else if (s->fd >= 0) {
+        close(s->fd);
+    }
     slagg_free(s->path);
     slagg_free(s->blocks);
     slagg_free(s->footer);
@@ -409,6 +591,12 @@ static slagg_status open_checked(slagg_shard *s, slagg_err *err)
 
 slagg_status slagg_shard_open(const char *path, slagg_shard **out, slagg_err *err)
 {
+    return slagg_shard_open_pooled(path, NULL, out, err);
+}
+
+slagg_status slagg_shard_open_pooled(const char *path, slagg_shard_pool *pool, slagg_shard **out,
+                                     slagg_err *err)
+{
     *out = NULL;
     slagg_shard *s = slagg_calloc(1, sizeof *s);
     if (!s) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
@@ -418,13 +606,26 @@ slagg_status slagg_shard_open(const char *path, slagg_shard **out, slagg_err *er
         slagg_shard_close(s);
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     }
-    s->fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (s->fd < 0) {
-        slagg_status st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
-        slagg_shard_close(s);
-        return st;
+    slagg_status st;
+    if (pool) {
+        /* pinned while the footer is read; then the pool may close it */
+        s->pool = pool;
+        int fd;
+        if ((st = fd_acquire(s, &fd, err)) != SLAGG_OK) {
+            slagg_shard_close(s);
+            return st;
+        }
+        st = open_checked(s, err);
+        fd_release(s);
+    } else {
+        s->fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (s->fd < 0) {
+            st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+            slagg_shard_close(s);
+            return st;
+        }
+        st = open_checked(s, err);
     }
-    slagg_status st = open_checked(s, err);
     if (st != SLAGG_OK) {
         slagg_shard_close(s);
         return st;
@@ -694,8 +895,13 @@ slagg_status slagg_shard_cursor_open(const slagg_shard *s, size_t i, slagg_shard
     if (!c->dctx && !(c->dctx = ZSTD_createDCtx()))
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     unsigned char *h = c->comp;
-    int r = pread_full(s->fd, h, need, bi->offset);
-    if (r < 0) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot read: %s", s->path, strerror(errno));
+    int fd;
+    slagg_status ast = fd_acquire(s, &fd, err);
+    if (ast != SLAGG_OK) return ast;
+    int r = pread_full(fd, h, need, bi->offset);
+    int read_errno = errno;
+    fd_release(s);
+    if (r < 0) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot read: %s", s->path, strerror(read_errno));
     if (r == 0)
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: truncated", s->path, i);
     if (memcmp(h, "BLK1", 4) != 0)

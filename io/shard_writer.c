@@ -78,6 +78,7 @@ struct slagg_shard_writer {
     /* block index */
     slagg_shard_block_info *index;
     size_t n_blocks, index_cap;
+    int sealed;                 /* slagg_shard_writer_seal done: only the rename is left */
 };
 
 /* ---- little-endian helpers -------------------------------------------------- */
@@ -567,6 +568,7 @@ static slagg_status grow_block(slagg_shard_writer *w)
 slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_record *r)
 {
     if (w->sticky != SLAGG_OK) return w->sticky;
+    if (w->sealed) return fail(w, SLAGG_E_USAGE, "append after the shard was sealed");
     if (!slagg_http_status_allowed(r->status))
         return fail(w, SLAGG_E_INPUT, "record %llu: status %d is not 0 or 100-599",
                     (unsigned long long)w->count + 1, r->status);
@@ -612,9 +614,13 @@ uint64_t slagg_shard_writer_count(const slagg_shard_writer *w)
 
 /* ---- close -------------------------------------------------------------------------------- */
 
-static slagg_status finish(slagg_shard_writer *w)
+/* Everything of close but the rename: the last block, the footer and the
+ * trailer written, the temporary fsynced and closed, and every buffer
+ * freed, so a sealed writer holds no file descriptor and little memory. */
+static slagg_status seal(slagg_shard_writer *w)
 {
     if (w->sticky != SLAGG_OK) return w->sticky;
+    if (w->sealed) return SLAGG_OK;
     if (flush_block(w) != SLAGG_OK) return w->sticky;
 
     /* footer: dictionary + block index */
@@ -657,6 +663,20 @@ static slagg_status finish(slagg_shard_writer *w)
     int fd = w->fd;
     w->fd = -1;
     if (close(fd) != 0) return fail(w, SLAGG_E_IO, "cannot close: %s", strerror(errno));
+    w->sealed = 1;
+    ZSTD_freeCCtx(w->cctx);
+    w->cctx = NULL;
+#define DROP(f) (slagg_free(w->f), w->f = NULL)
+    DROP(names); DROP(name_off); DROP(ht); DROP(ts); DROP(acct); DROP(sc); DROP(k0); DROP(k1);
+    DROP(p0); DROP(p1); DROP(raw); DROP(comp); DROP(index);
+#undef DROP
+    return SLAGG_OK;
+}
+
+/* seal, then the rename into place and the directory's fsync. */
+static slagg_status finish(slagg_shard_writer *w)
+{
+    if (seal(w) != SLAGG_OK) return w->sticky;
     if (rename(w->tmp_path, w->path) != 0)
         return fail(w, SLAGG_E_IO, "cannot rename into place: %s", strerror(errno));
     slagg_free(w->tmp_path);
@@ -670,6 +690,13 @@ static slagg_status finish(slagg_shard_writer *w)
             return fail(w, SLAGG_E_IO, "cannot sync directory %s: %s", w->dir, strerror(e));
     }
     return SLAGG_OK;
+}
+
+slagg_status slagg_shard_writer_seal(slagg_shard_writer *w, slagg_err *err)
+{
+    slagg_status st = seal(w);
+    if (st != SLAGG_OK) slagg_err_set(err, st, "%s", w->err);
+    return st;
 }
 
 slagg_status slagg_shard_writer_close_err(slagg_shard_writer *w, slagg_err *err)

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 /* for ZSTD_createDCtx_advanced: zstd's allocations go through core/alloc */
@@ -228,6 +229,14 @@ const char *slagg_source_name(const slagg_source *s) { return s->name; }
 int slagg_source_is_zstd(const slagg_source *s) { return s->zstd; }
 
 uint64_t slagg_source_raw_bytes(const slagg_source *s) { return s->raw_bytes; }
+
+unsigned slagg_input_fd_budget(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 4096 + 16)
+        return 4096;
+    return rl.rlim_cur > 17 ? (unsigned)(rl.rlim_cur - 16) : 1;
+}
 
 void slagg_source_close(slagg_source *s)
 {

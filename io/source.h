@@ -36,6 +36,13 @@ ssize_t slagg_source_read(slagg_source *s, void *buf, size_t cap, slagg_err *err
  * SLAGG_E_NOMEM. */
 slagg_status slagg_source_unread(slagg_source *s, const void *buf, size_t n, slagg_err *err);
 
+/* How many input files this process may hold open at once: the soft
+ * RLIMIT_NOFILE less a reserve of 16 (stdio, outputs, the run's lock,
+ * libraries), at least 1, at most 4096. The engines size their pools of
+ * open inputs and their reader counts by it, so that the number of open
+ * files never limits how many inputs a run takes (SPEC 6). */
+unsigned slagg_input_fd_budget(void);
+
 /* The path as given, or "<stdin>" for "-". */
 const char *slagg_source_name(const slagg_source *s);
 /* 1 when the stream is zstd-compressed (known after open). */

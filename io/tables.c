@@ -4,6 +4,7 @@
  */
 #include "io/tables.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,39 @@ static slagg_status bad(slagg_err *err, const table *t, const slagg_csv_row *row
                          (unsigned long long)row->line, what, shown(s, n, b));
 }
 
+/* A date field (SPEC 3: YYYY-MM-DD) into *day; dates after 2099-12-31
+ * are refused with their own reason (SPEC 6), so no later sum or claim
+ * year can wrap. col names the column in the message. */
+static slagg_status table_date(slagg_err *err, const table *t, const slagg_csv_row *row,
+                               const char *col, const char *s, size_t n, int64_t *day)
+{
+    char what[64], b[48];
+    int r = slagg_parse_input_date(s, n, day);
+    if (r == 0) return SLAGG_OK;
+    if (r == -2)
+        return slagg_err_set(err, SLAGG_E_INPUT,
+                             "%s:%llu: %s '%s' is after " SLAGG_LAST_DAY_TEXT
+                             ": dates after " SLAGG_LAST_DAY_TEXT " are not supported (SPEC 6)",
+                             t->path, (unsigned long long)row->line, col, shown(s, n, b));
+    snprintf(what, sizeof what, "%s is not a date YYYY-MM-DD:", col);
+    return bad(err, t, row, what, s, n);
+}
+
+/* A maintenance instant past 2099-12-31 UTC (the bound of record
+ * instants, io/records.h) is refused like a table date (SPEC 6); an end,
+ * exclusive, may be 2100-01-01T00:00Z itself. */
+static slagg_status table_instant_bound(slagg_err *err, const table *t, const slagg_csv_row *row,
+                                        const char *col, const char *s, size_t n, int64_t ms,
+                                        int is_end)
+{
+    char b[48];
+    if (is_end ? ms <= SLAGG_TS_MAX_MS : ms < SLAGG_TS_MAX_MS) return SLAGG_OK;
+    return slagg_err_set(err, SLAGG_E_INPUT,
+                         "%s:%llu: %s '%s' is after " SLAGG_LAST_DAY_TEXT
+                         " UTC: dates after " SLAGG_LAST_DAY_TEXT " are not supported (SPEC 6)",
+                         t->path, (unsigned long long)row->line, col, shown(s, n, b));
+}
+
 slagg_status slagg_load_contracts(slagg_tables *tb, const char *path, slagg_err *err)
 {
     static const char *const cols[] = {"account", "start", "end", NULL};
@@ -142,8 +176,8 @@ slagg_status slagg_load_contracts(slagg_tables *tb, const char *path, slagg_err 
         const char *why = slagg_account_check(f[0], len[0]);
         int64_t start, end = SLAGG_DAY_OPEN;
         if (why) { st = slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: account: %s", path, (unsigned long long)row.line, why); break; }
-        if (slagg_parse_date(f[1], len[1], &start)) { st = bad(err, &t, &row, "start is not a date YYYY-MM-DD:", f[1], len[1]); break; }
-        if (len[2] && slagg_parse_date(f[2], len[2], &end)) { st = bad(err, &t, &row, "end is not a date YYYY-MM-DD:", f[2], len[2]); break; }
+        if ((st = table_date(err, &t, &row, "start", f[1], len[1], &start)) != SLAGG_OK) break;
+        if (len[2] && (st = table_date(err, &t, &row, "end", f[2], len[2], &end)) != SLAGG_OK) break;
         if (end < start) { st = bad(err, &t, &row, "end is before start:", f[2], len[2]); break; }
         slagg_contract_in *c = push((void **)&tb->contracts, &tb->n_contracts, &cap, sizeof *c);
         if (!c || !(c->account = slagg_strndup(f[0], len[0]))) { st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory"); break; }
@@ -184,7 +218,7 @@ slagg_status slagg_load_fees(slagg_tables *tb, const char *path, slagg_err *err)
         const char *why = slagg_account_check(f[0], len[0]);
         int64_t day, fee, voucher;
         if (why) { st = slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: account: %s", path, (unsigned long long)row.line, why); break; }
-        if (slagg_parse_date(f[1], len[1], &day)) { st = bad(err, &t, &row, "period_start is not a date YYYY-MM-DD:", f[1], len[1]); break; }
+        if ((st = table_date(err, &t, &row, "period_start", f[1], len[1], &day)) != SLAGG_OK) break;
         if (slagg_money_parse(f[2], len[2], &fee, &why)) {
             char b[48];
             st = slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: fee '%s': %s", path, (unsigned long long)row.line, shown(f[2], len[2], b), why);
@@ -244,11 +278,15 @@ slagg_status slagg_load_maintenance(slagg_tables *tb, const char *path, slagg_er
         int64_t s, e, notice = INT64_MIN;
         if (slagg_parse_rfc3339(f[0], len[0], &s)) { st = bad(err, &t, &row, "start is not an RFC 3339 time:", f[0], len[0]); break; }
         if (slagg_parse_rfc3339(f[1], len[1], &e)) { st = bad(err, &t, &row, "end is not an RFC 3339 time:", f[1], len[1]); break; }
+        if ((st = table_instant_bound(err, &t, &row, "start", f[0], len[0], s, 0)) != SLAGG_OK ||
+            (st = table_instant_bound(err, &t, &row, "end", f[1], len[1], e, 1)) != SLAGG_OK)
+            break;
         if (e <= s) { st = bad(err, &t, &row, "end is not after start:", f[1], len[1]); break; }
         int all = len[2] == 1 && f[2][0] == '*';
         const char *why = all ? NULL : slagg_account_check(f[2], len[2]);
         if (why) { st = slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: scope: %s", path, (unsigned long long)row.line, why); break; }
         if (len[3] && slagg_parse_rfc3339(f[3], len[3], &notice)) { st = bad(err, &t, &row, "notice_at is not an RFC 3339 time:", f[3], len[3]); break; }
+        if (len[3] && (st = table_instant_bound(err, &t, &row, "notice_at", f[3], len[3], notice, 0)) != SLAGG_OK) break;
         slagg_maint_in *m = push((void **)&tb->maint, &tb->n_maint, &cap, sizeof *m);
         if (!m) { st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory"); break; }
         m->start_ms = s;
@@ -291,7 +329,7 @@ slagg_status slagg_load_holidays(slagg_tables *tb, const char *path, slagg_err *
     while (st == SLAGG_OK && (r = table_next(&t, &row, f, len, err)) != 0) {
         if (r < 0) { st = err->code; break; }
         int64_t day, *slot;
-        if (slagg_parse_date(f[0], len[0], &day)) { st = bad(err, &t, &row, "date is not a date YYYY-MM-DD:", f[0], len[0]); break; }
+        if ((st = table_date(err, &t, &row, "date", f[0], len[0], &day)) != SLAGG_OK) break;
         int is_hol = len[1] == 7 && memcmp(f[1], "holiday", 7) == 0;
         int is_work = len[1] == 7 && memcmp(f[1], "workday", 7) == 0;
         if (!is_hol && !is_work) { st = bad(err, &t, &row, "kind must be 'holiday' or 'workday', not", f[1], len[1]); break; }

@@ -28,6 +28,7 @@
 #include "core/maint.h"
 #include "io/records.h"
 #include "io/shard.h"
+#include "io/source.h"
 
 /* Records of accounts without a contract are kept per day, not per window:
  * only their day matters (after_through or uncontracted). */
@@ -290,6 +291,9 @@ slagg_status slagg_fold_scan(const slagg_tables *t, const char *const *inputs, s
     if ((st = slagg_fold_prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
 
     if (nthreads > n_inputs && n_inputs > 0) nthreads = (unsigned)n_inputs;
+    /* a worker holds one input open at a time: the file limit bounds the
+     * workers, never the inputs (SPEC 6); outputs do not depend on it */
+    if (nthreads > slagg_input_fd_budget()) nthreads = slagg_input_fd_budget();
     ctx.inputs = inputs;
     ctx.n_inputs = n_inputs;
     ctx.o = o;

@@ -32,6 +32,7 @@
 #include "core/engine/fold_common.h"
 #include "core/engine/fold_shards.h"
 #include "io/shard.h"
+#include "io/source.h"
 
 #define RING_MIN 64
 /* Window-major rings start larger: an epoch (half a ring) then holds tens
@@ -880,6 +881,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     engine g;
     slagg_dict *accounts = NULL;
     slagg_maint_index *maint = NULL;
+    slagg_shard_pool *pool = NULL;
     slagg_status st = SLAGG_OK;
     ev4 *all = NULL;
     *used = 0;
@@ -905,11 +907,14 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         goto done;
     }
-    /* open every shard: footers only */
+    /* open every shard: footers only, through a pool that keeps at most
+     * the file limit's share open (SPEC 6: any number of shards; a block
+     * read reopens its file when the pool closed it) */
     int64_t min_ts = INT64_MAX, max_ts = INT64_MIN;
     size_t nb = 0;
+    if ((st = slagg_shard_pool_new(slagg_input_fd_budget(), &pool, err)) != SLAGG_OK) goto done;
     for (size_t i = 0; i < n_inputs; i++) {
-        if ((st = slagg_shard_open(inputs[i], &g.shards[i], err)) != SLAGG_OK) goto done;
+        if ((st = slagg_shard_open_pooled(inputs[i], pool, &g.shards[i], err)) != SLAGG_OK) goto done;
         nb += slagg_shard_block_count(g.shards[i]);
     }
     g.blocks = slagg_calloc(nb ? nb : 1, sizeof *g.blocks);
@@ -1160,6 +1165,7 @@ done:
     if (g.shards)
         for (size_t i = 0; i < n_inputs; i++)
             if (g.shards[i]) slagg_shard_close(g.shards[i]);
+    slagg_shard_pool_free(pool);
     if (g.map)
         for (size_t i = 0; i < n_inputs; i++) slagg_free(g.map[i]);
     slagg_free(g.shards);

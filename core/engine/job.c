@@ -213,8 +213,12 @@ slagg_status slagg_fold_set_tz(slagg_fold *j, const char *offset)
 slagg_status slagg_fold_set_through(slagg_fold *j, const char *date)
 {
     int64_t day = 0;
-    if (date && slagg_parse_date(date, strlen(date), &day) != 0)
-        return slagg_err_set(&j->err, SLAGG_E_USAGE, "'%s' is not a date YYYY-MM-DD", date);
+    int dr = date ? slagg_parse_input_date(date, strlen(date), &day) : 0;
+    if (dr == -2)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE,
+                             "'%s' is after " SLAGG_LAST_DAY_TEXT ": dates after " SLAGG_LAST_DAY_TEXT
+                             " are not supported (SPEC 6)", date);
+    if (dr != 0) return slagg_err_set(&j->err, SLAGG_E_USAGE, "'%s' is not a date YYYY-MM-DD", date);
     j->fo.has_through = date != NULL;
     j->fo.through = day;
     j->opts_set |= OPT_THROUGH;
@@ -990,7 +994,7 @@ slagg_status slagg_fold_get_result(const slagg_fold *j, slagg_fold_result *out)
     out->periods_in_progress = r->periods[SLAGG_STATE_IN_PROGRESS];
     out->periods_no_fee = r->periods[SLAGG_STATE_NO_FEE];
     for (int i = 0; i < 4; i++) out->tiers[i] = r->tiers[i];
-    out->total_credit = r->total_credit;
+    slagg_money_format_total(r->total_credit, out->total_credit);
     out->late_maintenance = f->n_late;
     out->unmatched_fees = r->n_unmatched;
     for (int k = 0; k < SLAGG_WARNING_KINDS; k++) out->warnings[k] = j->warns.count[k];

@@ -57,8 +57,7 @@ int main(int argc, char **argv)
     slagg_fold_get_result(job, &r);
     printf("fold_example (libslagg %s): %llu records from %llu inputs, through %s\n", slagg_version(),
            (unsigned long long)r.records_read, (unsigned long long)r.inputs, r.through);
-    printf("  periods %llu, total credit %lld.%02lld CNY, wrote %s\n", (unsigned long long)r.periods,
-           (long long)(r.total_credit / 100), (long long)(r.total_credit % 100), out);
+    printf("  periods %llu, total credit %s CNY, wrote %s\n", (unsigned long long)r.periods, r.total_credit, out);
     slagg_fold_free(job);
     return 0;
 }

@@ -153,7 +153,7 @@ typedef struct slagg_fold_result {
     uint64_t accounts, periods;      /* in the export */
     uint64_t periods_final, periods_in_progress, periods_no_fee;
     uint64_t tiers[4];               /* periods with tier 0, 10, 25, 50 % */
-    int64_t total_credit;            /* fen (CNY / 100) */
+    char total_credit[48];           /* CNY, exact: "1234.50" (a fleet's total can pass 2^63 fen) */
     uint64_t late_maintenance;       /* maintenance windows notified late */
     uint64_t unmatched_fees;         /* fee rows matching no period */
     uint64_t warnings[SLAGG_WARNING_KINDS];

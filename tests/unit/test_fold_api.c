@@ -182,7 +182,7 @@ static void check_result(const slagg_fold_result *r)
     cr_assert_eq(r->periods, 1);
     cr_assert_eq(r->periods_final, 1);
     cr_assert_eq(r->tiers[0], 1);   /* 99.9966 % is above every credit tier */
-    cr_assert_eq(r->total_credit, 0);
+    cr_assert_str_eq(r->total_credit, "0.00");
     cr_assert_eq(r->warnings[SLAGG_WARNING_UNCONTRACTED], 1);
 }
 

@@ -233,3 +233,47 @@ Test(money, credit_out_of_contract_inputs_are_clamped)
     c = slagg_credit_compute(50, INT64_MAX, 0);  /* clamped to 10^17: no overflow */
     cr_assert_eq(c.amount, SLAGG_MONEY_MAX_FEN / 2);
 }
+
+/* ---- 128-bit totals (SPEC 6 "Sums never wrap") ------------------------------------- */
+
+static void expect_total(slagg_fen_total fen, const char *text)
+{
+    char buf[SLAGG_MONEY_TOTAL_CHARS];
+    memset(buf, 'x', sizeof buf);
+    slagg_money_format_total(fen, buf);
+    cr_assert_str_eq(buf, text);
+}
+
+Test(money, total_formats_small_amounts_like_one_amount)
+{
+    expect_total(0, "0.00");
+    expect_total(5, "0.05");
+    expect_total(50, "0.50");
+    expect_total(123450, "1234.50");
+    /* every int64 amount prints the same digits either way */
+    static const int64_t v[] = {1, 99, 100, 101, 999999, 100000000000000000LL, INT64_MAX};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char a[24], b[SLAGG_MONEY_TOTAL_CHARS];
+        slagg_money_format(v[i], a);
+        slagg_money_format_total((slagg_fen_total)v[i], b);
+        cr_assert_str_eq(a, b, "%lld", (long long)v[i]);
+    }
+    expect_total((slagg_fen_total)INT64_MAX, "92233720368547758.07");
+}
+
+Test(money, total_beyond_64_bits_is_exact)
+{
+    /* 200 periods x 5 x 10^16 fen (50 % of the largest fee): 10^19 fen,
+     * which wraps int64 to -8446744073709551616 */
+    slagg_fen_total t = 0;
+    for (int i = 0; i < 200; i++) t += (slagg_fen_total)(SLAGG_MONEY_MAX_FEN / 2);
+    expect_total(t, "100000000000000000.00");
+    /* 2^64 fen */
+    expect_total((slagg_fen_total)1 << 64, "184467440737095516.16");
+    /* the largest value: 2^128 - 1 = 340282366920938463463374607431768211455 */
+    expect_total(~(slagg_fen_total)0, "3402823669209384634633746074317682114.55");
+    /* 10^36 + 1 */
+    slagg_fen_total e36 = 1;
+    for (int i = 0; i < 36; i++) e36 *= 10;
+    expect_total(e36 + 1, "10000000000000000000000000000000000.01");
+}

@@ -1511,3 +1511,158 @@ Test(shard_corrupt, footer_raw_size_huge)
     expect_rejected(p, "footer size");
     free(d);
 }
+
+/* ---- bounded open files (SPEC 6: the number of open files never limits
+ * how many inputs a run takes) ------------------------------------------------------- */
+
+TestSuite(shard_pool, .init = setup, .fini = teardown);
+
+static size_t open_fds(void)
+{
+    return count_dir_entries("/proc/self/fd", NULL, NULL, 0);
+}
+
+typedef struct pool_arg {
+    slagg_shard **s;
+    size_t n;
+    unsigned seed;
+    uint64_t sum;
+    int failed;
+} pool_arg;
+
+/* Reads every block of every shard, shards interleaved, in an order that
+ * differs per thread; sums what it read. */
+static void *pool_reader(void *p)
+{
+    pool_arg *a = p;
+    slagg_shard_block b = {0};
+    slagg_err err;
+    size_t nb = slagg_shard_block_count(a->s[0]);
+    for (size_t i = 0; i < nb; i++) {
+        for (size_t k = 0; k < a->n; k++) {
+            size_t sh = (k * 5 + a->seed) % a->n, blk = (i + a->seed) % nb;
+            if (slagg_shard_read_block(a->s[sh], blk, &b, &err) != SLAGG_OK) {
+                a->failed = 1;
+                continue;
+            }
+            for (uint32_t j = 0; j < b.n; j++)
+                a->sum += (uint64_t)b.ts_ms[j] * 31 + b.account[j] * 7u + b.status[j] + b.cause[j] + sh;
+        }
+    }
+    slagg_shard_block_free(&b);
+    return NULL;
+}
+
+Test(shard_pool, many_shards_read_through_two_open_files)
+{
+    enum { N = 7 };
+    rng_state = 11;
+    slagg_shard *plain[N], *pooled[N];
+    slagg_err err = {0};
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "p%d.shard", i);
+        slagg_shard_record *r = make_records(4000, 40, 0, 1772294400000LL, 86400000);
+        write_shard(tpath(name), r, 4000, 500);
+        free(r);
+    }
+    slagg_shard_pool *fdp;
+    cr_assert_eq(slagg_shard_pool_new(2, &fdp, &err), SLAGG_OK);
+    size_t fds0 = open_fds();
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "p%d.shard", i);
+        cr_assert_eq(slagg_shard_open_pooled(tpath(name), fdp, &pooled[i], &err), SLAGG_OK, "%s", err.msg);
+        cr_assert_eq(slagg_shard_block_count(pooled[i]), 8);
+    }
+    /* seven shards open, their footers read: two files held */
+    cr_assert_eq(open_fds(), fds0 + 2, "%zu files open, pool of 2", open_fds() - fds0);
+    pool_arg one = {pooled, N, 0, 0, 0};
+    pool_reader(&one);
+    cr_assert_not(one.failed);
+    cr_assert_eq(open_fds(), fds0 + 2);
+    cr_assert_gt(slagg_shard_pool_reopens(fdp), 0);
+    /* the same bytes as shards each holding its own file */
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "p%d.shard", i);
+        cr_assert_eq(slagg_shard_open(tpath(name), &plain[i], &err), SLAGG_OK);
+    }
+    pool_arg ref = {plain, N, 0, 0, 0};
+    pool_reader(&ref);
+    cr_assert_eq(ref.sum, one.sum);
+    for (int i = 0; i < N; i++) slagg_shard_close(plain[i]);
+    /* four threads share two files: some wait for one, none fails */
+    pthread_t t[4];
+    pool_arg args[4];
+    for (unsigned i = 0; i < 4; i++) {
+        args[i] = (pool_arg){pooled, N, 0, 0, 0};
+        cr_assert_eq(pthread_create(&t[i], NULL, pool_reader, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        cr_assert_not(args[i].failed);
+        cr_assert_eq(args[i].sum, one.sum);
+    }
+    cr_assert_leq(open_fds(), fds0 + 2);
+    for (int i = 0; i < N; i++) slagg_shard_close(pooled[i]);
+    cr_assert_eq(open_fds(), fds0, "closing every shard closes every file");
+    slagg_shard_pool_free(fdp);
+}
+
+Test(shard_pool, a_file_replaced_while_closed_is_refused)
+{
+    rng_state = 12;
+    slagg_shard_record *r = make_records(3000, 20, 0, 1772294400000LL, 86400000);
+    write_shard(tpath("a.shard"), r, 3000, 1000);
+    write_shard(tpath("b.shard"), r, 3000, 1000);
+    write_shard(tpath("other.shard"), r, 2000, 1000);
+    free(r);
+    slagg_shard_pool *fdp;
+    slagg_shard *a, *b;
+    slagg_shard_block blk = {0};
+    slagg_err err = {0};
+    cr_assert_eq(slagg_shard_pool_new(1, &fdp, &err), SLAGG_OK);
+    cr_assert_eq(slagg_shard_open_pooled(tpath("a.shard"), fdp, &a, &err), SLAGG_OK);
+    cr_assert_eq(slagg_shard_open_pooled(tpath("b.shard"), fdp, &b, &err), SLAGG_OK);  /* closes a's file */
+    cr_assert_eq(rename(tpath("other.shard"), tpath("a.shard")), 0);
+    cr_assert_eq(slagg_shard_read_block(b, 0, &blk, &err), SLAGG_OK);
+    cr_assert_eq(slagg_shard_read_block(a, 0, &blk, &err), SLAGG_E_IO);
+    cr_assert(strstr(err.msg, "a.shard: the file changed while it was read"), "%s", err.msg);
+    slagg_shard_block_free(&blk);
+    slagg_shard_close(a);
+    slagg_shard_close(b);
+    slagg_shard_pool_free(fdp);
+}
+
+Test(shard_writer, seal_releases_the_file_and_close_only_renames)
+{
+    rng_state = 13;
+    size_t n = 5000;
+    slagg_shard_record *r = make_records(n, 30, 0, 1772294400000LL, 86400000);
+    const char *p = tpath("sealed.shard");
+    slagg_shard_writer_opts o = {1000, 0};
+    slagg_shard_writer *w;
+    slagg_err err = {0};
+    size_t fds0 = open_fds();
+    cr_assert_eq(slagg_shard_writer_open(p, &o, &w), SLAGG_OK);
+    cr_assert_eq(open_fds(), fds0 + 1);
+    cr_assert_eq(slagg_shard_writer_append_batch(w, r, n, NULL), SLAGG_OK);
+    cr_assert_eq(slagg_shard_writer_seal(w, &err), SLAGG_OK, "%s", err.msg);
+    cr_assert_eq(open_fds(), fds0, "a sealed writer holds no file");
+    cr_assert(access(p, F_OK) != 0, "not in place before close");
+    cr_assert_eq(count_dir_entries(tmpdir, ".sealed.shard.tmp-", NULL, 0), 1);
+    cr_assert_eq(slagg_shard_writer_append(w, &r[0]), SLAGG_E_USAGE);
+    cr_assert_eq(slagg_shard_writer_count(w), n);
+    cr_assert_eq(slagg_shard_writer_close_err(w, &err), SLAGG_OK, "%s", err.msg);
+    cr_assert_eq(count_dir_entries(tmpdir, ".sealed.shard.tmp-", NULL, 0), 0);
+    check_shard_equals(p, r, n);
+    /* abort after seal removes the temporary */
+    cr_assert_eq(slagg_shard_writer_open(tpath("gone.shard"), &o, &w), SLAGG_OK);
+    cr_assert_eq(slagg_shard_writer_append_batch(w, r, 10, NULL), SLAGG_OK);
+    cr_assert_eq(slagg_shard_writer_seal(w, &err), SLAGG_OK);
+    slagg_shard_writer_abort(w);
+    cr_assert_eq(count_dir_entries(tmpdir, ".gone.shard.tmp-", NULL, 0), 0);
+    cr_assert(access(tpath("gone.shard"), F_OK) != 0);
+    free(r);
+}
