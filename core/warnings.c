@@ -153,7 +153,7 @@ slagg_status slagg_warnings_build(const slagg_fleet *f, const slagg_report *r, c
         slagg_warnings_free(w);
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     }
-    qsort(w->v, w->n, sizeof *w->v, warn_cmp);
+    if (w->n) qsort(w->v, w->n, sizeof *w->v, warn_cmp);   /* never qsort(NULL, 0): UB */
     return SLAGG_OK;
 }
 

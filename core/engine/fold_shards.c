@@ -1109,7 +1109,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     }
     size_t m = 0;
     for (unsigned k = 0; k < g.nt; k++) {
-        memcpy(all + m, g.th[k].out.v, g.th[k].out.n * sizeof *all);
+        if (g.th[k].out.n) memcpy(all + m, g.th[k].out.v, g.th[k].out.n * sizeof *all);
         m += g.th[k].out.n;
         /* what is left in the overflow tables: windows beyond the last ring
          * position, and counts too big for the rings; one window may sit in
