@@ -170,13 +170,14 @@ static inline size_t slagg_varint_get(const void *p, const void *end, uint64_t *
         return 1;
     }
     uint64_t x = 0;
-    for (size_t i = 0; i < SLAGG_VARINT_MAX && b + i < e; i++) {
-        unsigned c = b[i];
-        if (i == SLAGG_VARINT_MAX - 1 && c > 1) return 0;
-        x |= (uint64_t)(c & 0x7f) << (7 * i);
+    const unsigned char *q = b;
+    for (int shift = 0; shift < 64 && q < e; shift += 7) {
+        unsigned char c = *q++;
+        if (shift == 63 && c > 1) return 0;
+        x |= (uint64_t)(c & 0x7f) << shift;
         if (c < 0x80) {
             *v = x;
-            return i + 1;
+            return (size_t)(q - b);
         }
     }
     return 0;

@@ -735,9 +735,10 @@ static const char *cursor_start(slagg_shard_cursor *c, const slagg_shard_block_i
  * or NULL. */
 static inline const unsigned char *next_varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
 {
-    size_t len = end - p >= 8 ? slagg_varint_decode_fast(p, v) : 0;
-    if (!len) len = slagg_varint_get(p, end, v);
-    return len ? p + len : NULL;
+    unsigned len = end - p >= 8 ? slagg_varint_decode_fast(p, v) : 0;
+    if (len) return p + len;
+    size_t n = slagg_varint_get(p, end, v);
+    return n ? p + n : NULL;
 }
 
 /* The next chunk; NULL or a static reason. Three passes, each a flat loop
