@@ -10,10 +10,9 @@
  *
  * Everything is static inline: no .c, no state, no allocation. Pointers
  * need no alignment. Loads and stores give the same bytes on a big-endian
- * host (files move between machines, docs/FORMAT.md): with the GCC/clang
- * byte-order macros a little-endian host copies with memcpy (one load or
- * store) and a big-endian one swaps with __builtin_bswap*; a compiler
- * without them assembles bytes, which is correct everywhere.
+ * host (files move between machines, docs/FORMAT.md): a little-endian
+ * host copies with memcpy (one load or store), a big-endian one also swaps
+ * with __builtin_bswap*.
  */
 #ifndef SLAGG_IO_MEM_H
 #define SLAGG_IO_MEM_H
@@ -22,98 +21,62 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SLAGG_MEM_HOST_LE 1
-#elif defined(__BYTE_ORDER__) && defined(__ORDER_BIG_ENDIAN__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ && \
-    defined(__GNUC__)
-#define SLAGG_MEM_HOST_BE 1
+/* Host order <-> little-endian: nothing on a little-endian host, a byte
+ * swap on a big-endian one. slagg is built with GCC or clang (as every
+ * __builtin of the tree assumes), which both define __BYTE_ORDER__. */
+#if !defined(__BYTE_ORDER__) || !defined(__ORDER_LITTLE_ENDIAN__) || !defined(__ORDER_BIG_ENDIAN__)
+#error "io/mem.h: the compiler does not say the host's byte order (__BYTE_ORDER__)"
+#elif __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SLAGG_HOST_LE16(v) (v)
+#define SLAGG_HOST_LE32(v) (v)
+#define SLAGG_HOST_LE64(v) (v)
+#elif __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define SLAGG_HOST_LE16(v) __builtin_bswap16(v)
+#define SLAGG_HOST_LE32(v) __builtin_bswap32(v)
+#define SLAGG_HOST_LE64(v) __builtin_bswap64(v)
+#else
+#error "io/mem.h: a host neither little- nor big-endian"
 #endif
 
 /* ---- little-endian fixed width ------------------------------------------ */
 
 static inline uint16_t slagg_le16_load(const void *p)
 {
-#if defined(SLAGG_MEM_HOST_LE) || defined(SLAGG_MEM_HOST_BE)
     uint16_t v;
     memcpy(&v, p, 2);
-#if defined(SLAGG_MEM_HOST_BE)
-    v = __builtin_bswap16(v);
-#endif
-    return v;
-#else
-    const unsigned char *b = p;
-    return (uint16_t)(b[0] | b[1] << 8);
-#endif
+    return SLAGG_HOST_LE16(v);
 }
 
 static inline uint32_t slagg_le32_load(const void *p)
 {
-#if defined(SLAGG_MEM_HOST_LE) || defined(SLAGG_MEM_HOST_BE)
     uint32_t v;
     memcpy(&v, p, 4);
-#if defined(SLAGG_MEM_HOST_BE)
-    v = __builtin_bswap32(v);
-#endif
-    return v;
-#else
-    const unsigned char *b = p;
-    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-#endif
+    return SLAGG_HOST_LE32(v);
 }
 
 static inline uint64_t slagg_le64_load(const void *p)
 {
-#if defined(SLAGG_MEM_HOST_LE) || defined(SLAGG_MEM_HOST_BE)
     uint64_t v;
     memcpy(&v, p, 8);
-#if defined(SLAGG_MEM_HOST_BE)
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-#else
-    const unsigned char *b = p;
-    return (uint64_t)slagg_le32_load(b) | (uint64_t)slagg_le32_load(b + 4) << 32;
-#endif
+    return SLAGG_HOST_LE64(v);
 }
 
 static inline void slagg_le16_store(void *p, uint16_t v)
 {
-#if defined(SLAGG_MEM_HOST_LE) || defined(SLAGG_MEM_HOST_BE)
-#if defined(SLAGG_MEM_HOST_BE)
-    v = __builtin_bswap16(v);
-#endif
+    v = SLAGG_HOST_LE16(v);
     memcpy(p, &v, 2);
-#else
-    unsigned char *b = p;
-    b[0] = (unsigned char)v;
-    b[1] = (unsigned char)(v >> 8);
-#endif
 }
 
 static inline void slagg_le32_store(void *p, uint32_t v)
 {
-#if defined(SLAGG_MEM_HOST_LE) || defined(SLAGG_MEM_HOST_BE)
-#if defined(SLAGG_MEM_HOST_BE)
-    v = __builtin_bswap32(v);
-#endif
+    v = SLAGG_HOST_LE32(v);
     memcpy(p, &v, 4);
-#else
-    unsigned char *b = p;
-    for (int i = 0; i < 4; i++) b[i] = (unsigned char)(v >> (8 * i));
-#endif
 }
 
 static inline void slagg_le64_store(void *p, uint64_t v)
 {
-#if defined(SLAGG_MEM_HOST_LE) || defined(SLAGG_MEM_HOST_BE)
-#if defined(SLAGG_MEM_HOST_BE)
-    v = __builtin_bswap64(v);
-#endif
+    v = SLAGG_HOST_LE64(v);
     memcpy(p, &v, 8);
-#else
-    unsigned char *b = p;
-    for (int i = 0; i < 8; i++) b[i] = (unsigned char)(v >> (8 * i));
-#endif
 }
 
 /* ---- big-endian fixed width (SHA-256 words and length, FIPS 180-4) ------ */
