@@ -53,6 +53,7 @@ int slagg_mpi_launched(int *rank)
 #include "core/dict.h"
 #include "io/buf.h"
 #include "core/engine/job.h"
+#include "io/mem.h"
 #include "io/partial.h"
 
 /* Bytes per peer per exchange round: K x this stays under INT_MAX (MPI
@@ -222,8 +223,7 @@ static uint64_t rd64(rd *r)
         r->bad = 1;
         return 0;
     }
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)r->p[i] << (8 * i);
+    uint64_t v = slagg_le64_load(r->p);
     r->p += 8;
     r->left -= 8;
     return v;
@@ -525,7 +525,7 @@ static int run(job *j)
                 lrc = 3;
                 continue;
             }
-            for (int i = 0; i < 8; i++) obuf[d].data[i] = (char)(unsigned char)(enc[d].n >> (8 * i));
+            slagg_le64_store(obuf[d].data, enc[d].n);
             exch_bytes += obuf[d].len - 8;
             n_entries_sent += enc[d].n;
         }

@@ -13,6 +13,7 @@
 #include <xxhash.h>
 
 #include "core/alloc.h"
+#include "io/mem.h"
 
 void slagg_buf_str(slagg_buf *b, const char *s, size_t n)
 {
@@ -32,8 +33,7 @@ uint64_t slagg_rd_le(slagg_rd *r, int bytes)
         r->bad = r->bad ? r->bad : 1;
         return 0;
     }
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++) v |= (uint64_t)r->p[i] << (8 * i);
+    uint64_t v = bytes == 8 ? slagg_le64_load(r->p) : slagg_le32_load(r->p);
     r->p += bytes;
     r->left -= (size_t)bytes;
     return v;
@@ -42,19 +42,14 @@ uint64_t slagg_rd_le(slagg_rd *r, int bytes)
 uint64_t slagg_rd_varint(slagg_rd *r)
 {
     uint64_t v = 0;
-    for (int i = 0; i < 10; i++) {
-        if (r->bad || r->left == 0) {
-            r->bad = r->bad ? r->bad : 1;
-            return 0;
-        }
-        unsigned c = *r->p++;
-        r->left--;
-        if (i == 9 && c > 1) break;
-        v |= (uint64_t)(c & 0x7f) << (7 * i);
-        if (!(c & 0x80)) return v;
+    size_t n = r->bad || r->left == 0 ? 0 : slagg_varint_get(r->p, r->p + r->left, &v);
+    if (n == 0) {
+        r->bad = r->bad ? r->bad : 1;
+        return 0;
     }
-    r->bad = r->bad ? r->bad : 1;
-    return 0;
+    r->p += n;
+    r->left -= n;
+    return v;
 }
 
 uint64_t slagg_rd_count(slagg_rd *r, size_t min_size)
@@ -209,18 +204,6 @@ slagg_status slagg_blob_open(const slagg_blob_kind *k, const char *path, unsigne
                              size_t *raw_n, slagg_err *err)
 {
     return slagg_blob_open_v(k, path, raw, raw_n, NULL, err);
-}
-
-void slagg_buf_varint(slagg_buf *b, uint64_t v)
-{
-    unsigned char t[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        t[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    t[n++] = (unsigned char)v;
-    slagg_buf_put(b, t, n);
 }
 
 slagg_status slagg_blob_open_v(const slagg_blob_kind *k, const char *path, unsigned char **raw,

@@ -27,10 +27,12 @@ typedef struct slagg_rd {
     int bad;
 } slagg_rd;
 
+/* A little-endian integer of 4 or 8 bytes (io/mem.h). */
 uint64_t slagg_rd_le(slagg_rd *r, int bytes);
 static inline uint32_t slagg_rd_u32(slagg_rd *r) { return (uint32_t)slagg_rd_le(r, 4); }
 static inline uint64_t slagg_rd_u64(slagg_rd *r) { return slagg_rd_le(r, 8); }
-/* Unsigned LEB128, at most 10 bytes, no bits beyond 64. */
+/* Unsigned LEB128, at most 10 bytes, no bits beyond 64 (slagg_varint_get
+ * of io/mem.h; written by slagg_buf_varint of io/buf.h). */
 uint64_t slagg_rd_varint(slagg_rd *r);
 /* A u64 count of elements of at least min_size bytes each: never more than
  * the bytes left can hold, so no corrupt count allocates beyond the data. */
@@ -72,7 +74,4 @@ slagg_status slagg_blob_open(const slagg_blob_kind *k, const char *path, unsigne
  * older minor does not know follow the ones it knows). */
 slagg_status slagg_blob_open_v(const slagg_blob_kind *k, const char *path, unsigned char **raw,
                                size_t *raw_n, unsigned *minor, slagg_err *err);
-/* Unsigned LEB128 (docs/FORMAT.md), the writer of slagg_rd_varint. */
-void slagg_buf_varint(slagg_buf *b, uint64_t v);
-
 #endif

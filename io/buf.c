@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "io/mem.h"
 #include "io/ndjson.h"   /* slagg_utf8_next */
 
 static int reserve(slagg_buf *b, size_t extra)
@@ -77,15 +78,21 @@ void slagg_buf_u64(slagg_buf *b, uint64_t v)
 void slagg_buf_le32(slagg_buf *b, uint32_t v)
 {
     unsigned char t[4];
-    for (int i = 0; i < 4; i++) t[i] = (unsigned char)(v >> (8 * i));
+    slagg_le32_store(t, v);
     slagg_buf_put(b, t, 4);
 }
 
 void slagg_buf_le64(slagg_buf *b, uint64_t v)
 {
     unsigned char t[8];
-    for (int i = 0; i < 8; i++) t[i] = (unsigned char)(v >> (8 * i));
+    slagg_le64_store(t, v);
     slagg_buf_put(b, t, 8);
+}
+
+void slagg_buf_varint(slagg_buf *b, uint64_t v)
+{
+    unsigned char t[SLAGG_VARINT_MAX];
+    slagg_buf_put(b, t, slagg_varint_put(t, v));
 }
 
 void slagg_buf_json_str(slagg_buf *b, const char *s, size_t n)

@@ -26,9 +26,11 @@ void slagg_buf_printf(slagg_buf *b, const char *fmt, ...)
     ;
 void slagg_buf_vprintf(slagg_buf *b, const char *fmt, va_list ap);
 void slagg_buf_u64(slagg_buf *b, uint64_t v);   /* decimal */
-/* Little-endian fixed-width integers (docs/FORMAT.md). */
+/* Little-endian fixed-width integers and unsigned LEB128 varints
+ * (docs/FORMAT.md; the bytes of io/mem.h, appended). */
 void slagg_buf_le32(slagg_buf *b, uint32_t v);
 void slagg_buf_le64(slagg_buf *b, uint64_t v);
+void slagg_buf_varint(slagg_buf *b, uint64_t v);
 /* A JSON string literal with quotes; control characters as \u00XX. */
 void slagg_buf_json_str(slagg_buf *b, const char *s, size_t n);
 /* A CSV field, quoted (RFC 4180) only when it holds , " CR or LF; the

@@ -29,6 +29,7 @@
 #include "core/money.h"
 #include "core/period.h"
 #include "core/warnings.h"
+#include "io/mem.h"
 #include "io/records.h"
 
 static const slagg_blob_kind partial_kind = {"partial", SLAGG_PARTIAL_MAGIC, SLAGG_PARTIAL_END,
@@ -40,23 +41,6 @@ static const slagg_blob_kind partial_kind = {"partial", SLAGG_PARTIAL_MAGIC, SLA
 #define DAY_MAX 3000000LL
 /* Service time zones: strictly within a day. */
 #define TZ_LIMIT_S 86400
-
-/* ---- writing helpers ---------------------------------------------------- */
-
-static void put_varint(slagg_buf *b, uint64_t v)
-{
-    unsigned char t[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-        t[n++] = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    t[n++] = (unsigned char)v;
-    slagg_buf_put(b, t, n);
-}
-
-static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
 
 /* ---- bounds-checked reading --------------------------------------------- */
 
@@ -77,15 +61,15 @@ void slagg_bucket_put(slagg_bucket_enc *e, slagg_buf *out, const slagg_bucket *b
         if (b->cls[k]) mask |= 1u << k;
     if (!mask) return;
     if (!e->started || b->account != e->account) {
-        put_varint(out, e->started ? (uint64_t)(b->account - e->account) : b->account);
-        put_varint(out, zigzag(b->window));
+        slagg_buf_varint(out, e->started ? (uint64_t)(b->account - e->account) : b->account);
+        slagg_buf_varint(out, slagg_zigzag_encode(b->window));
     } else {
-        put_varint(out, 0);
-        put_varint(out, (uint64_t)(b->window - e->window));
+        slagg_buf_varint(out, 0);
+        slagg_buf_varint(out, (uint64_t)(b->window - e->window));
     }
-    put_varint(out, mask);
+    slagg_buf_varint(out, mask);
     for (int k = 0; k < SLAGG_CLASS_COUNT; k++)
-        if (mask & (1u << k)) put_varint(out, b->cls[k]);
+        if (mask & (1u << k)) slagg_buf_varint(out, b->cls[k]);
     e->account = b->account;
     e->window = b->window;
     e->started = 1;
@@ -137,7 +121,7 @@ int slagg_bucket_next(slagg_bucket_dec *d, slagg_bucket *out, slagg_err *err)
         acc += (uint32_t)da;
     }
     if (i == 0 || da) {
-        win = unzigzag(slagg_rd_varint(&r));
+        win = slagg_zigzag_decode(slagg_rd_varint(&r));
     } else {
         uint64_t dw = slagg_rd_varint(&r);
         if (dw == 0 || dw > (uint64_t)(INT64_MAX - win)) {
@@ -228,8 +212,8 @@ void slagg_cov_encode(const slagg_cov_acc *a, slagg_buf *out)
     slagg_buf_le64(out, n);
     int64_t at = SLAGG_COV_W0;
     for (size_t i = 0; i < n; i++) {
-        put_varint(out, (uint64_t)(iv[2 * i] - at));
-        put_varint(out, (uint64_t)(iv[2 * i + 1] - iv[2 * i]));
+        slagg_buf_varint(out, (uint64_t)(iv[2 * i] - at));
+        slagg_buf_varint(out, (uint64_t)(iv[2 * i + 1] - iv[2 * i]));
         at = iv[2 * i + 1];
     }
     slagg_free(iv);
@@ -493,7 +477,8 @@ slagg_status slagg_input_fingerprint(const char *path, uint64_t *size, uint64_t 
             st = slagg_err_set(err, SLAGG_E_IO, "%s: read error", path);
         used += k;
     }
-    for (int i = 0; i < 8; i++) buf[used++] = (unsigned char)(n >> (8 * i));
+    slagg_le64_store(buf + used, n);
+    used += 8;
     *size = n;
     *fp = (uint64_t)XXH64(buf, used, 0);
     slagg_free(buf);

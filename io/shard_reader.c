@@ -29,6 +29,7 @@
 
 #include "core/alloc.h"
 #include "core/classify.h"
+#include "io/mem.h"
 #include "io/records.h"
 #include "io/shard.h"
 
@@ -71,41 +72,6 @@ struct slagg_shard {
     unsigned char *footer;      /* the decompressed footer; names point into it */
     size_t *acc_off;            /* id -> offset of the account's length byte */
 };
-
-static uint16_t get16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | (p[1] << 8));
-}
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
-}
-static uint64_t get64(const unsigned char *p)
-{
-    return (uint64_t)get32(p) | ((uint64_t)get32(p + 4) << 32);
-}
-
-/* Unsigned LEB128, at most 10 bytes and 64 bits. Returns the position after
- * it, or NULL when it is truncated or too long. */
-static inline const unsigned char *get_varint(const unsigned char *p, const unsigned char *end,
-                                              uint64_t *v)
-{
-    if (p < end && *p < 0x80) {   /* the common one-byte case */
-        *v = *p;
-        return p + 1;
-    }
-    uint64_t x = 0;
-    for (int shift = 0; shift < 64 && p < end; shift += 7) {
-        unsigned char c = *p++;
-        if (shift == 63 && c > 1) return NULL;
-        x |= (uint64_t)(c & 0x7f) << shift;
-        if (c < 0x80) {
-            *v = x;
-            return p;
-        }
-    }
-    return NULL;
-}
 
 /* pread of exactly n bytes at off. 1 = done, 0 = end of file first, -1 = errno. */
 static int pread_full(int fd, void *buf, size_t n, uint64_t off)
@@ -422,7 +388,7 @@ static slagg_status parse_footer(slagg_shard *s, size_t raw_size, uint64_t n_blo
                              why_);                                                    \
     } while (0)
     if (end - p < 4) CORRUPT("truncated account count");
-    uint32_t n_acc = get32(p);
+    uint32_t n_acc = slagg_le32_load(p);
     p += 4;
     /* each account takes at least 2 bytes, and appears in some record */
     if (n_acc > (uint64_t)(end - p) / 2 || n_acc > s->n_records)
@@ -441,7 +407,7 @@ static slagg_status parse_footer(slagg_shard *s, size_t raw_size, uint64_t n_blo
     }
     s->n_accounts = n_acc;
     if (end - p < 8) CORRUPT("truncated block count");
-    uint64_t nb = get64(p);
+    uint64_t nb = slagg_le64_load(p);
     p += 8;
     if (nb != n_blocks) CORRUPT("block count %llu, trailer says %llu", (unsigned long long)nb,
                                 (unsigned long long)n_blocks);
@@ -452,12 +418,12 @@ static slagg_status parse_footer(slagg_shard *s, size_t raw_size, uint64_t n_blo
     uint64_t expect = HEADER_SIZE, records = 0;
     for (size_t i = 0; i < nb; i++, p += INDEX_ENTRY_SIZE) {
         slagg_shard_block_info *b = &s->blocks[i];
-        b->offset = get64(p);
-        b->records = get32(p + 8);
-        b->comp_size = get32(p + 12);
-        b->raw_size = get32(p + 16);
-        b->min_ts_ms = (int64_t)get64(p + 20);
-        b->max_ts_ms = (int64_t)get64(p + 28);
+        b->offset = slagg_le64_load(p);
+        b->records = slagg_le32_load(p + 8);
+        b->comp_size = slagg_le32_load(p + 12);
+        b->raw_size = slagg_le32_load(p + 16);
+        b->min_ts_ms = (int64_t)slagg_le64_load(p + 20);
+        b->max_ts_ms = (int64_t)slagg_le64_load(p + 28);
         if (b->offset != expect)
             CORRUPT("block %zu at offset %llu, expected %llu (blocks are contiguous)", i,
                     (unsigned long long)b->offset, (unsigned long long)expect);
@@ -509,10 +475,10 @@ static slagg_status open_checked(slagg_shard *s, slagg_err *err)
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: not a slagg shard: no SLAGGSHD magic", path);
     if (hn < HEADER_SIZE)
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: not a slagg shard: truncated file header", path);
-    if (get64(h + 24) != XXH64(h, 24, 0))
+    if (slagg_le64_load(h + 24) != XXH64(h, 24, 0))
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: file header checksum mismatch", path);
-    uint16_t major = get16(h + 8), minor = get16(h + 10);
-    uint32_t flags = get32(h + 12);
+    uint16_t major = slagg_le16_load(h + 8), minor = slagg_le16_load(h + 10);
+    uint32_t flags = slagg_le32_load(h + 12);
     if (major > SLAGG_SHARD_MAJOR)
         return slagg_err_set(err, SLAGG_E_INPUT,
                              "%s: shard format version %u.%u is newer than this slagg reads (%d.x)",
@@ -536,10 +502,10 @@ static slagg_status open_checked(slagg_shard *s, slagg_err *err)
         return slagg_err_set(err, SLAGG_E_INPUT,
                              "%s: not a slagg shard: no trailer (truncated, or its writer never finished)",
                              path);
-    if (get64(t + 48) != XXH64(t, 48, 0))
+    if (slagg_le64_load(t + 48) != XXH64(t, 48, 0))
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: trailer checksum mismatch", path);
-    uint64_t f_off = get64(t), f_comp = get64(t + 8), f_raw = get64(t + 16);
-    uint64_t n_blocks = get64(t + 24), n_records = get64(t + 32);
+    uint64_t f_off = slagg_le64_load(t), f_comp = slagg_le64_load(t + 8), f_raw = slagg_le64_load(t + 16);
+    uint64_t n_blocks = slagg_le64_load(t + 24), n_records = slagg_le64_load(t + 32);
     uint64_t body_end = size - TRAILER_SIZE;
     if (f_off < HEADER_SIZE || f_off > body_end || f_comp != body_end - f_off || f_comp < MIN_FRAME)
         return slagg_err_set(err, SLAGG_E_INPUT,
@@ -576,7 +542,7 @@ static slagg_status open_checked(slagg_shard *s, slagg_err *err)
         st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot read: %s", path, strerror(errno));
     else if (r == 0)
         st = slagg_err_set(err, SLAGG_E_INPUT, "%s: not a slagg shard: file shrank while read", path);
-    else if (get64(t + 40) != XXH64(comp, (size_t)f_comp, 0))
+    else if (slagg_le64_load(t + 40) != XXH64(comp, (size_t)f_comp, 0))
         st = slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: footer checksum mismatch", path);
     else if (ZSTD_getFrameContentSize(comp, (size_t)f_comp) != f_raw ||
              ZSTD_findFrameCompressedSize(comp, (size_t)f_comp) != f_comp)
@@ -720,13 +686,13 @@ static const char *cursor_start(slagg_shard_cursor *c, const slagg_shard_block_i
 {
     uint32_t n = bi->records;
     if (end - p < 2) return "truncated pair table";
-    uint32_t n_pairs = get16(p);
+    uint32_t n_pairs = slagg_le16_load(p);
     p += 2;
     if (n_pairs < 1 || n_pairs > SC_KEYS || (size_t)(end - p) < 3u * n_pairs)
         return "bad pair count";
     int prev_key = -1;
     for (uint32_t i = 0; i < n_pairs; i++, p += 3) {
-        int st = get16(p), cause = p[2];
+        int st = slagg_le16_load(p), cause = p[2];
         if (!slagg_http_status_allowed(st)) return "pair table: status not 0 or 100-599";
         if (cause >= SLAGG_CAUSE_COUNT) return "pair table: unknown cause";
         int key = st * 8 + cause;
@@ -738,7 +704,7 @@ static const char *cursor_start(slagg_shard_cursor *c, const slagg_shard_block_i
     c->n_pairs = n_pairs;
 
     if (end - p < 4) return "truncated run count";
-    uint32_t n_runs = get32(p);
+    uint32_t n_runs = slagg_le32_load(p);
     p += 4;
     if (n_runs < 1 || n_runs > n || (size_t)(end - p) < 2u * (size_t)n_runs) return "bad run count";
     /* the runs end after 2 x n_runs varints: count their last bytes */
@@ -764,35 +730,15 @@ static const char *cursor_start(slagg_shard_cursor *c, const slagg_shard_block_i
     return NULL;
 }
 
-/* A varint of at most 8 bytes from an 8-byte load, without a branch on
- * its length: finds the last byte (high bit clear), keeps the bytes up to
- * it and squeezes out the continuation bits. Needs 8 readable bytes at p.
- * Returns its length, 0 for a longer one (the caller takes get_varint). */
-static inline unsigned varint8(const unsigned char *p, uint64_t *v)
-{
-    uint64_t w;
-    memcpy(&w, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    w = __builtin_bswap64(w);
-#endif
-    uint64_t stop = ~w & 0x8080808080808080ULL;
-    if (!stop) return 0;
-    unsigned len = ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
-    uint64_t keep = len == 8 ? ~0ULL : (1ULL << (8 * len)) - 1;
-    uint64_t x = w & keep;
-    x = ((x & 0x7f007f007f007f00ULL) >> 1) | (x & 0x007f007f007f007fULL);
-    x = ((x & 0x3fff00003fff0000ULL) >> 2) | (x & 0x00003fff00003fffULL);
-    x = ((x & 0x0fffffff00000000ULL) >> 4) | (x & 0x000000000fffffffULL);
-    *v = x;
-    return len;
-}
-
-/* A varint from [p, end): varint8 where 8 bytes are there, else
- * get_varint. The position after it, or NULL. */
+/* A varint from [p, end) (io/mem.h): the branch-free 8-byte decoder
+ * where 8 bytes are there, else the bounded one. The position after it,
+ * or NULL. */
 static inline const unsigned char *next_varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
 {
-    unsigned len = end - p >= 8 ? varint8(p, v) : 0;
-    return len ? p + len : get_varint(p, end, v);
+    unsigned len = end - p >= 8 ? slagg_varint_decode_fast(p, v) : 0;
+    if (len) return p + len;
+    size_t n = slagg_varint_get(p, end, v);
+    return n ? p + n : NULL;
 }
 
 /* The next chunk; NULL or a static reason. Three passes, each a flat loop
@@ -831,7 +777,7 @@ static const char *cursor_chunk(slagg_shard_cursor *c)
     unsigned top = 0;
     if (c->code16) {
         for (uint32_t j = 0; j < k; j++) {
-            unsigned code = get16(c->cp + 2 * (size_t)(c->pos + j));
+            unsigned code = slagg_le16_load(c->cp + 2 * (size_t)(c->pos + j));
             top = code > top ? code : top;
             c->code[j] = (uint16_t)code;
         }
@@ -906,16 +852,16 @@ slagg_status slagg_shard_cursor_open(const slagg_shard *s, size_t i, slagg_shard
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: truncated", s->path, i);
     if (memcmp(h, "BLK1", 4) != 0)
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: no block magic", s->path, i);
-    if (get64(h + 40) != XXH64(h, 40, 0))
+    if (slagg_le64_load(h + 40) != XXH64(h, 40, 0))
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: header checksum mismatch",
                              s->path, i);
-    if (get32(h + 4) != bi->records || (int64_t)get64(h + 8) != bi->min_ts_ms ||
-        (int64_t)get64(h + 16) != bi->max_ts_ms || get32(h + 24) != bi->comp_size ||
-        get32(h + 28) != bi->raw_size)
+    if (slagg_le32_load(h + 4) != bi->records || (int64_t)slagg_le64_load(h + 8) != bi->min_ts_ms ||
+        (int64_t)slagg_le64_load(h + 16) != bi->max_ts_ms || slagg_le32_load(h + 24) != bi->comp_size ||
+        slagg_le32_load(h + 28) != bi->raw_size)
         return slagg_err_set(err, SLAGG_E_INPUT,
                              "%s: corrupt shard: block %zu: header does not match the index", s->path, i);
     const unsigned char *payload = h + BLOCK_HEADER_SIZE;
-    if (get64(h + 32) != XXH64(payload, bi->comp_size, 0))
+    if (slagg_le64_load(h + 32) != XXH64(payload, bi->comp_size, 0))
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: checksum mismatch",
                              s->path, i);
     if (ZSTD_getFrameContentSize(payload, bi->comp_size) != bi->raw_size ||

@@ -26,6 +26,7 @@
 
 #include "core/alloc.h"
 #include "core/classify.h"
+#include "io/mem.h"
 #include "io/output.h"
 #include "io/records.h"
 #include "io/shard.h"
@@ -80,31 +81,6 @@ struct slagg_shard_writer {
     size_t n_blocks, index_cap;
     int sealed;                 /* slagg_shard_writer_seal done: only the rename is left */
 };
-
-/* ---- little-endian helpers -------------------------------------------------- */
-
-static void put16(unsigned char *p, uint16_t v)
-{
-    p[0] = (unsigned char)v;
-    p[1] = (unsigned char)(v >> 8);
-}
-static void put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static void put64(unsigned char *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
-}
-static unsigned char *put_varint(unsigned char *p, uint64_t v)
-{
-    while (v >= 0x80) {
-        *p++ = (unsigned char)(v | 0x80);
-        v >>= 7;
-    }
-    *p++ = (unsigned char)v;
-    return p;
-}
 
 /* ---- errors ------------------------------------------------------------------ */
 
@@ -219,11 +195,11 @@ slagg_status slagg_shard_writer_open_err(const char *path, const slagg_shard_wri
      * recognisable as an (unfinished) shard. */
     unsigned char h[32];
     memcpy(h, SLAGG_SHARD_MAGIC, 8);
-    put16(h + 8, SLAGG_SHARD_MAJOR);
-    put16(h + 10, SLAGG_SHARD_MINOR);
-    put32(h + 12, 0);
-    put64(h + 16, 0);
-    put64(h + 24, XXH64(h, 24, 0));
+    slagg_le16_store(h + 8, SLAGG_SHARD_MAJOR);
+    slagg_le16_store(h + 10, SLAGG_SHARD_MINOR);
+    slagg_le32_store(h + 12, 0);
+    slagg_le64_store(h + 16, 0);
+    slagg_le64_store(h + 24, XXH64(h, 24, 0));
     if (write_all(w, h, sizeof h) != SLAGG_OK) {
         slagg_status st = slagg_err_set(err, SLAGG_E_IO, "%s", w->err);
         unlink(w->tmp_path);
@@ -464,11 +440,11 @@ static slagg_status flush_block(slagg_shard_writer *w)
     size_t bound = 2 + 3 * (size_t)n_pairs + 4 + (size_t)n * 17;
     if (ensure_buf(w, &w->raw, &w->raw_cap, bound) != SLAGG_OK) return w->sticky;
     unsigned char *q = w->raw;
-    put16(q, (uint16_t)n_pairs);
+    slagg_le16_store(q, (uint16_t)n_pairs);
     q += 2;
     for (size_t i = 0; i < SC_KEYS; i++) {
         if (w->code_of[i] == absent) continue;
-        put16(q, (uint16_t)(i >> 3));
+        slagg_le16_store(q, (uint16_t)(i >> 3));
         q[2] = (unsigned char)(i & 7);
         q += 3;
     }
@@ -479,17 +455,17 @@ static slagg_status flush_block(slagg_shard_writer *w)
     for (uint32_t j = 0; j < n;) {
         uint32_t a = w->acct[perm[j]], e = j + 1;
         while (e < n && w->acct[perm[e]] == a) e++;
-        q = put_varint(q, a);
-        q = put_varint(q, e - j);
+        q += slagg_varint_put(q, a);
+        q += slagg_varint_put(q, e - j);
         n_runs++;
         j = e;
     }
-    put32(runs_at, n_runs);
+    slagg_le32_store(runs_at, n_runs);
     /* codes */
     if (n_pairs <= 256) {
         for (uint32_t j = 0; j < n; j++) *q++ = (unsigned char)w->code_of[w->sc[perm[j]]];
     } else {
-        for (uint32_t j = 0; j < n; j++, q += 2) put16(q, w->code_of[w->sc[perm[j]]]);
+        for (uint32_t j = 0; j < n; j++, q += 2) slagg_le16_store(q, w->code_of[w->sc[perm[j]]]);
     }
     /* ts: first of a run from min_ts, the others from the previous record */
     uint32_t prev_a = UINT32_MAX;
@@ -500,7 +476,7 @@ static slagg_status flush_block(slagg_shard_writer *w)
             prev_a = w->acct[i];
             prev_ts = min_ts;
         }
-        q = put_varint(q, (uint64_t)(w->ts[i] - prev_ts));
+        q += slagg_varint_put(q, (uint64_t)(w->ts[i] - prev_ts));
         prev_ts = w->ts[i];
     }
     size_t raw_len = (size_t)(q - w->raw);
@@ -524,13 +500,13 @@ static slagg_status flush_block(slagg_shard_writer *w)
 
     unsigned char h[48];
     memcpy(h, "BLK1", 4);
-    put32(h + 4, n);
-    put64(h + 8, (uint64_t)min_ts);
-    put64(h + 16, (uint64_t)max_ts);
-    put32(h + 24, (uint32_t)comp_len);
-    put32(h + 28, (uint32_t)raw_len);
-    put64(h + 32, XXH64(w->comp, comp_len, 0));
-    put64(h + 40, XXH64(h, 40, 0));
+    slagg_le32_store(h + 4, n);
+    slagg_le64_store(h + 8, (uint64_t)min_ts);
+    slagg_le64_store(h + 16, (uint64_t)max_ts);
+    slagg_le32_store(h + 24, (uint32_t)comp_len);
+    slagg_le32_store(h + 28, (uint32_t)raw_len);
+    slagg_le64_store(h + 32, XXH64(w->comp, comp_len, 0));
+    slagg_le64_store(h + 40, XXH64(h, 40, 0));
     if (write_all(w, h, sizeof h) != SLAGG_OK || write_all(w, w->comp, comp_len) != SLAGG_OK)
         return w->sticky;
     w->n_blocks++;
@@ -628,33 +604,33 @@ static slagg_status seal(slagg_shard_writer *w)
     size_t raw_len = 4 + w->names_len + 8 + w->n_blocks * 36;
     if (ensure_buf(w, &w->raw, &w->raw_cap, raw_len) != SLAGG_OK) return w->sticky;
     unsigned char *q = w->raw;
-    put32(q, w->n_acc);
+    slagg_le32_store(q, w->n_acc);
     q += 4;
     if (w->names_len) memcpy(q, w->names, w->names_len);
     q += w->names_len;
-    put64(q, w->n_blocks);
+    slagg_le64_store(q, w->n_blocks);
     q += 8;
     for (size_t i = 0; i < w->n_blocks; i++, q += 36) {
         const slagg_shard_block_info *b = &w->index[i];
-        put64(q, b->offset);
-        put32(q + 8, b->records);
-        put32(q + 12, b->comp_size);
-        put32(q + 16, b->raw_size);
-        put64(q + 20, (uint64_t)b->min_ts_ms);
-        put64(q + 28, (uint64_t)b->max_ts_ms);
+        slagg_le64_store(q, b->offset);
+        slagg_le32_store(q + 8, b->records);
+        slagg_le32_store(q + 12, b->comp_size);
+        slagg_le32_store(q + 16, b->raw_size);
+        slagg_le64_store(q + 20, (uint64_t)b->min_ts_ms);
+        slagg_le64_store(q + 28, (uint64_t)b->max_ts_ms);
     }
     size_t comp_len;
     if (compress_frame(w, raw_len, &comp_len) != SLAGG_OK) return w->sticky;
     if (write_all(w, w->comp, comp_len) != SLAGG_OK) return w->sticky;
 
     unsigned char t[64];
-    put64(t, footer_offset);
-    put64(t + 8, comp_len);
-    put64(t + 16, raw_len);
-    put64(t + 24, w->n_blocks);
-    put64(t + 32, w->count);
-    put64(t + 40, XXH64(w->comp, comp_len, 0));
-    put64(t + 48, XXH64(t, 48, 0));
+    slagg_le64_store(t, footer_offset);
+    slagg_le64_store(t + 8, comp_len);
+    slagg_le64_store(t + 16, raw_len);
+    slagg_le64_store(t + 24, w->n_blocks);
+    slagg_le64_store(t + 32, w->count);
+    slagg_le64_store(t + 40, XXH64(w->comp, comp_len, 0));
+    slagg_le64_store(t + 48, XXH64(t, 48, 0));
     memcpy(t + 56, "SLAGGEND", 8);
     if (write_all(w, t, sizeof t) != SLAGG_OK) return w->sticky;
 
