@@ -296,7 +296,7 @@ int slagg_cmd_periods(int argc, char **argv)
     const char *sort = OPT("sort") ? OPT("sort") : "account";
     if (parse_format(OPT("format"), &fmt) != 0) return 1;
     if (OPT("below") && parse_pct(OPT("below"), &pct_num, &pct_den) != 0) {
-        slagg_cli_error("--below '%s' is not a percentage from 0 to 100 (e.g. 99.9)", OPT("below"));
+        slagg_cli_error("--below '%s' is not a percentage from 0 to 100 with at most 12 decimals (e.g. 99.9)", OPT("below"));
         return 1;
     }
     if (OPT("tier") && (slagg_parse_u64(OPT("tier"), 50, &tier) != 0 ||
