@@ -15,5 +15,7 @@ int slagg_cmd_gen(int argc, char **argv);
 int slagg_cmd_pack(int argc, char **argv);
 int slagg_cmd_cat(int argc, char **argv);
 int slagg_cmd_merge(int argc, char **argv);
+int slagg_cmd_periods(int argc, char **argv);  /* cli/cmd_view.c */
+int slagg_cmd_windows(int argc, char **argv);  /* cli/cmd_view.c */
 
 #endif

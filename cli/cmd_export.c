@@ -17,7 +17,10 @@
 #include "core/exact.h"
 #include "core/money.h"
 #include "io/shard.h"
+#include "core/report.h"
+#include "io/buf.h"
 #include "io/summary_file.h"
+#include "io/text_table.h"
 #include "io/timestamp.h"
 
 static const char export_help[] =
@@ -52,23 +55,29 @@ static const char export_help[] =
     "  slagg export --out out-v2 --fees fees-corrected.csv out/availability.slagg\n";
 
 static const char inspect_help[] =
-    "Usage: slagg inspect [--periods] [--blocks] FILE\n"
+    "Usage: slagg inspect [--periods] [--blocks] [--tz +HH:MM] FILE\n"
     "\n"
     "Checks a shard or a compact availability summary (checksums, and every\n"
     "record decoded and validated) and prints what it holds. Exit 0 when\n"
-    "intact, 2 when corrupt.\n"
+    "intact, 2 when corrupt. Times are at the service offset: a summary's\n"
+    "own, or for a shard --tz (default +08:00, as 'slagg cat').\n"
     "\n"
     "Options:\n"
-    "  --periods   summary: also list every period with availability and tier\n"
-    "  --blocks    shard: also list every block (records, time range, sizes)\n"
-    "  -h, --help  this help\n"
+    "  --periods    summary: also list every period (as the export: sorted by\n"
+    "               account then start, names whole) with availability, tier\n"
+    "               and state\n"
+    "  --blocks     shard: also list every block (records, time range, sizes)\n"
+    "  --tz +HH:MM  shard: the offset of its times (default +08:00)\n"
+    "  -h, --help   this help\n"
     "\n"
     "Example:\n"
     "  slagg inspect --periods out/availability.slagg\n"
     "  slagg inspect --blocks shards/gw-01.shard\n";
 
-/* Verifies every block of a shard and prints its layout. */
-static int inspect_shard(const char *path, int list_blocks)
+/* Verifies every block of a shard and prints its layout, times at offset
+ * tz (seconds east of UTC; SPEC 5 "times at the service offset", like
+ * `slagg cat --tz`). */
+static int inspect_shard(const char *path, int list_blocks, int32_t tz)
 {
     slagg_shard *sh;
     slagg_err err = {0};
@@ -100,8 +109,8 @@ static int inspect_shard(const char *path, int list_blocks)
            (unsigned long long)slagg_shard_footer_size(sh));
     if (nb) {
         char a[40], b[40];
-        slagg_format_rfc3339(lo, 0, a);
-        slagg_format_rfc3339(hi, 0, b);
+        slagg_format_rfc3339(lo, tz, a);
+        slagg_format_rfc3339(hi, tz, b);
         printf("  time range %s .. %s\n", a, b);
     }
     if (list_blocks) printf("  %6s %12s %9s %9s  %-29s %-29s\n", "block", "offset", "records", "bytes", "first", "last");
@@ -110,8 +119,8 @@ static int inspect_shard(const char *path, int list_blocks)
         if (st != SLAGG_OK || !list_blocks) continue;
         const slagg_shard_block_info *b = slagg_shard_block_at(sh, i);
         char x[40], y[40];
-        slagg_format_rfc3339(b->min_ts_ms, 0, x);
-        slagg_format_rfc3339(b->max_ts_ms, 0, y);
+        slagg_format_rfc3339(b->min_ts_ms, tz, x);
+        slagg_format_rfc3339(b->max_ts_ms, tz, y);
         printf("  %6zu %12llu %9u %9u  %-29s %-29s\n", i, (unsigned long long)b->offset, b->records,
                b->comp_size, x, y);
     }
@@ -123,6 +132,47 @@ static int inspect_shard(const char *path, int list_blocks)
     }
     printf("  checksums: all %zu blocks verified, intact\n", nb);
     return 0;
+}
+
+/* `inspect --periods`: the export's rows (slagg_report_build, so in the
+ * export's order: account bytewise, then period_start), each account
+ * whole and the columns aligned by display width (io/text_table.h). */
+static slagg_status inspect_periods(const slagg_fleet *f, const slagg_tables *t, slagg_err *err)
+{
+    static const char *const head[] = {"account", "start", "end", "days", "valid", "errors",
+                                       "avail%", "tier", "state"};
+    slagg_report r;
+    slagg_status st = slagg_report_build(f, t, &r, err);
+    if (st != SLAGG_OK) return st;
+    slagg_text_table tb;
+    slagg_text_table_init(&tb, 9, head, "lllrrrrrl");
+    for (size_t i = 0; i < r.n_rows; i++) {
+        const slagg_row *row = &r.rows[i];
+        const slagg_period_agg *p = row->p;
+        char s[11], e[11], days[24], valid[24], errs[24], avail[16], tier[8];
+        slagg_format_date(p->span.start, s);
+        slagg_format_date(p->span.end, e);
+        snprintf(days, sizeof days, "%lld", (long long)row->days);
+        snprintf(valid, sizeof valid, "%llu", (unsigned long long)row->valid);
+        snprintf(errs, sizeof errs, "%llu", (unsigned long long)row->errors);
+        slagg_format_availability(row->unavail_ppm, avail);
+        snprintf(tier, sizeof tier, "%d", row->tier_pct);
+        const char *cells[9] = {f->accounts[p->account], s, e, days, valid, errs, avail, tier,
+                                slagg_state_name(row->state)};
+        size_t lens[9];
+        for (int k = 0; k < 9; k++) lens[k] = strlen(cells[k]);
+        lens[0] = f->account_len[p->account];
+        slagg_text_table_add(&tb, cells, lens);
+    }
+    slagg_buf b = {0};
+    slagg_text_table_format(&tb, "  ", &b);
+    slagg_text_table_free(&tb);
+    slagg_report_free(&r);
+    if (slagg_buf_failed(&b)) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    else if (b.len && fwrite(b.data, 1, b.len, stdout) != b.len)
+        st = slagg_err_set(err, SLAGG_E_IO, "cannot write to stdout");
+    slagg_buf_free(&b);
+    return st;
 }
 
 int slagg_cmd_export(int argc, char **argv)
@@ -193,7 +243,8 @@ int slagg_cmd_export(int argc, char **argv)
 
 int slagg_cmd_inspect(int argc, char **argv)
 {
-    slagg_opt opts[] = {{"periods", 0, NULL, 0}, {"blocks", 0, NULL, 0}, {"help", 0, NULL, 'h'}};
+    slagg_opt opts[] = {{"periods", 0, NULL, 0}, {"blocks", 0, NULL, 0}, {"tz", 1, NULL, 0},
+                        {"help", 0, NULL, 'h'}};
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[1];
     size_t n_pos;
@@ -206,7 +257,15 @@ int slagg_cmd_inspect(int argc, char **argv)
         slagg_cli_error("inspect needs one FILE (see 'slagg inspect --help')");
         return 1;
     }
-    if (slagg_is_shard(pos[0])) return inspect_shard(pos[0], slagg_opt_get(opts, n_opts, "blocks") != NULL);
+    const char *tzs = slagg_opt_get(opts, n_opts, "tz");
+    int32_t shard_tz;
+    if (!tzs) tzs = "+08:00";
+    if (slagg_parse_tz(tzs, strlen(tzs), &shard_tz) != 0) {
+        slagg_cli_error("--tz '%s' is not an offset like +08:00", tzs);
+        return 1;
+    }
+    if (slagg_is_shard(pos[0]))
+        return inspect_shard(pos[0], slagg_opt_get(opts, n_opts, "blocks") != NULL, shard_tz);
     slagg_fleet f;
     slagg_tables t;
     slagg_err err = {0};
@@ -245,27 +304,8 @@ int slagg_cmd_inspect(int argc, char **argv)
                ng, ng == 1 ? "" : "s", f.cov.gap_min, f.cov.n_unc, f.cov.n_unc == 1 ? "" : "s");
         slagg_free(gaps);
     }
-    if (slagg_opt_get(opts, n_opts, "periods")) {
-        printf("  %-24s %-10s %-10s %5s %12s %10s %8s %4s\n", "account", "start", "end", "days",
-               "valid", "errors", "avail%", "tier");
-        for (size_t i = 0; i < f.n_periods; i++) {
-            const slagg_period_agg *p = &f.periods[i];
-            uint64_t ppm = 0;
-            int64_t days = slagg_span_days(&p->span);
-            char s[11], e[11], avail[16];
-            st = slagg_unavail_ppm(f.ev + p->win_off, p->win_count, (uint64_t)days * SLAGG_WINDOWS_PER_DAY, &ppm);
-            if (st != SLAGG_OK) break;
-            slagg_format_date(p->span.start, s);
-            slagg_format_date(p->span.end, e);
-            slagg_format_availability(ppm, avail);
-            printf("  %-24.*s %-10s %-10s %5lld %12llu %10llu %8s %4d%s\n",
-                   (int)(f.account_len[p->account] > 24 ? 24 : f.account_len[p->account]),
-                   f.accounts[p->account], s, e, (long long)days,
-                   (unsigned long long)slagg_agg_valid(p->cls),
-                   (unsigned long long)slagg_agg_error(p->cls), avail, slagg_tier_pct(ppm),
-                   p->span.in_progress ? " in_progress" : "");
-        }
-    }
+    if (st == SLAGG_OK && slagg_opt_get(opts, n_opts, "periods")) st = inspect_periods(&f, &t, &err);
+    if (st != SLAGG_OK && err.msg[0]) slagg_cli_error("%s", err.msg);
     slagg_fleet_free(&f);
     slagg_tables_free(&t);
     return slagg_status_exit_code(st);

@@ -24,6 +24,8 @@ static const char usage[] =
     "  pack     request logs -> shards (columnar, zstd, checksummed)\n"
     "  cat      shards -> CSV or NDJSON on stdout\n"
     "  inspect  what a shard or compact summary holds, and whether it is intact\n"
+    "  periods  the export's rows from a compact summary, filtered and sorted\n"
+    "  windows  the 5-minute windows with errors, with their share of the period\n"
     "  gen      a synthetic fleet (records, contracts, fees, maintenance,\n"
     "           holidays) for demos and benchmarks\n"
     "\n"
@@ -68,6 +70,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "gen") == 0) return slagg_cmd_gen(argc - 1, argv + 1);
     if (strcmp(cmd, "pack") == 0) return slagg_cmd_pack(argc - 1, argv + 1);
     if (strcmp(cmd, "cat") == 0) return slagg_cmd_cat(argc - 1, argv + 1);
+    if (strcmp(cmd, "periods") == 0) return slagg_cmd_periods(argc - 1, argv + 1);
+    if (strcmp(cmd, "windows") == 0) return slagg_cmd_windows(argc - 1, argv + 1);
     slagg_cli_error("unknown command '%s' (see 'slagg --help')", cmd);
     return 1;
 }

@@ -92,6 +92,27 @@ static slagg_status bn_mul_u64(bn *b, uint64_t m)
     return SLAGG_OK;
 }
 
+/* out = a * b (schoolbook; out is neither a nor b) */
+static slagg_status bn_mul(bn *out, const bn *a, const bn *b)
+{
+    if (a->n == 0 || b->n == 0) return bn_set_u64(out, 0);
+    slagg_status st = bn_reserve(out, a->n + b->n);
+    if (st != SLAGG_OK) return st;
+    memset(out->d, 0, (a->n + b->n) * sizeof *out->d);
+    for (size_t i = 0; i < a->n; i++) {
+        uint64_t carry = 0;
+        for (size_t j = 0; j < b->n; j++) {
+            u128 t = (u128)a->d[i] * b->d[j] + out->d[i + j] + carry;
+            out->d[i + j] = (uint64_t)t;
+            carry = (uint64_t)(t >> 64);
+        }
+        out->d[i + b->n] = carry;
+    }
+    out->n = a->n + b->n;
+    while (out->n && out->d[out->n - 1] == 0) out->n--;
+    return SLAGG_OK;
+}
+
 /* a += b */
 static slagg_status bn_add(bn *a, const bn *b)
 {
@@ -373,6 +394,112 @@ slagg_status slagg_ratesum_cmp(const slagg_ev *w, size_t count, uint64_t num,
     bn_free(&rhs);
     ratsum_free(&s);
     return st;
+}
+
+/* A < pct_num / (100 pct_den)  <=>  1 - S / N < pct_num / (100 pct_den)
+ *  <=>  S > N (100 pct_den - pct_num) / (100 pct_den): one exact
+ * comparison of S with a rational (slagg_ratesum_cmp, the tiers' own). */
+slagg_status slagg_avail_below(const slagg_ev *w, size_t count, uint64_t n_windows,
+                               uint64_t pct_num, uint64_t pct_den, int *below)
+{
+    uint64_t den, num;
+    if (!below || pct_den == 0 || n_windows == 0 || __builtin_mul_overflow(pct_den, 100, &den) ||
+        __builtin_mul_overflow(den, n_windows, &num))
+        return SLAGG_E_INTERNAL;
+    if (pct_num >= den) {  /* PCT >= 100: below unless S = 0 (A = 100), or always when above */
+        int cmp = 0;
+        slagg_status st = slagg_ratesum_cmp(w, count, 0, 1, &cmp);
+        if (st == SLAGG_OK) *below = pct_num > den || cmp > 0;
+        return st;
+    }
+    num = (den - pct_num) * n_windows;  /* <= den * n_windows: fits */
+    int cmp = 0;
+    slagg_status st = slagg_ratesum_cmp(w, count, num, den, &cmp);
+    if (st == SLAGG_OK) *below = cmp > 0;
+    return st;
+}
+
+/* S1 / N1 vs S2 / N2  <=>  S1 N2 vs S2 N1. Fast path: the 64.64 bounds of
+ * each S times the other N (below 2^128 while counts and N stay below
+ * 2^32); disjoint intervals decide. Else the exact rationals:
+ * (w1 q1 + p1) q2 N2  vs  (w2 q2 + p2) q1 N1. */
+slagg_status slagg_unavail_cmp(const slagg_ev *w1, size_t c1, uint64_t n1, const slagg_ev *w2,
+                               size_t c2, uint64_t n2, int *cmp)
+{
+    if (!cmp || n1 == 0 || n2 == 0 || !windows_valid(w1, c1) || !windows_valid(w2, c2))
+        return SLAGG_E_INTERNAL;
+    const uint64_t lim = (uint64_t)1 << 32;
+    if ((uint64_t)c1 < lim && (uint64_t)c2 < lim && n1 < lim && n2 < lim) {
+        u128 lo1, hi1, lo2, hi2;
+        fixed_bounds(w1, c1, &lo1, &hi1);
+        fixed_bounds(w2, c2, &lo2, &hi2);
+        if (hi1 * n2 < lo2 * n1) {
+            *cmp = -1;
+            return SLAGG_OK;
+        }
+        if (lo1 * n2 > hi2 * n1) {
+            *cmp = 1;
+            return SLAGG_OK;
+        }
+    }
+    ratsum s1, s2;
+    bn a = {0}, b = {0}, lhs = {0}, rhs = {0};
+    slagg_status st = ratsum_build(w1, c1, &s1);
+    slagg_status st2 = ratsum_build(w2, c2, &s2);
+    if (st == SLAGG_OK) st = st2;
+    if (st == SLAGG_OK) st = ratsum_scaled_num(&s1, n2, &a);  /* (w1 q1 + p1) N2 */
+    if (st == SLAGG_OK) st = bn_mul(&lhs, &a, &s2.q);
+    if (st == SLAGG_OK) st = ratsum_scaled_num(&s2, n1, &b);  /* (w2 q2 + p2) N1 */
+    if (st == SLAGG_OK) st = bn_mul(&rhs, &b, &s1.q);
+    if (st == SLAGG_OK) *cmp = bn_cmp(&lhs, &rhs);
+    bn_free(&a);
+    bn_free(&b);
+    bn_free(&lhs);
+    bn_free(&rhs);
+    ratsum_free(&s1);
+    ratsum_free(&s2);
+    return st;
+}
+
+/* x * m as 192 bits: *hi the top 64, *lo the low 128. */
+static void mul_128_64(u128 x, uint64_t m, uint64_t *hi, u128 *lo)
+{
+    u128 l = (u128)(uint64_t)x * m;
+    u128 h = (u128)(uint64_t)(x >> 64) * m + (l >> 64);
+    *lo = (h << 64) | (uint64_t)l;
+    *hi = (uint64_t)(h >> 64);
+}
+
+/* e1 / (v1 n1) vs e2 / (v2 n2)  <=>  e1 v2 n2 vs e2 v1 n1 */
+int slagg_share_cmp(uint64_t e1, uint64_t v1, uint64_t n1, uint64_t e2, uint64_t v2, uint64_t n2)
+{
+    uint64_t ah, bh;
+    u128 al, bl;
+    mul_128_64((u128)e1 * v2, n2, &ah, &al);
+    mul_128_64((u128)e2 * v1, n1, &bh, &bl);
+    if (ah != bh) return ah < bh ? -1 : 1;
+    return (al > bl) - (al < bl);
+}
+
+/* X = num mul < 2^96 and Y = den1 den2 < 2^128: the integer part X / Y,
+ * then six digits of the remainder R < Y, R <= X, so 10^6 R < 2^116. */
+void slagg_format_trunc6(uint64_t num, uint32_t mul, uint64_t den1, uint64_t den2,
+                         char out[SLAGG_TRUNC6_CHARS])
+{
+    u128 x = (u128)num * mul, y = (u128)den1 * den2;
+    if (y == 0) x = 0, y = 1;
+    u128 ip = x / y, fr = (x % y) * 1000000u / y;
+    char tmp[SLAGG_TRUNC6_CHARS];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + (int)(ip % 10));
+        ip /= 10;
+    } while (ip);
+    char *o = out;
+    while (n) *o++ = tmp[--n];
+    *o++ = '.';
+    for (uint64_t p = 100000, f = (uint64_t)fr; p; p /= 10) *o++ = (char)('0' + (int)(f / p % 10));
+    *o = '\0';
 }
 
 /* SLA credit table: A >= 99.90 % <=> u <= 1000, and so on. */

@@ -47,4 +47,34 @@ int slagg_tier_pct(uint64_t unavail_ppm);
  * decimals. out needs 16 bytes. */
 void slagg_format_availability(uint64_t unavail_ppm, char out[16]);
 
+/* Exact "A < pct_num / pct_den percent" for the availability A = 1 - S / N
+ * of the windows w (N = n_windows > 0): *below = 1 or 0. `slagg periods
+ * --below PCT` (SPEC 5) compares the exact value, never the printed one:
+ * at 864 windows of 1/100 over 30 days A is exactly 99.90, not below
+ * 99.9 and below 99.9001. Any pct >= 0 (above 100 every row is below).
+ * SLAGG_E_INTERNAL when pct_den is 0 or n_windows * 100 * pct_den does
+ * not fit 64 bits. */
+slagg_status slagg_avail_below(const slagg_ev *w, size_t count, uint64_t n_windows,
+                               uint64_t pct_num, uint64_t pct_den, int *below);
+
+/* Exact three-way comparison of two unavailabilities S1 / N1 and S2 / N2
+ * (so -1 means period 1 is the more available): the ordering of `slagg
+ * periods --sort availability`, which needs the exact value because two
+ * periods can share a printed (truncated) figure. n1, n2 > 0. */
+slagg_status slagg_unavail_cmp(const slagg_ev *w1, size_t c1, uint64_t n1, const slagg_ev *w2,
+                               size_t c2, uint64_t n2, int *cmp);
+
+/* Exact comparison of two windows' shares e / (v n) of their periods'
+ * unavailability (SPEC 5 `windows`, `share` = 100 E / (V N)): -1, 0 or 1.
+ * v1, n1, v2, n2 > 0. 192-bit cross products, never rounded. */
+int slagg_share_cmp(uint64_t e1, uint64_t v1, uint64_t n1, uint64_t e2, uint64_t v2, uint64_t n2);
+
+/* trunc6 (SPEC 5): num * mul / (den1 * den2) truncated toward zero to 6
+ * decimals, "0.500000", "12.000000". `rate` is (E, 1, V, 1), `share`
+ * (E, 100, V, N). Integer arithmetic only. den1, den2 > 0 (else "0.000000").
+ * out needs SLAGG_TRUNC6_CHARS bytes. */
+#define SLAGG_TRUNC6_CHARS 48
+void slagg_format_trunc6(uint64_t num, uint32_t mul, uint64_t den1, uint64_t den2,
+                         char out[SLAGG_TRUNC6_CHARS]);
+
 #endif

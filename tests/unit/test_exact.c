@@ -516,3 +516,130 @@ Test(exact, format_availability)
     expect_avail(1000000, "0.0000");
     expect_avail(2000000, "0.0000");
 }
+
+/* ---- slagg periods / windows (SPEC 5): --below, the sorts, trunc6 ------- */
+
+static void expect_trunc6(uint64_t num, uint32_t mul, uint64_t d1, uint64_t d2, const char *text)
+{
+    char buf[SLAGG_TRUNC6_CHARS];
+    memset(buf, 'x', sizeof buf);
+    slagg_format_trunc6(num, mul, d1, d2, buf);
+    cr_assert_str_eq(buf, text, "trunc6(%llu * %u / (%llu * %llu))", (unsigned long long)num, mul,
+                     (unsigned long long)d1, (unsigned long long)d2);
+}
+
+/* trunc6 truncates toward zero (2/3 is 0.666666, never 0.666667), always
+ * 6 decimals, in integers however large the counts. */
+Test(exact, trunc6_rate_and_share)
+{
+    expect_trunc6(1, 1, 2, 1, "0.500000");
+    expect_trunc6(1, 1, 3, 1, "0.333333");
+    expect_trunc6(2, 1, 3, 1, "0.666666");
+    expect_trunc6(7, 1, 7, 1, "1.000000");
+    expect_trunc6(0, 1, 7, 1, "0.000000");
+    /* share = 100 E / (V N): 1 error of 2 in a 15-day period: 100 / 8640 */
+    expect_trunc6(1, 100, 2, 4320, "0.011574");
+    /* 1 of 3 in 30 days: 100 / 25920 = 0.0038580... */
+    expect_trunc6(1, 100, 3, 8640, "0.003858");
+    /* a whole 1-day period's one window at rate 1: 100 / 288 = 0.347222.. */
+    expect_trunc6(5, 100, 5, 288, "0.347222");
+    /* (2^64 - 2) / (2^64 - 1): a hair below 1, never rounded up to 1 */
+    expect_trunc6(UINT64_MAX - 1, 1, UINT64_MAX, 1, "0.999999");
+    /* 100 (2^64 - 1) exceeds 64 bits */
+    expect_trunc6(UINT64_MAX, 100, 1, 1, "1844674407370955161500.000000");
+    /* V N beyond 64 bits: (2^64 - 1) 8928 */
+    expect_trunc6(UINT64_MAX, 100, UINT64_MAX, 8928, "0.011200");
+    expect_trunc6(1, 1, 0, 1, "0.000000");
+}
+
+static int below(const slagg_ev *w, size_t count, uint64_t n, uint64_t num, uint64_t den)
+{
+    int b = -1;
+    cr_assert_eq(slagg_avail_below(w, count, n, num, den, &b), SLAGG_OK);
+    return b;
+}
+
+/* The SPEC 5 boundary: 864 windows at rate 1/100 in a 30-day month is
+ * exactly 99.90 %: not below 99.9 (nor 99.90000), below 99.9001; a hair
+ * less available (one window at 2/100) is below 99.9. */
+Test(exact, avail_below_is_exact_at_99_90)
+{
+    slagg_ev w[864];
+    for (int i = 0; i < 864; i++) w[i] = (slagg_ev){1, 100};
+    cr_assert_eq(below(w, 864, N30, 999, 10), 0);
+    cr_assert_eq(below(w, 864, N30, 9990000, 100000), 0);
+    cr_assert_eq(below(w, 864, N30, 999001, 10000), 1);
+    cr_assert_eq(below(w, 864, N30, 998999, 10000), 0);
+    cr_assert_eq(below(w, 864, N30, 999000000000001, 10000000000000), 1);
+    w[17] = (slagg_ev){2, 100};
+    cr_assert_eq(below(w, 864, N30, 999, 10), 1);
+    /* 1 missing ok of 100: 1/99 instead of 1/100, also a hair below */
+    w[17] = (slagg_ev){1, 99};
+    cr_assert_eq(below(w, 864, N30, 999, 10), 1);
+    cr_assert_eq(below(w, 864, N30, 998999, 10000), 0);
+}
+
+Test(exact, avail_below_at_the_ends)
+{
+    slagg_ev one = {1, 2};
+    /* no error: A = 100, below nothing up to 100, below anything above */
+    cr_assert_eq(below(NULL, 0, N30, 100, 1), 0);
+    cr_assert_eq(below(NULL, 0, N30, 1000001, 10000), 1);
+    cr_assert_eq(below(NULL, 0, N30, 0, 1), 0);
+    cr_assert_eq(below(&one, 1, N30, 100, 1), 1);
+    cr_assert_eq(below(&one, 1, N30, 0, 1), 0);
+    /* every window failed: A = 0, below any PCT > 0 */
+    slagg_ev all[288];
+    for (int i = 0; i < 288; i++) all[i] = (slagg_ev){3, 3};
+    cr_assert_eq(below(all, 288, 288, 0, 1), 0);
+    cr_assert_eq(below(all, 288, 288, 1, 1000000000000), 1);
+    int b;
+    cr_assert_eq(slagg_avail_below(&one, 1, N30, 1, 0, &b), SLAGG_E_INTERNAL);
+    cr_assert_eq(slagg_avail_below(&one, 1, N30, 1, UINT64_MAX / 100, &b), SLAGG_E_INTERNAL);
+}
+
+static int ucmp(const slagg_ev *a, size_t ca, uint64_t na, const slagg_ev *b, size_t cb, uint64_t nb)
+{
+    int c = 99;
+    cr_assert_eq(slagg_unavail_cmp(a, ca, na, b, cb, nb, &c), SLAGG_OK);
+    return c;
+}
+
+/* --sort availability orders by the exact S / N: periods of other lengths
+ * with the same exact availability compare equal, whatever floating point
+ * would say; a hair more unavailability is larger. */
+Test(exact, unavail_cmp_exact_across_period_lengths)
+{
+    slagg_ev w30[864], w15[432];
+    for (int i = 0; i < 864; i++) w30[i] = (slagg_ev){1, 100};
+    for (int i = 0; i < 432; i++) w15[i] = (slagg_ev){3, 300};
+    cr_assert_eq(ucmp(w30, 864, N30, w15, 432, N30 / 2), 0);
+    cr_assert_eq(ucmp(w15, 432, N30 / 2, w30, 864, N30), 0);
+    w15[3] = (slagg_ev){4, 300};
+    cr_assert_eq(ucmp(w30, 864, N30, w15, 432, N30 / 2), -1);
+    cr_assert_eq(ucmp(w15, 432, N30 / 2, w30, 864, N30), 1);
+    cr_assert_eq(ucmp(NULL, 0, N30, NULL, 0, 288), 0);
+    cr_assert_eq(ucmp(NULL, 0, N30, w30, 1, N30), -1);
+    /* denominators whose product is far beyond 64 bits: 1/p + 1/q in either
+     * order over the same N, then over twice N with each window twice */
+    uint64_t p = BIGPRIME, q = BIGPRIME - 2;
+    slagg_ev a[2] = {{1, p}, {1, q}}, b[4] = {{1, q}, {1, p}, {1, p}, {1, q}};
+    cr_assert_eq(ucmp(a, 2, 288, b, 2, 288), 0);
+    cr_assert_eq(ucmp(a, 2, 288, b, 4, 576), 0);
+    b[0] = (slagg_ev){2, 2 * q - 1};  /* 2/(2q-1) > 1/q by 1/(q (2q-1)) */
+    cr_assert_eq(ucmp(a, 2, 288, b, 2, 288), -1);
+}
+
+/* --top orders by exact share e / (v n): equal shares of different
+ * windows compare equal; cross products beyond 128 bits stay exact. */
+Test(exact, share_cmp_exact)
+{
+    cr_assert_eq(slagg_share_cmp(1, 2, 4320, 1, 1, 8640), 0);
+    cr_assert_eq(slagg_share_cmp(1, 3, 8640, 1, 2, 8640), -1);
+    cr_assert_eq(slagg_share_cmp(1, 2, 8640, 1, 3, 8640), 1);
+    cr_assert_eq(slagg_share_cmp(UINT64_MAX, UINT64_MAX, 8640, 1, 1, 8640), 0);
+    /* (2^64-1)^2 8640 vs (2^64-2)(2^64-1) 8640: ~2^141, differ by 8640 (2^64-1) */
+    cr_assert_eq(slagg_share_cmp(UINT64_MAX, UINT64_MAX, 8640, UINT64_MAX - 1, UINT64_MAX, 8640), 1);
+    cr_assert_eq(slagg_share_cmp(UINT64_MAX - 1, UINT64_MAX, 8640, UINT64_MAX, UINT64_MAX, 8640), -1);
+    cr_assert_eq(slagg_share_cmp(UINT64_MAX, UINT64_MAX, 8928, UINT64_MAX, UINT64_MAX, 8640), -1);
+}
