@@ -467,7 +467,7 @@ static slagg_status under_promise(ctx *c, slagg_err *err)
     }
     size_t shown = n < SLAGG_REPORT_MAX_LISTED ? n : SLAGG_REPORT_MAX_LISTED;
     if (shown < n) slagg_buf_printf(b, "; the worst %d are listed", SLAGG_REPORT_MAX_LISTED);
-    slagg_buf_puts(b, ", the least available first. <i>Error windows per day</i>: one bar per day "
+    slagg_buf_puts(b, ", the least available first. <em>Error windows per day</em>: one bar per day "
                       "from the period's start to its last counted day, its height that day's windows "
                       "with errors against the period's peak day (the figure beside it).</p>\n");
     const slagg_row **v = slagg_calloc(n, sizeof *v);
@@ -621,7 +621,7 @@ static void credits(ctx *c)
                  (unsigned long long)credited[k]);
     }
     slagg_buf_puts(b, "<section id=\"credits\"><h2>Credits by tier</h2>\n");
-    bar_chart(b, "chart-credits", "Credit by tier (CNY)", "credit tier (% of the period's fee)", "credit (CNY)",
+    bar_chart(b, "chart-credits", "Credit by tier (CNY)", "credit tier (% of the fee)", "credit (CNY)",
               bars, 3, 0, 1);
     slagg_buf_puts(b,
                    "<table id=\"credits-table\"><thead><tr><th>tier (% of fee)</th><th class=\"n\">periods</th>"
