@@ -64,6 +64,15 @@ static void grouped(slagg_buf *b, const char *digits)
     slagg_buf_puts(b, digits + n);
 }
 
+/* grouped() into a char array of cap bytes (a bar's value label). */
+static void grouped_text(char *out, size_t cap, const char *digits)
+{
+    slagg_buf t = {0};
+    grouped(&t, digits);
+    snprintf(out, cap, "%.*s", t.data ? (int)t.len : 0, t.data ? t.data : "");
+    slagg_buf_free(&t);
+}
+
 /* <data id=ID value=EXACT>grouped</data> */
 static void figure_text(slagg_buf *b, const char *id, const char *exact)
 {
@@ -136,16 +145,30 @@ static void tick_text(double v, double top, char out[24])
  * axis titles (with units), an accessible title. One rect (with its
  * tooltip) per bar of non-zero height, so the DOM grows with the bars
  * drawn, never with the fleet. */
+#define CH_INTEGER 1  /* integer ticks (counts) */
+#define CH_LOG 2      /* a log y axis (counts spanning orders of magnitude) */
+
+/* The height of value v as a fraction of the plot: linear from 0 to top,
+ * or log from 0.5 (so that a count of 1 still shows) to top. */
+static double frac_of(double v, double top, int flags)
+{
+    if (!(v > 0)) return 0;
+    if (!(flags & CH_LOG)) return v / top;
+    const double lo = log10(0.5);
+    return (log10(v) - lo) / (log10(top) - lo);
+}
+
 static void bar_chart(slagg_buf *b, const char *id, const char *title, const char *x_title, const char *y_title,
-                      const bar *bars, size_t n, int integer, size_t label_every)
+                      const bar *bars, size_t n, int flags, size_t label_every)
 {
     const double pw = CH_W - CH_L - CH_R, ph = CH_H - CH_T - CH_B;
     double vmax = 0;
     for (size_t i = 0; i < n; i++)
         if (bars[i].v > vmax) vmax = bars[i].v;
-    double step = nice_step(vmax, 5, integer);
+    double step = nice_step(vmax, 5, flags & CH_INTEGER);
     double top = step * ceil(vmax / step);
     if (!(top > 0)) top = step;
+    if (flags & CH_LOG) top = pow(10, ceil(log10(vmax > 10 ? vmax : 10)));
     slagg_buf_printf(b,
                      "<svg id=\"%s\" class=\"chart\" viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
                      "role=\"img\" aria-labelledby=\"%s-title\"><title id=\"%s-title\">",
@@ -153,11 +176,18 @@ static void bar_chart(slagg_buf *b, const char *id, const char *title, const cha
     html_str(b, title);
     slagg_buf_puts(b, "</title>\n<g class=\"axis y\">");
     for (int k = 0; k <= 12; k++) {
-        double v = step * k;
-        if (v > top * (1 + 1e-9)) break;
-        double y = CH_T + ph - ph * v / top;
+        static const char *const sfx[] = {"", "k", "M", "G", "T", "P"};
         char t[24];
-        tick_text(v, top, t);
+        double v;
+        if (flags & CH_LOG) {
+            v = pow(10, k);
+            snprintf(t, sizeof t, "%s%s", k % 3 == 0 ? "1" : k % 3 == 1 ? "10" : "100", sfx[k / 3 < 5 ? k / 3 : 5]);
+        } else {
+            v = step * k;
+            tick_text(v, top, t);
+        }
+        if (v > top * (1 + 1e-9)) break;
+        double y = CH_T + ph - ph * frac_of(v, top, flags);
         slagg_buf_printf(b, "<line class=\"grid\" x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\"/>", CH_L,
                          CH_W - CH_R, y, y);
         slagg_buf_printf(b, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>", CH_L - 6,
@@ -174,7 +204,7 @@ static void bar_chart(slagg_buf *b, const char *id, const char *title, const cha
     for (size_t i = 0; i < n; i++) {
         const bar *r = &bars[i];
         double x = CH_L + slot * (double)i + (slot - bw) / 2;
-        double h = ph * r->v / top;
+        double h = ph * frac_of(r->v, top, flags);
         if (r->v > 0 && h < 1) h = 1;
         if (r->v > 0) {
             slagg_buf_printf(b, "<rect class=\"%s\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\">",
@@ -213,7 +243,7 @@ static void bar_chart(slagg_buf *b, const char *id, const char *title, const cha
 
 static const char css[] =
     "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif;"
-    "color:#1b1f24;background:#fff;margin:24px auto;max-width:1000px;padding:0 16px;line-height:1.4}"
+    "color:#1b1f24;background:#fff;margin:24px auto;max-width:1120px;padding:0 16px;line-height:1.4}"
     "h1{font-size:1.6em;margin:0 0 4px}h2{font-size:1.25em;margin:32px 0 8px;border-bottom:1px solid #d0d7de;"
     "padding-bottom:4px}p.meta{color:#57606a;margin:0 0 16px}"
     ".cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;margin:12px 0}"
@@ -373,7 +403,9 @@ static void distribution(ctx *c)
     for (int k = 0; k < N_BINS; k++) {
         bars[k].v = (double)count[k];
         snprintf(bars[k].label, sizeof bars[k].label, "%s", bin_label[k]);
-        snprintf(bars[k].vtext, sizeof bars[k].vtext, "%llu", (unsigned long long)count[k]);
+        char t[24];
+        snprintf(t, sizeof t, "%llu", (unsigned long long)count[k]);
+        grouped_text(bars[k].vtext, sizeof bars[k].vtext, t);
         snprintf(bars[k].tip, sizeof bars[k].tip, "availability %s %%: %llu periods", bin_label[k],
                  (unsigned long long)count[k]);
         bars[k].cls = k < 4 ? "under" : "meets";
@@ -384,8 +416,15 @@ static void distribution(ctx *c)
                    "(95 - 99 is 95 % &lt;= A &lt; 99 %), 100 is exactly 100 %."
                    "<span class=\"l-under\" style=\"background:#cf222e\"></span>under the promise"
                    "<span style=\"background:#2da44e\"></span>meets it (&gt;= 99.90 %)</p>\n");
-    bar_chart(b, "chart-distribution", "Periods by availability (%)", "availability (%)", "periods", bars, N_BINS,
-              1, 1);
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (int k = 0; k < N_BINS; k++)
+        if (count[k]) {
+            if (count[k] < lo) lo = count[k];
+            if (count[k] > hi) hi = count[k];
+        }
+    int log_axis = hi > 100 * lo;   /* else the bins under the promise would not show */
+    bar_chart(b, "chart-distribution", "Periods by availability (%)", "availability (%)",
+              log_axis ? "periods (log scale)" : "periods", bars, N_BINS, CH_INTEGER | (log_axis ? CH_LOG : 0), 1);
     slagg_buf_puts(b, "<table id=\"distribution-table\"><tr><th>availability (%)</th>");
     for (int k = 0; k < N_BINS; k++) slagg_buf_printf(b, "<th class=\"n\">%s</th>", bin_label[k]);
     slagg_buf_puts(b, "</tr><tr><th>periods</th>");
@@ -580,7 +619,8 @@ static slagg_status errors_per_day(ctx *c, slagg_err *err)
     snprintf(y_title, sizeof y_title, g == 1 ? "error windows per day" : "error windows per %llu days",
              (unsigned long long)g);
     size_t every = nb <= 16 ? 1 : (nb + 14) / 15;
-    bar_chart(b, "chart-errors-per-day", "Fleet error windows per day", x_title, y_title, bars, nb, 1, every);
+    bar_chart(b, "chart-errors-per-day", "Fleet error windows per day", x_title, y_title, bars, nb, CH_INTEGER,
+              every);
     slagg_buf_puts(b, "</section>\n");
     slagg_free(cnt);
     slagg_free(bars);
@@ -616,7 +656,7 @@ static void credits(ctx *c)
         x->v = (double)sum[k] / 100.0;   /* drawing only */
         x->cls = "credit";
         snprintf(x->label, sizeof x->label, "%d %%", pct[k]);
-        snprintf(x->vtext, sizeof x->vtext, "%s", m);
+        grouped_text(x->vtext, sizeof x->vtext, m);
         snprintf(x->tip, sizeof x->tip, "tier %d %%: CNY %s over %llu periods", pct[k], m,
                  (unsigned long long)credited[k]);
     }
