@@ -17,5 +17,6 @@ int slagg_cmd_cat(int argc, char **argv);
 int slagg_cmd_merge(int argc, char **argv);
 int slagg_cmd_periods(int argc, char **argv);  /* cli/cmd_view.c */
 int slagg_cmd_windows(int argc, char **argv);  /* cli/cmd_view.c */
+int slagg_cmd_report(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const char usage[] =
     "  inspect  what a shard or compact summary holds, and whether it is intact\n"
     "  periods  the export's rows from a compact summary, filtered and sorted\n"
     "  windows  the 5-minute windows with errors, with their share of the period\n"
+    "  report   one self-contained HTML report of a compact summary, for a browser\n"
     "  gen      a synthetic fleet (records, contracts, fees, maintenance,\n"
     "           holidays) for demos and benchmarks\n"
     "\n"
@@ -37,6 +38,7 @@ static const char usage[] =
     "  slagg gen --out fleet\n"
     "  slagg fold --out out --contracts fleet/contracts.csv --fees fleet/fees.csv \\\n"
     "      --maintenance fleet/maintenance.csv --holidays fleet/holidays.csv fleet/records-*.csv\n"
+    "  slagg report out --out out/report.html\n"
     "\n"
     "Exit codes: 0 success, 1 usage error, 2 input error, 3 internal or I/O error.\n";
 
@@ -67,6 +69,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "merge") == 0) return slagg_cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "export") == 0) return slagg_cmd_export(argc - 1, argv + 1);
     if (strcmp(cmd, "inspect") == 0) return slagg_cmd_inspect(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0) return slagg_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "gen") == 0) return slagg_cmd_gen(argc - 1, argv + 1);
     if (strcmp(cmd, "pack") == 0) return slagg_cmd_pack(argc - 1, argv + 1);
     if (strcmp(cmd, "cat") == 0) return slagg_cmd_cat(argc - 1, argv + 1);
