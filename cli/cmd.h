@@ -15,5 +15,6 @@ int slagg_cmd_gen(int argc, char **argv);
 int slagg_cmd_pack(int argc, char **argv);
 int slagg_cmd_cat(int argc, char **argv);
 int slagg_cmd_merge(int argc, char **argv);
+int slagg_cmd_ledger(int argc, char **argv);
 
 #endif
