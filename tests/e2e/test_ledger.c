@@ -499,3 +499,61 @@ Test(ledger, refusals)
     cr_assert(h_missing(d, "L/ledger.csv"));
     h_rmtree(d);
 }
+
+/* gen --months N: one fleet over N months (records-YYYY-MM-NNN.csv, one
+ * contracts file whose full-month rows run to the last month); folded
+ * month by month with --from and joined, it gives the ledger of the whole
+ * quarter folded at once, byte for byte. */
+Test(ledger, gen_months_fleet_month_by_month_equals_quarter)
+{
+    char *d = h_tmpdir();
+    h_result r = h_slagg(d, NULL, "gen", "--out", "fleet", "--months", "3", "--records", "20000", "--accounts", "30",
+                         "--files", "1", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    const char *files[] = {"fleet/records-2026-03-000.csv", "fleet/records-2026-04-000.csv",
+                           "fleet/records-2026-05-000.csv"};
+    for (int i = 0; i < 3; i++) cr_assert(!h_missing(d, files[i]), "%s missing", files[i]);
+    cr_assert(h_missing(d, "fleet/records-000.csv"));
+    char *c = h_read_in(d, "fleet/contracts.csv", NULL);
+    cr_assert(h_contains(c, ",2026-03-01,2026-05-31\n"), "no full-quarter contract:\n%s", c);
+    free(c);
+#define GT "--contracts", "fleet/contracts.csv", "--fees", "fleet/fees.csv", "--maintenance", \
+        "fleet/maintenance.csv", "--holidays", "fleet/holidays.csv", files[0], files[1], files[2]
+    const char *m[3][3] = {{"g03", "2026-03-01", "2026-03-31"}, {"g04", "2026-04-01", "2026-04-30"},
+                           {"g05", "2026-05-01", "2026-05-31"}};
+    long before = 0;
+    for (int i = 0; i < 3; i++) {
+        r = h_slagg(d, NULL, "fold", "--quiet", "--out", m[i][0], "--from", m[i][1], "--through", m[i][2], GT, NULL);
+        h_assert_code(r, 0);
+        h_result_free(&r);
+        char *j = h_read_in(d, h_fmt("%s/summary.json", m[i][0]), NULL);
+        /* 20000 records a month: the earlier months' are before_from */
+        cr_assert_eq(h_json_int(j, "records_read"), 60000);
+        cr_assert_eq(h_json_int(j, "before_from"), before, "%s", j);
+        cr_assert_eq(h_json_int(j, "after_through"), 40000 - before, "%s", j);
+        before += 20000;
+        free(j);
+    }
+    r = h_slagg(d, NULL, "fold", "--quiet", "--out", "gq", "--through", "2026-05-31", GT, NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    r = h_slagg(d, NULL, "ledger", "--as-of", "2026-06-15", "--out", "LM", "g05", "g03", "g04", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    r = h_slagg(d, NULL, "ledger", "--as-of", "2026-06-15", "--out", "LQ", "gq", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    char *a = h_path(d, "LM/ledger.csv"), *b = h_path(d, "LQ/ledger.csv");
+    cr_assert(h_same_file(a, b), "month by month differs from the quarter at once");
+    free(a);
+    free(b);
+    /* text logs only */
+    r = h_slagg(d, NULL, "gen", "--out", "x", "--months", "2", "--shards", NULL);
+    h_assert_code(r, 1);
+    h_result_free(&r);
+    r = h_slagg(d, NULL, "gen", "--out", "x", "--months", "0", NULL);
+    h_assert_code(r, 1);
+    h_result_free(&r);
+    h_rmtree(d);
+}
