@@ -18,5 +18,6 @@ int slagg_cmd_merge(int argc, char **argv);
 int slagg_cmd_periods(int argc, char **argv);  /* cli/cmd_view.c */
 int slagg_cmd_windows(int argc, char **argv);  /* cli/cmd_view.c */
 int slagg_cmd_report(int argc, char **argv);
+int slagg_cmd_ledger(int argc, char **argv);
 
 #endif

@@ -283,6 +283,11 @@ int slagg_cmd_inspect(int argc, char **argv)
     printf("  records_read %llu, rejected %llu, uncontracted %llu, after_through %llu\n",
            (unsigned long long)f.records_read, (unsigned long long)f.rejected,
            (unsigned long long)f.uncontracted, (unsigned long long)f.after_through);
+    if (f.has_from) {
+        char from[11];
+        slagg_format_date(f.from, from);
+        printf("  from %s, before_from %llu\n", from, (unsigned long long)f.before_from);
+    }
     printf("  accounts %u, periods %zu, windows with errors %zu\n", f.n_accounts, f.n_periods, f.n_win);
     printf("  fee rows %zu (%s), holidays %zu, make-up workdays %zu, late maintenance %zu\n",
            t.n_fees, t.fees_path ? t.fees_path : "no fee file", t.n_holidays, t.n_workdays, f.n_late);

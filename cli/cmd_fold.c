@@ -43,6 +43,10 @@ static const char help[] =
     "  --maintenance FILE   start,end,scope,notice_at (scope: account or *)\n"
     "  --holidays FILE      date,kind (holiday | workday) for claim windows\n"
     "  --tz +HH:MM          service time zone (default +08:00)\n"
+    "  --from YYYY-MM-01    first day counted, the first day of a month (default:\n"
+    "                       no lower bound): earlier periods are not reported and\n"
+    "                       records on earlier days are counted as before_from, so\n"
+    "                       monthly runs never repeat a period ('slagg ledger')\n"
     "  --through DATE       last day counted, YYYY-MM-DD (default: the last day\n"
     "                       with a record); later periods are in_progress\n"
     "  --threads N          worker threads (default: the machine's cores)\n"
@@ -174,7 +178,7 @@ int slagg_cmd_fold(int argc, char **argv)
         {"through", 1, NULL, 0},     {"threads", 1, NULL, 0},   {"rejects", 1, NULL, 0},
         {"max-rejects", 1, NULL, 0}, {"partial", 1, NULL, 0},   {"quiet", 0, NULL, 'q'},
         {"help", 0, NULL, 'h'},      {"gap", 1, NULL, 0},       {"strict", 2, NULL, 0},
-        {"no-wait", 0, NULL, 0},
+        {"no-wait", 0, NULL, 0},     {"from", 1, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char **pos = slagg_calloc((size_t)argc + 1, sizeof *pos);
@@ -231,6 +235,10 @@ int slagg_cmd_fold(int argc, char **argv)
     const char *tz = OPT("tz") ? OPT("tz") : "+08:00";
     if (slagg_fold_set_tz(a.job, tz) != SLAGG_OK) {
         slagg_cli_error("--tz '%s' is not an offset like +08:00 or -05:30", tz);
+        goto done;
+    }
+    if (OPT("from") && slagg_fold_set_from(a.job, OPT("from")) != SLAGG_OK) {
+        slagg_cli_error("--from %s", slagg_fold_error(a.job));
         goto done;
     }
     if (OPT("through") && slagg_fold_set_through(a.job, OPT("through")) != SLAGG_OK) {

@@ -20,6 +20,7 @@ static const char gen_usage[] =
     "usage: slagg gen --out DIR [--accounts N] [--records N] [--month YYYY-MM]\n"
     "                 [--seed N] [--format csv|ndjson] [--compress] [--files N]\n"
     "                 [--tz +HH:MM] [--shards [--threads N] [--block-records N]]\n"
+    "                 [--months N]\n"
     "\n"
     "Writes a synthetic fleet of customer accounts for one service month, the\n"
     "same bytes for the same options, for demos, tests and benchmarks:\n"
@@ -52,6 +53,12 @@ static const char gen_usage[] =
     "  --accounts N       number of accounts, acct-00000 ...        [200]\n"
     "  --records N        request records in all files together     [500000]\n"
     "  --month YYYY-MM    the service month                         [2026-03]\n"
+    "  --months N         N consecutive months from --month, 1-36:  [1]\n"
+    "                     one fleet (full-month contracts run to the\n"
+    "                     last month), records-YYYY-MM-NNN.csv with\n"
+    "                     --records records each month; text logs\n"
+    "                     only. For 'fold --from' month by month\n"
+    "                     and 'slagg ledger'\n"
     "  --seed N           seed of the generator                     [1]\n"
     "  --format F         csv or ndjson                             [csv]\n"
     "  --compress         zstd-compress the record files            [off]\n"
@@ -126,7 +133,7 @@ int slagg_cmd_gen(int argc, char **argv)
         name[nlen] = '\0';
         static const char *const known[] = {"--out", "--accounts", "--records", "--month",
                                             "--seed", "--format", "--files", "--tz",
-                                            "--threads", "--block-records"};
+                                            "--threads", "--block-records", "--months"};
         int ok = 0;
         for (size_t k = 0; k < sizeof known / sizeof *known; k++) ok |= !strcmp(name, known[k]);
         if (!ok) return gen_bad("unknown option", arg);
@@ -151,6 +158,10 @@ int slagg_cmd_gen(int argc, char **argv)
         } else if (!strcmp(name, "--month")) {
             if (parse_month(val, &o.year, &o.month))
                 return gen_bad("--month must be YYYY-MM (1971-01 to 9998-12)", val);
+        } else if (!strcmp(name, "--months")) {
+            if (slagg_parse_u64(val, SLAGG_GEN_MAX_MONTHS, &v) || v == 0)
+                return gen_bad("--months must be an integer from 1 to 36", val);
+            o.months = (unsigned)v;
         } else if (!strcmp(name, "--seed")) {
             if (slagg_parse_u64(val, UINT64_MAX, &v))
                 return gen_bad("--seed must be a non-negative integer", val);

@@ -178,6 +178,9 @@ static void print_result(const char *cmd, const char *out, const slagg_fold *job
            (unsigned long long)r.tiers[3], r.total_credit);
     printf("  uncontracted %llu, after_through %llu, rejected %llu\n", (unsigned long long)r.uncontracted,
            (unsigned long long)r.after_through, (unsigned long long)r.rejected);
+    if (r.from[0])
+        printf("  from %s: %llu record%s before it (before_from)\n", r.from, (unsigned long long)r.before_from,
+               r.before_from == 1 ? "" : "s");
     if (r.late_maintenance)
         printf("  %llu maintenance window%s notified late (listed in summary.json)\n",
                (unsigned long long)r.late_maintenance, r.late_maintenance == 1 ? "" : "s");

@@ -21,6 +21,7 @@ static const char usage[] =
     "  merge    partial results (fold --partial) of one day's inputs -> the\n"
     "           same outputs as one fold over all of them\n"
     "  export   the finance files again from a compact summary (e.g. new fees)\n"
+    "  ledger   monthly compact summaries -> one claim ledger as of a date\n"
     "  pack     request logs -> shards (columnar, zstd, checksummed)\n"
     "  cat      shards -> CSV or NDJSON on stdout\n"
     "  inspect  what a shard or compact summary holds, and whether it is intact\n"
@@ -75,6 +76,7 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "cat") == 0) return slagg_cmd_cat(argc - 1, argv + 1);
     if (strcmp(cmd, "periods") == 0) return slagg_cmd_periods(argc - 1, argv + 1);
     if (strcmp(cmd, "windows") == 0) return slagg_cmd_windows(argc - 1, argv + 1);
+    if (strcmp(cmd, "ledger") == 0) return slagg_cmd_ledger(argc - 1, argv + 1);
     slagg_cli_error("unknown command '%s' (see 'slagg --help')", cmd);
     return 1;
 }

@@ -500,8 +500,10 @@ static int run(job *j)
     t_scan = now_s();
 
     /* D: counters */
-    uint64_t cnt[3] = {st.records_read, st.rejected, st.rejects.total}, tot[3] = {0, 0, 0};
-    MPI_Reduce(cnt, tot, 3, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    /* before_from is counted while scanning (SPEC 2), so it is summed like
+     * the other scan counters */
+    uint64_t cnt[4] = {st.records_read, st.rejected, st.rejects.total, st.before_from}, tot[4] = {0, 0, 0, 0};
+    MPI_Reduce(cnt, tot, 4, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
     int64_t mx = st.has_record ? st.max_ms : INT64_MIN, gmx = INT64_MIN;
     MPI_Reduce(&mx, &gmx, 1, MPI_INT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
 
@@ -701,6 +703,7 @@ static int run(job *j)
         fin.records_read = tot[0];
         fin.rejected = tot[1];
         fin.rejects.total = tot[2];
+        fin.before_from = tot[3];
         fin.has_record = gmx != INT64_MIN;
         fin.max_ms = fin.has_record ? gmx : 0;
         fin.min_ms = has_min ? gmin : 0;

@@ -48,3 +48,25 @@ int64_t slagg_claim_deadline(int64_t period_start)
 {
     return slagg_month_last(slagg_month_add(period_start, 2));
 }
+
+/* SPEC 5: "before claim_opens not_open, after claim_deadline expired, else
+ * open; in_progress periods are not_open". claim_opens is the first day a
+ * claim may be filed ("after the 5th working day") and claim_deadline the
+ * last ("no later than"), so both days themselves are open. An in_progress
+ * period has no final availability, hence nothing to claim yet. */
+slagg_claim_state slagg_claim_state_at(int64_t opens, int64_t deadline, int in_progress, int64_t as_of)
+{
+    if (in_progress || as_of < opens) return SLAGG_CLAIM_NOT_OPEN;
+    if (as_of > deadline) return SLAGG_CLAIM_EXPIRED;
+    return SLAGG_CLAIM_OPEN;
+}
+
+const char *slagg_claim_state_name(slagg_claim_state s)
+{
+    switch (s) {
+    case SLAGG_CLAIM_NOT_OPEN: return "not_open";
+    case SLAGG_CLAIM_OPEN: return "open";
+    case SLAGG_CLAIM_EXPIRED: return "expired";
+    default: return "?";
+    }
+}

@@ -29,4 +29,18 @@ int64_t slagg_claim_opens(const slagg_workcal *cal, int64_t period_start);
  * (a March period: May 31). */
 int64_t slagg_claim_deadline(int64_t period_start);
 
+/* A period's claim window against a date (SPEC 5 `slagg ledger`). */
+typedef enum slagg_claim_state {
+    SLAGG_CLAIM_NOT_OPEN = 0,
+    SLAGG_CLAIM_OPEN = 1,
+    SLAGG_CLAIM_EXPIRED = 2,
+    SLAGG_CLAIM_STATES = 3
+} slagg_claim_state;
+
+/* not_open before opens, expired after deadline, else open (both ends
+ * inclusive); an in_progress period is not_open whatever the date. */
+slagg_claim_state slagg_claim_state_at(int64_t opens, int64_t deadline, int in_progress, int64_t as_of);
+/* "not_open", "open", "expired". */
+const char *slagg_claim_state_name(slagg_claim_state s);
+
 #endif

@@ -6,7 +6,7 @@
  * warnings").
  *
  * An accepted record is any record not rejected (SPEC 2: ok, error, lost,
- * not_received, excluded, uncontracted, after_through).
+ * not_received, excluded, uncontracted, before_from, after_through).
  */
 #ifndef SLAGG_CORE_COVERAGE_H
 #define SLAGG_CORE_COVERAGE_H

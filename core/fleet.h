@@ -51,6 +51,9 @@ typedef struct slagg_fleet {
     int32_t tz_s;            /* service time zone, seconds east of UTC */
     int64_t through;         /* last day counted (day number) */
     uint64_t records_read, rejected, uncontracted, after_through;
+    int has_from;            /* --from (SPEC 2): periods start on or after from */
+    int64_t from;            /* day number */
+    uint64_t before_from;    /* records on days before from */
     uint32_t n_accounts;     /* contracted accounts, sorted bytewise */
     char **accounts;
     uint32_t *account_len;

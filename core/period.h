@@ -28,6 +28,14 @@ typedef struct slagg_span {
 size_t slagg_split_periods(int64_t start, int64_t end, int64_t through,
                            slagg_span *out, size_t cap);
 
+/* SPEC 2 --from (a month's first day): the day a row's reported periods
+ * start from, max(start, from), so that slagg_split_periods of it gives
+ * the row's periods that start on or after from, unchanged. */
+static inline int64_t slagg_period_first_day(int64_t start, int has_from, int64_t from)
+{
+    return has_from && start < from ? from : start;
+}
+
 /* Days counted in a span: counted_end - start + 1. */
 static inline int64_t slagg_span_days(const slagg_span *s)
 {

@@ -241,6 +241,7 @@ void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
                      (unsigned long long)c[SLAGG_CLASS_EXCL_EXTERNAL],
                      (unsigned long long)c[SLAGG_CLASS_EXCL_CLIENT]);
     key_u64(b, "uncontracted", f->uncontracted);
+    key_u64(b, "before_from", f->before_from);   /* SPEC 4: always present, 0 without --from */
     key_u64(b, "after_through", f->after_through);
     key_u64(b, "rejected", f->rejected);
     key_u64(b, "accounts", r->accounts);

@@ -352,19 +352,20 @@ static void link_target(const char *name, char out[64])
  * link elsewhere; a regular file too unless keep_plain), then fsyncs DIR
  * if anything changed. A link made while DIR/current is missing dangles,
  * which shows what was there: nothing. */
-static slagg_status fix_links(int dfd, const char *dir, int keep_plain, stepper *s, slagg_err *err)
+static slagg_status fix_links(int dfd, const char *dir, const char *const *names, size_t n_names, int keep_plain,
+                              stepper *s, slagg_err *err)
 {
     int changed = 0, e;
-    for (int i = 0; i < SLAGG_GEN_N_FILES; i++) {
+    for (size_t i = 0; i < n_names; i++) {
         char target[64], have[64];
         struct stat sb;
-        link_target(slagg_generation_names[i], target);
-        if (fstatat(dfd, slagg_generation_names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+        link_target(names[i], target);
+        if (fstatat(dfd, names[i], &sb, AT_SYMLINK_NOFOLLOW) == 0) {
             if (S_ISREG(sb.st_mode) && keep_plain) continue;
-            ssize_t n = readlinkat(dfd, slagg_generation_names[i], have, sizeof have - 1);
+            ssize_t n = readlinkat(dfd, names[i], have, sizeof have - 1);
             if (n >= 0 && (size_t)n == strlen(target) && memcmp(have, target, (size_t)n) == 0) continue;
         }
-        slagg_status st = switch_link(dfd, dir, slagg_generation_names[i], target, s, err);
+        slagg_status st = switch_link(dfd, dir, names[i], target, s, err);
         if (st != SLAGG_OK) return st;
         changed = 1;
     }
@@ -410,7 +411,7 @@ static slagg_status migrate(int dfd, const char *dir, const int is_reg[SLAGG_GEN
     if (st == SLAGG_OK) step(s, "migration: folder synced", gname);
     if (gfd >= 0) close(gfd);
     /* the names without a plain file get their (dangling) link first */
-    if (st == SLAGG_OK) st = fix_links(dfd, dir, 1, s, err);
+    if (st == SLAGG_OK) st = fix_links(dfd, dir, slagg_generation_names, SLAGG_GEN_N_FILES, 1, s, err);
     if (st == SLAGG_OK) st = switch_link(dfd, dir, SLAGG_GEN_CURRENT, gname, s, err);
     if (st != SLAGG_OK) {
         remove_folder(dfd, gname, NULL);
@@ -420,25 +421,31 @@ static slagg_status migrate(int dfd, const char *dir, const int is_reg[SLAGG_GEN
         if ((e = sync_fd(dfd)) != 0) st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot sync directory: %s", dir, strerror(e));
     }
     /* then each plain file is replaced by its link to the same inode */
-    if (st == SLAGG_OK) st = fix_links(dfd, dir, 0, s, err);
+    if (st == SLAGG_OK) st = fix_links(dfd, dir, slagg_generation_names, SLAGG_GEN_N_FILES, 0, s, err);
     if (st == SLAGG_OK) step(s, "migration: done", NULL);
     for (size_t i = 0; i < SLAGG_GEN_N_FILES - 1; i++) slagg_buf_free(&data[i]);
     slagg_buf_free(&mb);
     return st;
 }
 
-slagg_status slagg_generation_commit(const char *dir, const slagg_gen_file *files, size_t n_files,
-                                     const slagg_provenance *p, const slagg_commit_opts *o,
-                                     slagg_err *err)
+/* The commit of any set of files: names are the files' names then
+ * manifest.json (n_names = n_files + 1, at most SLAGG_GEN_MAX_FILES);
+ * fold_set: the fold's five, whose plain files an older slagg wrote and
+ * which are migrated first. */
+static slagg_status commit_set(const char *dir, const char *const *names, size_t n_names, int fold_set,
+                               const slagg_gen_file *files, size_t n_files, const slagg_provenance *p,
+                               const slagg_commit_opts *o, slagg_err *err)
 {
     stepper s = {o, 0};
     slagg_buf mb = {0};
     char run_id[SLAGG_SHA256_HEX] = "", *cur = NULL, *gname = NULL;
-    int is_reg[SLAGG_GEN_N_FILES] = {0}, any_reg = 0, gfd = -1, e;
+    int is_reg[SLAGG_GEN_MAX_FILES] = {0}, any_reg = 0, gfd = -1, e;
     slagg_status st = SLAGG_OK;
-    if (n_files != SLAGG_GEN_N_FILES - 1)
-        return slagg_err_set(err, SLAGG_E_INTERNAL, "a generation has %d files, not %zu",
-                             SLAGG_GEN_N_FILES - 1, n_files);
+    if (n_names != n_files + 1 || n_names > SLAGG_GEN_MAX_FILES)
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "a generation has %zu files, not %zu", n_names - 1, n_files);
+    for (size_t i = 0; i < n_files; i++)
+        if (strcmp(files[i].name, names[i]) != 0)
+            return slagg_err_set(err, SLAGG_E_INTERNAL, "generation file %zu is %s, not %s", i, files[i].name, names[i]);
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", dir, strerror(errno));
 
@@ -449,14 +456,14 @@ slagg_status slagg_generation_commit(const char *dir, const slagg_gen_file *file
                            dir, S_ISDIR(sb.st_mode) ? "directory" : "file");
         goto done;
     }
-    for (int i = 0; i < SLAGG_GEN_N_FILES; i++) {
-        if (fstatat(dfd, slagg_generation_names[i], &sb, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    for (size_t i = 0; i < n_names; i++) {
+        if (fstatat(dfd, names[i], &sb, AT_SYMLINK_NOFOLLOW) != 0) continue;
         if (S_ISDIR(sb.st_mode)) {
-            st = slagg_err_set(err, SLAGG_E_IO, "%s/%s: is a directory, cannot replace it", dir, slagg_generation_names[i]);
+            st = slagg_err_set(err, SLAGG_E_IO, "%s/%s: is a directory, cannot replace it", dir, names[i]);
             goto done;
         }
         if (!S_ISLNK(sb.st_mode) && !S_ISREG(sb.st_mode)) {
-            st = slagg_err_set(err, SLAGG_E_IO, "%s/%s: not a file or a link, cannot replace it", dir, slagg_generation_names[i]);
+            st = slagg_err_set(err, SLAGG_E_IO, "%s/%s: not a file or a link, cannot replace it", dir, names[i]);
             goto done;
         }
         is_reg[i] = S_ISREG(sb.st_mode);
@@ -466,24 +473,24 @@ slagg_status slagg_generation_commit(const char *dir, const slagg_gen_file *file
 
     /* 2. migration of a DIR of plain files */
     cur = read_current(dfd);
-    if (!cur && any_reg && (st = migrate(dfd, dir, is_reg, &cur, &s, err)) != SLAGG_OK) goto done;
+    if (!cur && any_reg && fold_set && (st = migrate(dfd, dir, is_reg, &cur, &s, err)) != SLAGG_OK) goto done;
 
     /* 3. stage the five files in a new folder */
     char prefix[40];
     snprintf(prefix, sizeof prefix, SLAGG_GEN_PREFIX "%.12s", run_id);
     if ((st = make_folder(dir, prefix, &gfd, &gname, err)) != SLAGG_OK) goto done;
     step(&s, "folder made:", gname);
-    for (size_t i = 0; st == SLAGG_OK && i < SLAGG_GEN_N_FILES; i++) {
+    for (size_t i = 0; st == SLAGG_OK && i < n_names; i++) {
         const void *d = i < n_files ? files[i].data : mb.data;
         size_t len = i < n_files ? files[i].len : mb.len;
-        st = put_file(gfd, dir, gname, slagg_generation_names[i], d ? d : "", len, &s, err);
+        st = put_file(gfd, dir, gname, names[i], d ? d : "", len, &s, err);
     }
     if (st == SLAGG_OK && (e = sync_fd(gfd)) != 0) st = io_err(err, dir, gname, "cannot sync", e);
     close(gfd);
     if (st == SLAGG_OK) step(&s, "folder synced:", gname);
     /* 4. DIR/NAME -> current/NAME, made once: in place before the switch,
      * they show the current generation before it and the new one after */
-    if (st == SLAGG_OK) st = fix_links(dfd, dir, 0, &s, err);
+    if (st == SLAGG_OK) st = fix_links(dfd, dir, names, n_names, 0, &s, err);
     if (st == SLAGG_OK) step(&s, "links in place", NULL);
     /* 5. the switch: the one atomic step */
     if (st == SLAGG_OK) st = switch_link(dfd, dir, SLAGG_GEN_CURRENT, gname, &s, err);
@@ -506,4 +513,23 @@ done:
     slagg_buf_free(&mb);
     close(dfd);
     return st;
+}
+
+slagg_status slagg_generation_commit(const char *dir, const slagg_gen_file *files, size_t n_files,
+                                     const slagg_provenance *p, const slagg_commit_opts *o,
+                                     slagg_err *err)
+{
+    return commit_set(dir, slagg_generation_names, SLAGG_GEN_N_FILES, 1, files, n_files, p, o, err);
+}
+
+slagg_status slagg_generation_commit_files(const char *dir, const slagg_gen_file *files, size_t n_files,
+                                           const slagg_provenance *p, const slagg_commit_opts *o,
+                                           slagg_err *err)
+{
+    const char *names[SLAGG_GEN_MAX_FILES];
+    if (n_files + 1 > SLAGG_GEN_MAX_FILES)
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "a generation has at most %d files", SLAGG_GEN_MAX_FILES - 1);
+    for (size_t i = 0; i < n_files; i++) names[i] = files[i].name;
+    names[n_files] = SLAGG_MANIFEST_NAME;
+    return commit_set(dir, names, n_files + 1, 0, files, n_files, p, o, err);
 }

@@ -24,6 +24,7 @@
 #define SLAGG_GEN_CURRENT "current"
 #define SLAGG_GEN_LOCK ".lock"
 #define SLAGG_GEN_N_FILES 5 /* the four outputs + manifest.json */
+#define SLAGG_GEN_MAX_FILES 8 /* any generation's files, manifest.json included */
 
 /* The names every generation holds, in the manifest's order. */
 extern const char *const slagg_generation_names[SLAGG_GEN_N_FILES];
@@ -67,5 +68,15 @@ void slagg_outdir_unlock(slagg_run_lock *lk);
 slagg_status slagg_generation_commit(const char *dir, const slagg_gen_file *files, size_t n_files,
                                      const slagg_provenance *p, const slagg_commit_opts *o,
                                      slagg_err *err);
+
+/* The same commit for another set of files (`slagg ledger`: ledger.csv,
+ * ledger.jsonl): files[i].name are plain names (no '/', none of them
+ * manifest.json, current or a .gen- name), and the generation holds them
+ * and manifest.json, with DIR/NAME -> current/NAME for each. Nothing is
+ * migrated (no older slagg wrote these names). At most
+ * SLAGG_GEN_MAX_FILES - 1 files. */
+slagg_status slagg_generation_commit_files(const char *dir, const slagg_gen_file *files, size_t n_files,
+                                           const slagg_provenance *p, const slagg_commit_opts *o,
+                                           slagg_err *err);
 
 #endif

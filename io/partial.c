@@ -530,6 +530,10 @@ slagg_status slagg_partial_encode(const slagg_partial *p, const slagg_tables *t,
     slagg_buf_le32(&pl, p->strict);
     slagg_buf_le64(&pl, (uint64_t)(p->has_record ? p->min_ms : 0));
     slagg_cov_encode(cov, &pl);
+    /* minor 2: --from and the records counted before it (SPEC 2) */
+    slagg_buf_le32(&pl, p->has_from ? 1 : 0);
+    slagg_buf_le64(&pl, (uint64_t)(p->has_from ? p->from : 0));
+    slagg_buf_le64(&pl, p->before_from);
     int failed = slagg_buf_failed(&pl) || slagg_buf_failed(&tb) || slagg_buf_failed(&bk);
     slagg_buf_free(&tb);
     slagg_buf_free(&bk);
@@ -628,8 +632,20 @@ static slagg_status parse_payload(const char *path, slagg_rd *r, slagg_partial *
     if ((st = slagg_cov_decode_add(r->p, r->left, &used, cov_into, path, err)) != SLAGG_OK) return st;
     r->p += used;
     r->left -= used;
-    if (r->left && minor <= SLAGG_PARTIAL_MINOR) return corrupt(err, path, "bytes after the payload");
     p->cov_known = 1;
+    if (minor >= 2) {
+        uint32_t hf = slagg_rd_u32(r);
+        p->has_from = hf == 1;
+        p->from = (int64_t)slagg_rd_u64(r);
+        p->before_from = slagg_rd_u64(r);
+        if (r->bad) return corrupt(err, path, "truncated payload");
+        /* --from is a month's first day; before_from records are neither
+         * rejected nor more than were read */
+        if (hf > 1 || (p->has_from ? !day_ok(p->from) || slagg_month_first(p->from) != p->from : p->from != 0) ||
+            (!p->has_from && p->before_from != 0) || p->before_from > p->records_read - p->rejected)
+            return corrupt(err, path, "bad --from settings");
+    }
+    if (r->left && minor <= SLAGG_PARTIAL_MINOR) return corrupt(err, path, "bytes after the payload");
     return SLAGG_OK;
 }
 

@@ -30,7 +30,7 @@
 #define SLAGG_PARTIAL_MAGIC "SLAGGPRT"
 #define SLAGG_PARTIAL_END "SLAGGEND"
 #define SLAGG_PARTIAL_MAJOR 1
-#define SLAGG_PARTIAL_MINOR 1   /* 1: --gap, --strict and coverage after the buckets */
+#define SLAGG_PARTIAL_MINOR 2   /* 1: --gap, --strict and coverage after the buckets; 2: --from, before_from */
 
 /* ---- bucket codec -------------------------------------------------------- */
 
@@ -146,6 +146,10 @@ typedef struct slagg_partial {
     uint32_t gap_min, strict;          /* --gap, --strict (a 1.0 partial: 60 and none) */
     int64_t min_ms;
     int cov_known;                     /* 0: a 1.0 partial, which holds no coverage */
+    /* minor 2 */
+    int has_from;                      /* --from (a 1.x partial before minor 2: none) */
+    int64_t from;
+    uint64_t before_from;
 } slagg_partial;
 
 /* Encodes a whole partial file into out. p gives the run's settings, its

@@ -121,6 +121,10 @@ slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, s
     slagg_buf_le64(&p, t->n_workdays);
     for (size_t i = 0; i < t->n_workdays; i++) slagg_buf_le64(&p, (uint64_t)t->workdays[i]);
     encode_coverage(f, &p);
+    /* section 9 (minor 2): --from and before_from (SPEC 2) */
+    slagg_buf_le32(&p, f->has_from ? 1 : 0);
+    slagg_buf_le64(&p, (uint64_t)(f->has_from ? f->from : 0));
+    slagg_buf_le64(&p, f->before_from);
     if (slagg_buf_failed(&p)) {
         slagg_buf_free(&p);
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
@@ -306,6 +310,20 @@ static slagg_status parse_payload(const char *path, slagg_rd *r, slagg_fleet *f,
     slagg_status st;
     f->format_minor = minor;
     if (minor >= 1 && (st = parse_coverage(path, r, f, err)) != SLAGG_OK) return st;
+    /* section 9 (minor 2): --from; older files had none and counted no
+     * record before_from */
+    if (minor >= 2) {
+        uint32_t hf = slagg_rd_u32(r);
+        f->has_from = hf == 1;
+        f->from = (int64_t)slagg_rd_u64(r);
+        f->before_from = slagg_rd_u64(r);
+        if (r->bad) return corrupt(err, path, "truncated payload");
+        if (hf > 1 || (f->has_from ? !day_ok(f->from) || slagg_month_first(f->from) != f->from : f->from != 0) ||
+            (!f->has_from && f->before_from) || f->before_from > f->records_read)
+            return corrupt(err, path, "bad --from section");
+        for (size_t i = 0; f->has_from && i < f->n_periods; i++)
+            if (f->periods[i].span.start < f->from) return corrupt(err, path, "a period starts before --from");
+    }
     /* a newer minor may add sections after the ones this reader knows */
     if (r->left && minor <= SLAGG_SUMMARY_MINOR) return corrupt(err, path, "bytes after the payload");
     for (size_t i = 1; i < t->n_holidays; i++)

@@ -16,7 +16,7 @@
 #define SLAGG_SUMMARY_MAGIC "SLAGGSUM"
 #define SLAGG_SUMMARY_END "SLAGGEND"
 #define SLAGG_SUMMARY_MAJOR 1
-#define SLAGG_SUMMARY_MINOR 1   /* 1: coverage (docs/FORMAT.md section 8) */
+#define SLAGG_SUMMARY_MINOR 2   /* 1: coverage (docs/FORMAT.md section 8); 2: --from, before_from (section 9) */
 
 /* Encodes f and the fee/holiday tables of t into out (whole file bytes). */
 slagg_status slagg_summary_encode(const slagg_fleet *f, const slagg_tables *t, slagg_buf *out,

@@ -9,6 +9,7 @@
  */
 #include "cli/gen/gen.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/gen/fleet.h"
@@ -51,6 +52,12 @@ static slagg_status check_opts(const slagg_gen_opts *o, slagg_err *err)
         return slagg_err_set(err, SLAGG_E_USAGE, "bad time zone offset");
     if (o->format != SLAGG_GEN_CSV && o->format != SLAGG_GEN_NDJSON)
         return slagg_err_set(err, SLAGG_E_USAGE, "bad format");
+    if (o->months > SLAGG_GEN_MAX_MONTHS)
+        return slagg_err_set(err, SLAGG_E_USAGE, "months must be 1..%u", SLAGG_GEN_MAX_MONTHS);
+    if (o->months > 1 && o->shards)
+        return slagg_err_set(err, SLAGG_E_USAGE, "--months writes text logs: no --shards with it (pack them)");
+    if (o->months > 1 && (int64_t)o->year * 12 + o->month - 1 + o->months - 1 > 9998LL * 12 + 11)
+        return slagg_err_set(err, SLAGG_E_USAGE, "the months must end by 9998-12");
     if (o->shards) {
         /* every timestamp of the month must fit a shard (1970-01-01..2099-12-31) */
         int64_t first = slagg_days_from_civil(o->year, o->month, 1);
@@ -80,10 +87,83 @@ void slagg_gen_opts_default(slagg_gen_opts *o)
     o->threads = 0;
 }
 
+/* --months N (N >= 2): one fleet over N consecutive months. The first
+ * month's design gives the contracts, its full-month rows stretched to the
+ * last month (open, mid-month and gap rows as designed: SPEC 1's 03-17
+ * example then spans four periods); each month k has its own design of
+ * the same seed and accounts (incidents on the same accounts, the month's
+ * maintenance, holidays and fees), its records drawn only on the days of
+ * the accounts' contracts, written as records-YYYY-MM-NNN. */
+static slagg_status write_months(const slagg_gen_opts *o, slagg_gen_result *r0, slagg_err *err)
+{
+    unsigned n = o->months;
+    slagg_gen_fleet fs[SLAGG_GEN_MAX_MONTHS];
+    slagg_status st = SLAGG_OK;
+    unsigned made = 0;
+    char tz[8];
+    slagg_format_tz(o->tz_offset_s, tz);
+    slagg_gen_tally acc = {0, 0};
+    for (; made < n && st == SLAGG_OK; made++) {
+        slagg_gen_opts ok = *o;
+        unsigned m0 = o->month - 1 + made;
+        ok.year = o->year + (int32_t)(m0 / 12);
+        ok.month = m0 % 12 + 1;
+        st = slagg_gen_fleet_design(&fs[made], &ok, err);
+        if (st != SLAGG_OK) break;
+    }
+    if (st == SLAGG_OK) {
+        slagg_gen_fleet *f0 = &fs[0];
+        int64_t last = fs[n - 1].last;
+        for (uint32_t i = 0; i < f0->n; i++)
+            if (f0->acc[i].kind == K_FULL) f0->acc[i].end = last;
+        for (unsigned k = 0; k < n && st == SLAGG_OK; k++) {
+            slagg_gen_fleet *fk = &fs[k];
+            for (uint32_t i = 0; i < fk->n; i++) {
+                const slagg_gen_account *a = &f0->acc[i];
+                slagg_gen_account *b = &fk->acc[i];
+                b->act_first = fk->first;
+                b->act_last = fk->last;
+                if (a->kind == K_NONE || a->kind == K_GAP) continue;   /* as designed: the whole month */
+                if (a->start > b->act_first) b->act_first = a->start;
+                if (a->end >= 0 && a->end < b->act_last) b->act_last = a->end;
+            }
+            slagg_gen_opts ok = *o;
+            char tag[16];
+            int64_t y;
+            unsigned mo, d;
+            slagg_civil_from_days(fk->first, &y, &mo, &d);
+            snprintf(tag, sizeof tag, "%04d-%02u-", (int)y, mo);
+            ok.file_tag = tag;
+            uint64_t recs = 0;
+            st = slagg_gen_write_logs(fk, &ok, tz, &recs, &acc, err);
+            r0->records += recs;
+            for (int t = 0; t < 4; t++) r0->designed_tier[t] += fk->designed[t];
+        }
+    }
+    if (st == SLAGG_OK)
+        st = slagg_gen_write_tables(fs, n, o->out_dir, tz, &acc, &r0->contract_rows, &r0->fee_rows, err);
+    if (made) {
+        r0->uncontracted_accounts = fs[0].uncontracted;
+        r0->no_fee_periods = fs[0].no_fee_periods;
+    }
+    r0->bytes = acc.bytes;
+    r0->files = acc.files;
+    for (unsigned k = 0; k < made; k++) slagg_gen_fleet_free(&fs[k]);
+    return st;
+}
+
 slagg_status slagg_gen_write(const slagg_gen_opts *o, slagg_gen_result *res, slagg_err *err)
 {
     slagg_status st = check_opts(o, err);
     if (st != SLAGG_OK) return st;
+    if (o->months > 1) {
+        slagg_gen_result r0;
+        memset(&r0, 0, sizeof r0);
+        st = slagg_mkdir_p(o->out_dir, err);
+        if (st == SLAGG_OK) st = write_months(o, &r0, err);
+        if (res) *res = r0;
+        return st;
+    }
     st = slagg_mkdir_p(o->out_dir, err);
     if (st != SLAGG_OK) return st;
     slagg_gen_fleet f;
@@ -102,7 +182,7 @@ slagg_status slagg_gen_write(const slagg_gen_opts *o, slagg_gen_result *res, sla
      * directory (io/output.h), which makes the record files' renames
      * durable too */
     if (st == SLAGG_OK)
-        st = slagg_gen_write_tables(&f, o->out_dir, tz, &acc, &r0.contract_rows, &r0.fee_rows, err);
+        st = slagg_gen_write_tables(&f, 1, o->out_dir, tz, &acc, &r0.contract_rows, &r0.fee_rows, err);
 
     r0.bytes = acc.bytes;
     r0.files = acc.files;

@@ -59,6 +59,12 @@ void slagg_gen_opts_default(slagg_gen_opts *o);
  * stays bounded whatever o->records is (records are produced window by
  * window; the tables, O(accounts), are built in memory).
  *
+ * With o->months N > 1 (text logs only): one fleet over N consecutive
+ * months from o->year-o->month, records-YYYY-MM-000.csv ... per month
+ * (o->records each), one contracts.csv whose full-month rows run to the
+ * last month, the fees of every month's periods, every month's
+ * maintenance windows and holidays (gen.c, write_months).
+ *
  * With o->shards: records-000.shard ... instead (the shard writer's own
  * atomic write), file k holding one time slice of the month, the slices
  * in time order and of about equal record counts. The fleet design, the

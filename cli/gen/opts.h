@@ -13,6 +13,7 @@
 #define SLAGG_GEN_MAX_RECORDS 100000000000ull   /* 1e11 */
 #define SLAGG_GEN_MAX_FILES 1000u
 #define SLAGG_GEN_MAX_THREADS 256u
+#define SLAGG_GEN_MAX_MONTHS 36u
 /* the shard writer's own limit (docs/FORMAT.md "Writing") */
 #define SLAGG_GEN_MAX_BLOCK_RECORDS (1u << 21)
 
@@ -42,6 +43,12 @@ typedef struct slagg_gen_opts {
     uint32_t block_records;   /* shards only: records per block, 0 = the
                                  writer's default (262144); at most
                                  SLAGG_GEN_MAX_BLOCK_RECORDS */
+    unsigned months;          /* --months: consecutive service months from
+                                 year-month, 0 or 1 = one (the default, whose
+                                 bytes never change); text logs only; records
+                                 is then per month */
+    const char *file_tag;     /* the record files' names: "records-" TAG "000.csv";
+                                 NULL = "" (set by gen.c per month) */
 } slagg_gen_opts;
 
 #endif

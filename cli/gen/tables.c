@@ -66,10 +66,13 @@ static void fee_line(slagg_buf *b, const slagg_gen_account *a, int64_t period_st
 
 /* account,period_start,fee,voucher_paid (SPEC 3, fees): the month's
  * periods of every contracted account but the no_fee ones, and a row for
- * last month, a period that does not exist, for the unmatched one. */
-static slagg_status write_fees(const slagg_gen_fleet *f, const char *dir, slagg_gen_tally *acc,
-                               uint32_t *rows, slagg_err *err)
+ * last month, a period that does not exist, for the unmatched one; with
+ * --months, then each later month's period of the account's contract
+ * (fs[k]'s fee for it), no_fee applying to the first month only. */
+static slagg_status write_fees(const slagg_gen_fleet *fs, unsigned n_months, const char *dir,
+                               slagg_gen_tally *acc, uint32_t *rows, slagg_err *err)
 {
+    const slagg_gen_fleet *f = &fs[0];
     slagg_buf b = {0};
     slagg_buf_puts(&b, "account,period_start,fee,voucher_paid\n");
     for (uint32_t i = 0; i < f->n; i++) {
@@ -88,6 +91,14 @@ static slagg_status write_fees(const slagg_gen_fleet *f, const char *dir, slagg_
             fee_line(&b, a, a->start2, a->fee[1], a->voucher[1]);
             (*rows)++;
         }
+        /* the contract's last row: the gap account's second */
+        int64_t s = a->kind == K_GAP ? a->start2 : a->start, e = a->kind == K_GAP ? a->end2 : a->end;
+        for (unsigned k = 1; k < n_months; k++) {
+            const slagg_gen_fleet *fk = &fs[k];
+            if (s > fk->last || (e >= 0 && e < fk->first)) continue;
+            fee_line(&b, a, s > fk->first ? s : fk->first, fk->acc[i].fee[0], fk->acc[i].voucher[0]);
+            (*rows)++;
+        }
     }
     return commit_table(&b, dir, "fees.csv", acc, err);
 }
@@ -104,8 +115,7 @@ static void put_local(slagg_buf *b, int64_t day, unsigned sec, const char *tz)
 
 /* start,end,scope,notice_at (SPEC 3, maintenance): the fleet-wide window,
  * the late-notified one and the account-scoped one, two hours each. */
-static slagg_status write_maintenance(const slagg_gen_fleet *f, const char *dir, const char *tz,
-                                      slagg_gen_tally *acc, slagg_err *err)
+static void maintenance_rows(const slagg_gen_fleet *f, const char *tz, slagg_buf *b)
 {
     struct mrow {
         int64_t w0, notice_day;
@@ -123,17 +133,24 @@ static slagg_status write_maintenance(const slagg_gen_fleet *f, const char *dir,
     if (f->maint_scoped_acct >= 0)
         rows[nr++] = (struct mrow){f->maint_scoped_w0, f->first + 17, 9 * 3600 + 30 * 60,
                                    f->acc[f->maint_scoped_acct].name};
-    slagg_buf b = {0};
-    slagg_buf_puts(&b, "start,end,scope,notice_at\n");
     for (unsigned k = 0; k < nr; k++) {
         int64_t w0 = rows[k].w0, w1 = w0 + 24;   /* all are two hours */
-        put_local(&b, f->first + w0 / 288, (unsigned)(w0 % 288) * 300, tz);
-        slagg_buf_puts(&b, ",");
-        put_local(&b, f->first + w1 / 288, (unsigned)(w1 % 288) * 300, tz);
-        slagg_buf_printf(&b, ",%s,", rows[k].scope);
-        put_local(&b, rows[k].notice_day, rows[k].notice_sec, tz);
-        slagg_buf_puts(&b, "\n");
+        put_local(b, f->first + w0 / 288, (unsigned)(w0 % 288) * 300, tz);
+        slagg_buf_puts(b, ",");
+        put_local(b, f->first + w1 / 288, (unsigned)(w1 % 288) * 300, tz);
+        slagg_buf_printf(b, ",%s,", rows[k].scope);
+        put_local(b, rows[k].notice_day, rows[k].notice_sec, tz);
+        slagg_buf_puts(b, "\n");
     }
+}
+
+/* The maintenance windows of each month, month after month. */
+static slagg_status write_maintenance(const slagg_gen_fleet *fs, unsigned n_months, const char *dir,
+                                      const char *tz, slagg_gen_tally *acc, slagg_err *err)
+{
+    slagg_buf b = {0};
+    slagg_buf_puts(&b, "start,end,scope,notice_at\n");
+    for (unsigned k = 0; k < n_months; k++) maintenance_rows(&fs[k], tz, &b);
     return commit_table(&b, dir, "maintenance.csv", acc, err);
 }
 
@@ -147,41 +164,69 @@ static int64_t first_weekday(int64_t from, unsigned mask)
     return -1;
 }
 
-static void holiday_line(slagg_buf *b, int64_t day, const char *kind)
+typedef struct hday {
+    int64_t day;
+    const char *kind;
+} hday;
+
+static void holiday_line(hday *v, unsigned *n, int64_t day, const char *kind)
 {
-    char d[11];
-    slagg_format_date(day, d);
-    slagg_buf_printf(b, "%s,%s\n", d, kind);
+    v[(*n)++] = (hday){day, kind};
 }
 
 /* date,kind (SPEC 3, holidays): one holiday this month, the weekdays
  * among the 1st-3rd of the next, a make-up Saturday `workday` after them,
  * and one holiday the month after next (the claim windows of SPEC 2). */
-static slagg_status write_holidays(const slagg_gen_fleet *f, const char *dir,
-                                   slagg_gen_tally *acc, slagg_err *err)
+/* A month's lines, in date order (at most 6). */
+static void month_holidays(const slagg_gen_fleet *f, hday *v, unsigned *n)
 {
     const unsigned weekdays = 0x1f, saturday = 1u << 5;
     int64_t next = slagg_month_add(f->first, 1), after = slagg_month_add(f->first, 2);
+    int64_t mid = first_weekday(f->first + 4, weekdays);   /* one this month */
+    if (mid >= 0) holiday_line(v, n, mid, "holiday");
+    for (int64_t day = next; day < next + 3; day++)
+        if (weekdays >> slagg_weekday(day) & 1) holiday_line(v, n, day, "holiday");
+    int64_t makeup = first_weekday(next + 3, saturday);
+    if (makeup >= 0) holiday_line(v, n, makeup, "workday");
+    int64_t later = first_weekday(after, weekdays);
+    if (later >= 0) holiday_line(v, n, later, "holiday");
+}
+
+/* Every month's lines merged by date, each date once: months overlap (a
+ * month's "month after next" holiday is a later month's "next month"
+ * one), and a holiday is always a weekday, a make-up day a Saturday, so
+ * one date never has two kinds. One month: its lines as they are. */
+static slagg_status write_holidays(const slagg_gen_fleet *fs, unsigned n_months, const char *dir,
+                                   slagg_gen_tally *acc, slagg_err *err)
+{
+    hday v[6 * SLAGG_GEN_MAX_MONTHS];
+    unsigned n = 0;
+    for (unsigned k = 0; k < n_months; k++) month_holidays(&fs[k], v, &n);
+    for (unsigned i = 1; i < n; i++)   /* insertion sort: a few dozen lines */
+        for (unsigned j = i; j > 0 && v[j - 1].day > v[j].day; j--) {
+            hday t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
     slagg_buf b = {0};
     slagg_buf_puts(&b, "date,kind\n");
-    int64_t mid = first_weekday(f->first + 4, weekdays);   /* one this month */
-    if (mid >= 0) holiday_line(&b, mid, "holiday");
-    for (int64_t day = next; day < next + 3; day++)
-        if (weekdays >> slagg_weekday(day) & 1) holiday_line(&b, day, "holiday");
-    int64_t makeup = first_weekday(next + 3, saturday);
-    if (makeup >= 0) holiday_line(&b, makeup, "workday");
-    int64_t later = first_weekday(after, weekdays);
-    if (later >= 0) holiday_line(&b, later, "holiday");
+    for (unsigned i = 0; i < n; i++) {
+        if (i && v[i].day == v[i - 1].day) continue;
+        char d[11];
+        slagg_format_date(v[i].day, d);
+        slagg_buf_printf(&b, "%s,%s\n", d, v[i].kind);
+    }
     return commit_table(&b, dir, "holidays.csv", acc, err);
 }
 
-slagg_status slagg_gen_write_tables(const slagg_gen_fleet *f, const char *dir, const char *tz,
+slagg_status slagg_gen_write_tables(const slagg_gen_fleet *fs, unsigned n_months, const char *dir, const char *tz,
                                     slagg_gen_tally *acc, uint32_t *contract_rows,
                                     uint32_t *fee_rows, slagg_err *err)
 {
-    slagg_status st = write_contracts(f, dir, acc, contract_rows, err);
-    if (st == SLAGG_OK) st = write_fees(f, dir, acc, fee_rows, err);
-    if (st == SLAGG_OK) st = write_maintenance(f, dir, tz, acc, err);
-    if (st == SLAGG_OK) st = write_holidays(f, dir, acc, err);
+    if (n_months < 1) n_months = 1;
+    slagg_status st = write_contracts(&fs[0], dir, acc, contract_rows, err);
+    if (st == SLAGG_OK) st = write_fees(fs, n_months, dir, acc, fee_rows, err);
+    if (st == SLAGG_OK) st = write_maintenance(fs, n_months, dir, tz, acc, err);
+    if (st == SLAGG_OK) st = write_holidays(fs, n_months, dir, acc, err);
     return st;
 }

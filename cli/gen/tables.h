@@ -11,12 +11,14 @@
 #include "cli/gen/fleet.h"
 #include "cli/gen/out_file.h"
 
-/* Writes the four tables of f into dir; tz is the service offset as
- * "+08:00" (the maintenance times are service time). Adds the files and
- * their bytes to *acc and the contract and fee rows to *contract_rows and
- * *fee_rows. SLAGG_E_IO / SLAGG_E_NOMEM with err naming the file; tables
- * already written stay. */
-slagg_status slagg_gen_write_tables(const slagg_gen_fleet *f, const char *dir, const char *tz,
+/* Writes the four tables of the fleet into dir: fs[0] is its first month
+ * (its contracts, which --months extends over all the months), fs[k] the
+ * design of month k (its fees, maintenance and holidays), n_months of
+ * them; tz is the service offset as "+08:00" (the maintenance times are
+ * service time). Adds the files and their bytes to *acc and the contract
+ * and fee rows to *contract_rows and *fee_rows. SLAGG_E_IO / SLAGG_E_NOMEM
+ * with err naming the file; tables already written stay. */
+slagg_status slagg_gen_write_tables(const slagg_gen_fleet *fs, unsigned n_months, const char *dir, const char *tz,
                                     slagg_gen_tally *acc, uint32_t *contract_rows,
                                     uint32_t *fee_rows, slagg_err *err);
 

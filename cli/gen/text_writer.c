@@ -227,7 +227,7 @@ slagg_status slagg_gen_write_logs(const slagg_gen_fleet *f, const slagg_gen_opts
                                                      : (o->compress ? ".csv.zst" : ".csv");
     for (unsigned i = 0; i < o->files && st == SLAGG_OK; i++) {
         char name[64];
-        snprintf(name, sizeof name, "records-%03u%s", i, ext);
+        snprintf(name, sizeof name, "records-%s%03u%s", o->file_tag ? o->file_tag : "", i, ext);
         slagg_gen_out out;
         st = slagg_gen_out_open(&out, o->out_dir, name, o->compress, err);
         if (st != SLAGG_OK) break;

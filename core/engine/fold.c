@@ -2,9 +2,11 @@
  * fold.c - request logs -> slagg_fleet (docs/DESIGN.md "The fold").
  *
  * Order of checks for each record (SPEC section 2, "Each record lands in
- * exactly one count"): rejected (by the reader), after_through, uncontracted,
- * then the classification table. Only the reader's verdict is known while
- * reading: --through may default to the last day with a record. So workers
+ * exactly one count"): rejected (by the reader), before_from, after_through,
+ * uncontracted, then the classification table. The reader's verdict and
+ * before_from (--from is always given, never derived from the records) are
+ * known while reading, so before_from is counted then; --through may
+ * default to the last day with a record. So workers
  * fold into (account, window) buckets holding one counter per class, and
  * the after_through / uncontracted split is made per bucket at the end,
  * which is exact because periods and --through are whole service-time days
@@ -43,7 +45,7 @@ typedef struct worker {
     struct fold_ctx *ctx;
     pthread_t tid;
     slagg_buckets buckets;
-    uint64_t records, rejected;
+    uint64_t records, rejected, before_from;
     int64_t max_ms, min_ms;
     int has_record;
     slagg_cov_acc cov;       /* windows with an accepted record; names without a contract */
@@ -79,6 +81,12 @@ static inline int fold_one(worker *w, uint32_t id, int64_t ts_ms, int status, sl
     w->records++;
     int64_t window = slagg_floordiv(ts_ms + (int64_t)c->o->tz_s * 1000, SLAGG_MS_PER_WINDOW);
     slagg_cov_mark(&w->cov.map, window);
+    /* SPEC 2: a record on a day before --from is counted before_from and
+     * otherwise ignored (it is accepted: first_record may be one) */
+    if (c->o->has_from && slagg_floordiv(window, SLAGG_WINDOWS_PER_DAY) < c->o->from) {
+        w->before_from++;
+        return 0;
+    }
     if (id == SLAGG_DICT_NONE) {
         int64_t day = slagg_floordiv(window, SLAGG_WINDOWS_PER_DAY);
         if (slagg_cov_note_unknown(&w->cov, name, len, day) != 0) return -1;
@@ -352,6 +360,7 @@ slagg_status slagg_fold_scan(const slagg_tables *t, const char *const *inputs, s
     for (unsigned i = 0; i < nthreads; i++) {
         s->records_read += workers[i].records + workers[i].rejected;
         s->rejected += workers[i].rejected;
+        s->before_from += workers[i].before_from;
         if (workers[i].has_record && (!s->has_record || workers[i].max_ms > s->max_ms))
             s->max_ms = workers[i].max_ms;
         if (workers[i].has_record && (!s->has_record || workers[i].min_ms < s->min_ms))
@@ -425,6 +434,7 @@ slagg_status slagg_fold_state_merge(slagg_fold_state *dst, slagg_fold_state *src
     dst->cov_unknown |= src->cov_unknown;
     dst->records_read += src->records_read;
     dst->rejected += src->rejected;
+    dst->before_from += src->before_from;
     if (src->has_record && (!dst->has_record || src->max_ms > dst->max_ms)) dst->max_ms = src->max_ms;
     if (src->has_record && (!dst->has_record || src->min_ms < dst->min_ms)) dst->min_ms = src->min_ms;
     dst->has_record |= src->has_record;
@@ -444,6 +454,9 @@ slagg_status slagg_fold_finish(const slagg_tables *t, const slagg_fold_opts *o, 
     f->tz_s = o->tz_s;
     f->records_read = s->records_read;
     f->rejected = s->rejected;
+    f->has_from = o->has_from;
+    f->from = o->has_from ? o->from : 0;
+    f->before_from = s->before_from;
     if ((st = slagg_fold_prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
     if (o->has_through) f->through = o->through;
     else if (s->has_record) f->through = slagg_floordiv(s->max_ms + (int64_t)o->tz_s * 1000, SLAGG_MS_PER_DAY);

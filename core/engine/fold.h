@@ -30,6 +30,7 @@
 typedef struct slagg_fold_state {
     slagg_buckets buckets;
     uint64_t records_read, rejected;
+    uint64_t before_from;    /* accepted records on days before --from (SPEC 2), counted while reading */
     int has_record;
     int64_t max_ms;          /* latest instant of a non-rejected record */
     int64_t min_ms;          /* earliest one */

@@ -83,13 +83,18 @@ static int period_cmp(const void *pa, const void *pb)
     return (a->span.start > b->span.start) - (a->span.start < b->span.start);
 }
 
-/* The periods of every contract row up to through, sorted. */
+/* The periods of every contract row up to through, sorted; with --from
+ * (f->has_from, set by the caller) only those starting on or after it.
+ * Because from is a month's first day and periods never cross a month,
+ * splitting the row from max(start, from) drops exactly the earlier
+ * months' periods and leaves the others as they were (SPEC 2). */
 slagg_status slagg_fold_build_periods(const slagg_tables *t, const slagg_dict *d, int64_t through,
                                   slagg_fleet *f, slagg_err *err)
 {
     size_t total = 0;
     for (size_t i = 0; i < t->n_contracts; i++)
-        total += slagg_split_periods(t->contracts[i].start, t->contracts[i].end, through, NULL, 0);
+        total += slagg_split_periods(slagg_period_first_day(t->contracts[i].start, f->has_from, f->from),
+                                     t->contracts[i].end, through, NULL, 0);
     f->periods = slagg_calloc(total ? total : 1, sizeof *f->periods);
     slagg_span *spans = NULL;
     size_t spans_cap = 0;
@@ -97,7 +102,8 @@ slagg_status slagg_fold_build_periods(const slagg_tables *t, const slagg_dict *d
     size_t k = 0;
     for (size_t i = 0; i < t->n_contracts; i++) {
         const slagg_contract_in *c = &t->contracts[i];
-        size_t n = slagg_split_periods(c->start, c->end, through, NULL, 0);
+        int64_t first = slagg_period_first_day(c->start, f->has_from, f->from);
+        size_t n = slagg_split_periods(first, c->end, through, NULL, 0);
         if (n > spans_cap) {
             slagg_span *p = slagg_reallocarray(spans, n, sizeof *p);
             if (!p) {
@@ -107,7 +113,7 @@ slagg_status slagg_fold_build_periods(const slagg_tables *t, const slagg_dict *d
             spans = p;
             spans_cap = n;
         }
-        slagg_split_periods(c->start, c->end, through, spans, n);
+        slagg_split_periods(first, c->end, through, spans, n);
         uint32_t id = slagg_dict_find(d, c->account, c->account_len);
         for (size_t j = 0; j < n; j++) {
             f->periods[k].account = id;

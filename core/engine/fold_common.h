@@ -21,7 +21,8 @@
  * the maintenance index. */
 slagg_status slagg_fold_prepare(const slagg_tables *t, slagg_dict **accounts,
                                 slagg_maint_index **maint, slagg_err *err);
-/* f->periods: every contract row's periods up to through, sorted. */
+/* f->periods: every contract row's periods up to through (and from
+ * f->from when f->has_from), sorted. */
 slagg_status slagg_fold_build_periods(const slagg_tables *t, const slagg_dict *d, int64_t through,
                                       slagg_fleet *f, slagg_err *err);
 slagg_status slagg_fold_copy_late_maint(const slagg_tables *t, slagg_fleet *f, slagg_err *err);

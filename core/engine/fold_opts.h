@@ -13,6 +13,8 @@ typedef struct slagg_fold_opts {
     int32_t tz_s;             /* service time zone offset, seconds */
     int has_through;          /* else: last service-time day with a record */
     int64_t through;          /* day number */
+    int has_from;             /* --from (SPEC 2): else no lower bound */
+    int64_t from;             /* day number of a month's first day */
     unsigned threads;         /* >= 1 */
     uint64_t max_rejects;     /* rows kept per input: max_rejects + SLAGG_REJECTS_KEEP */
     uint32_t gap_min;         /* --gap minutes (0: SLAGG_GAP_DEFAULT); recorded in the fleet */

@@ -212,6 +212,7 @@ typedef struct thr {
     uint32_t *run_nok;        /* the flat fold: a run's records not of class OK */
     size_t scratch_cap;
     uint64_t records, uncontracted, after_through;
+    uint64_t before_from;     /* SPEC 2: records on days before --from */
     uint64_t since_spill;     /* records folded into the ring since its last spill */
     ev_vec out;               /* finalised windows with E > 0 */
     err_vec errs;             /* window-major: cells an error was folded into */
@@ -542,6 +543,13 @@ static int fold_chunk(thr *th, const uint32_t *map)
                 th->after_through += b->n;
                 return 0;
             }
+        } else if (g->o->has_from && day < g->o->from) {
+            /* SPEC 2 before_from (checked before after_through): a chunk
+             * that straddles --from takes the run path below */
+            if (slagg_floordiv(hi + g->tz_ms, SLAGG_MS_PER_DAY) < g->o->from) {
+                th->before_from += b->n;
+                return 0;
+            }
         } else if (day >= g->day0 && slagg_floordiv(hi + g->tz_ms, SLAGG_MS_PER_DAY) == day &&
                    window_of(g, lo) >= g->base && window_of(g, hi) < g->base + g->ring) {
             return fold_chunk_flat(th, map, day, lo, hi);
@@ -584,7 +592,9 @@ static int fold_chunk(thr *th, const uint32_t *map)
             while (m < j && b->ts_ms[m] < day_end) m++;
             /* the run's first day: its period is the one looked up above */
             uint32_t p = k == i ? th->run_p[r] : period_of(g, a, day);
-            if (day > g->through) {
+            if (g->o->has_from && day < g->o->from) {
+                th->before_from += m - k;   /* SPEC 2: before after_through */
+            } else if (day > g->through) {
                 th->after_through += m - k;
             } else if (p == NONE32) {
                 th->uncontracted += m - k;
@@ -939,6 +949,8 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     if ((uint64_t)g.n_accounts * (uint64_t)g.ndays > (64u << 20)) goto done;
 
     f->through = g.through;
+    f->has_from = o->has_from;   /* slagg_fold_build_periods drops the periods before it */
+    f->from = o->has_from ? o->from : 0;
     if ((st = slagg_fold_copy_accounts(accounts, f, err)) != SLAGG_OK) goto done;
     if ((st = slagg_fold_build_periods(t, accounts, f->through, f, err)) != SLAGG_OK) goto done;
     g.n_periods = f->n_periods;
@@ -1126,6 +1138,7 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         f->records_read += g.th[k].records;
         f->uncontracted += g.th[k].uncontracted;
         f->after_through += g.th[k].after_through;
+        f->before_from += g.th[k].before_from;
         for (size_t p = 0; p < g.n_periods; p++)
             for (int c = 0; c < SLAGG_CLASS_COUNT; c++)
                 f->periods[p].cls[c] += g.th[k].ptot[p * SLAGG_CLASS_COUNT + c];

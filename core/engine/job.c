@@ -35,7 +35,7 @@ _Static_assert(SLAGG_WARNING_ALL == SLAGG_WARN_ALL, "warning kinds");
 #define PROV_MAX_OPTS 16
 
 enum { STAGE_NONE, STAGE_REJECTS, STAGE_WARNINGS, STAGE_DONE };
-enum { OPT_TZ = 1, OPT_THROUGH = 2, OPT_MAX_REJECTS = 4, OPT_GAP = 8, OPT_STRICT = 16 };
+enum { OPT_TZ = 1, OPT_THROUGH = 2, OPT_MAX_REJECTS = 4, OPT_GAP = 8, OPT_STRICT = 16, OPT_FROM = 32 };
 
 typedef struct strv {
     char **v;
@@ -225,6 +225,27 @@ slagg_status slagg_fold_set_through(slagg_fold *j, const char *date)
     return SLAGG_OK;
 }
 
+/* SPEC 2 --from: the first day of a month, so that month periods (which
+ * never cross a month boundary) are either wholly reported or wholly not,
+ * and the monthly runs of one fleet never share a period. */
+slagg_status slagg_fold_set_from(slagg_fold *j, const char *date)
+{
+    int64_t day = 0;
+    int dr = date ? slagg_parse_input_date(date, strlen(date), &day) : 0;
+    if (dr == -2)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE,
+                             "'%s' is after " SLAGG_LAST_DAY_TEXT ": dates after " SLAGG_LAST_DAY_TEXT
+                             " are not supported (SPEC 6)", date);
+    if (dr != 0) return slagg_err_set(&j->err, SLAGG_E_USAGE, "'%s' is not a date YYYY-MM-DD", date);
+    if (date && slagg_month_first(day) != day)
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "'%s' is not the first day of a month (SPEC 2)", date);
+    j->fo.has_from = date != NULL;
+    j->fo.from = day;
+    if (date) j->opts_set |= OPT_FROM;
+    else j->opts_set &= ~(unsigned)OPT_FROM;
+    return SLAGG_OK;
+}
+
 slagg_status slagg_fold_set_threads(slagg_fold *j, unsigned n)
 {
     if (n > 1024) return slagg_err_set(&j->err, SLAGG_E_USAGE, "%u threads: at most 1024", n);
@@ -355,15 +376,21 @@ static slagg_status prov_opt(slagg_fold *j, const char *name, const char *value)
     return SLAGG_OK;
 }
 
-/* tz, through, max_rejects and gap: the fold's settings that change bytes */
+/* tz, from, through, max_rejects and gap: the fold's settings that change
+ * bytes ("from" only when given, so that a run without it keeps the
+ * run_id it had before --from existed) */
 static slagg_status prov_fold_opts(slagg_fold *j, const slagg_fold_opts *fo)
 {
-    char tz[8], day[11], mr[24], gap[12];
+    char tz[8], day[11], mr[24], gap[12], from[11];
     slagg_format_tz(fo->tz_s, tz);
     snprintf(gap, sizeof gap, "%u", fo->gap_min ? fo->gap_min : SLAGG_GAP_DEFAULT);
     if (fo->has_through) slagg_format_date(fo->through, day);
     snprintf(mr, sizeof mr, "%llu", (unsigned long long)fo->max_rejects);
     slagg_status st = prov_opt(j, "tz", tz);
+    if (st == SLAGG_OK && fo->has_from) {
+        slagg_format_date(fo->from, from);
+        st = prov_opt(j, "from", from);
+    }
     if (st == SLAGG_OK) st = prov_opt(j, "through", fo->has_through ? day : NULL);
     if (st == SLAGG_OK) st = prov_opt(j, "max_rejects", mr);
     if (st == SLAGG_OK) st = prov_opt(j, "gap", gap);
@@ -475,10 +502,15 @@ static int row_cmp(const void *pa, const void *pb)
     return (a->line > b->line) - (a->line < b->line);
 }
 
+static void fmt_day(int has, int64_t day, char out[24])
+{
+    if (has) slagg_format_date(day, out);
+    else snprintf(out, 24, "(not given)");
+}
+
 static void fmt_through(const slagg_partial *p, char out[24])
 {
-    if (p->has_through) slagg_format_date(p->through, out);
-    else snprintf(out, 24, "(not given)");
+    fmt_day(p->has_through, p->through, out);
 }
 
 static void fmt_tz(int32_t tz_s, char out[24])
@@ -543,6 +575,13 @@ static slagg_status check_same_run(slagg_fold *j, const char *pa, const slagg_pa
         fmt_through(b, y);
         return slagg_err_set(&j->err, SLAGG_E_INPUT,
                              "%s was folded with --through %s, but %s with --through %s: partials of different runs cannot be merged",
+                             pb, y, pa, x);
+    }
+    if (a->has_from != b->has_from || (a->has_from && a->from != b->from)) {
+        fmt_day(a->has_from, a->from, x);
+        fmt_day(b->has_from, b->from, y);
+        return slagg_err_set(&j->err, SLAGG_E_INPUT,
+                             "%s was folded with --from %s, but %s with --from %s: partials of different runs cannot be merged",
                              pb, y, pa, x);
     }
     if (a->tables_hash != b->tables_hash)
@@ -652,6 +691,7 @@ static slagg_status prepare_merge(slagg_fold *j)
         slagg_partial *p = &j->parts[i];
         s->records_read += p->records_read;
         s->rejected += p->rejected;
+        s->before_from += p->before_from;
         if (p->has_record && (!s->has_record || p->max_ms > s->max_ms)) s->max_ms = p->max_ms;
         if (p->has_record && (!s->has_record || p->min_ms < s->min_ms)) s->min_ms = p->min_ms;
         s->cov_unknown |= !p->cov_known;
@@ -683,6 +723,8 @@ static slagg_status prepare_merge(slagg_fold *j)
     j->fo.tz_s = p0->tz_s;
     j->fo.has_through = p0->has_through;
     j->fo.through = p0->through;
+    j->fo.has_from = p0->has_from;
+    j->fo.from = p0->from;
     j->fo.max_rejects = p0->max_rejects;
     j->fo.gap_min = p0->gap_min;
     j->fo.strict = p0->strict;
@@ -759,19 +801,25 @@ static slagg_status check_sources(slagg_fold *j)
             if (j->table[k])
                 return slagg_err_set(&j->err, SLAGG_E_USAGE, "a merge takes its tables from the partials");
         if (j->opts_set)
-            return slagg_err_set(&j->err, SLAGG_E_USAGE, "a merge takes --tz, --through, --max-rejects, --gap and --strict from the partials");
+            return slagg_err_set(&j->err, SLAGG_E_USAGE, "a merge takes --tz, --from, --through, --max-rejects, --gap and --strict from the partials");
         return SLAGG_OK;
     }
     if (j->summary) {
         if (j->table[SLAGG_TABLE_CONTRACTS] || j->table[SLAGG_TABLE_MAINTENANCE])
             return slagg_err_set(&j->err, SLAGG_E_USAGE, "an export takes contracts and maintenance from the summary");
-        if (j->opts_set & (OPT_TZ | OPT_THROUGH | OPT_MAX_REJECTS))
-            return slagg_err_set(&j->err, SLAGG_E_USAGE, "an export takes --tz, --through and --max-rejects from the summary");
+        if (j->opts_set & (OPT_TZ | OPT_FROM | OPT_THROUGH | OPT_MAX_REJECTS))
+            return slagg_err_set(&j->err, SLAGG_E_USAGE, "an export takes --tz, --from, --through and --max-rejects from the summary");
         return SLAGG_OK;
     }
     if (!j->table[SLAGG_TABLE_CONTRACTS])
         return slagg_err_set(&j->err, SLAGG_E_USAGE, "a fold needs the contracts table");
     if (!j->inputs.n) return slagg_err_set(&j->err, SLAGG_E_USAGE, "a fold needs at least one input");
+    if (j->fo.has_from && j->fo.has_through && j->fo.through < j->fo.from) {
+        char f[11], t[11];
+        slagg_format_date(j->fo.from, f);
+        slagg_format_date(j->fo.through, t);
+        return slagg_err_set(&j->err, SLAGG_E_USAGE, "--through %s is before --from %s: no day would be counted", t, f);
+    }
     return SLAGG_OK;
 }
 
@@ -939,6 +987,9 @@ slagg_status slagg_fold_run_partial(slagg_fold *j, const char *path)
     p.tz_s = j->fo.tz_s;
     p.has_through = j->fo.has_through;
     p.through = j->fo.through;
+    p.has_from = j->fo.has_from;
+    p.from = j->fo.from;
+    p.before_from = s->before_from;
     p.max_rejects = j->fo.max_rejects;
     p.inputs = fps;
     p.n_inputs = j->inputs.n;
@@ -987,7 +1038,9 @@ slagg_status slagg_fold_get_result(const slagg_fold *j, slagg_fold_result *out)
     out->rejected = f->rejected;
     out->uncontracted = f->uncontracted;
     out->after_through = f->after_through;
+    out->before_from = f->before_from;
     slagg_format_date(f->through, out->through);
+    if (f->has_from) slagg_format_date(f->from, out->from);
     out->accounts = r->accounts;
     out->periods = r->n_rows;
     out->periods_final = r->periods[SLAGG_STATE_FINAL];

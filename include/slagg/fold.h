@@ -98,6 +98,10 @@ slagg_status slagg_fold_set_summary(slagg_fold *job, const char *path);
 
 slagg_status slagg_fold_set_tz(slagg_fold *job, const char *offset);       /* "+08:00" */
 slagg_status slagg_fold_set_through(slagg_fold *job, const char *date);    /* "YYYY-MM-DD"; NULL: none */
+/* SPEC 2 --from: "YYYY-MM-01", the first day of a month (anything else is
+ * SLAGG_E_USAGE); NULL: no lower bound. Periods starting before it are not
+ * reported; records on earlier days are counted as before_from. */
+slagg_status slagg_fold_set_from(slagg_fold *job, const char *date);
 slagg_status slagg_fold_set_threads(slagg_fold *job, unsigned n);          /* 0: the machine's cores; <= 1024 */
 slagg_status slagg_fold_set_max_rejects(slagg_fold *job, uint64_t n);
 slagg_status slagg_fold_set_gap(slagg_fold *job, uint32_t minutes);        /* 1..44640; 0: default */
@@ -158,6 +162,9 @@ typedef struct slagg_fold_result {
     uint64_t unmatched_fees;         /* fee rows matching no period */
     uint64_t warnings[SLAGG_WARNING_KINDS];
     uint64_t partial_bytes;          /* slagg_fold_run_partial: bytes written */
+    /* added with --from (at the end: the earlier fields keep their offsets) */
+    uint64_t before_from;            /* records on days before --from (SPEC 2) */
+    char from[11];                   /* --from "YYYY-MM-DD", or "" when none */
 } slagg_fold_result;
 
 /* The counts of the last run (zero before one). */

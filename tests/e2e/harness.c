@@ -627,7 +627,7 @@ char *h_summary_json(const h_summary *s)
     long sum = s->ok + s->error + s->lost_provider + s->not_received +
                s->ex_maintenance + s->ex_attack + s->ex_content_ban +
                s->ex_external + s->ex_client + s->uncontracted +
-               s->after_through + s->rejected;
+               s->before_from + s->after_through + s->rejected;
     cr_assert_eq(sum, s->records_read,
                  "test bug: expected counts add up to %ld, not records_read %ld",
                  sum, s->records_read);
@@ -644,6 +644,7 @@ char *h_summary_json(const h_summary *s)
                  "  \"excluded\": {\"maintenance\": %ld, \"attack\": %ld, "
                  "\"content_ban\": %ld, \"external\": %ld, \"client\": %ld},\n"
                  "  \"uncontracted\": %ld,\n"
+                 "  \"before_from\": %ld,\n"
                  "  \"after_through\": %ld,\n"
                  "  \"rejected\": %ld,\n"
                  "  \"accounts\": %ld,\n"
@@ -659,7 +660,7 @@ char *h_summary_json(const h_summary *s)
                  s->records_read, s->ok, s->error, s->lost_provider,
                  s->not_received, s->ex_maintenance, s->ex_attack,
                  s->ex_content_ban, s->ex_external, s->ex_client,
-                 s->uncontracted, s->after_through, s->rejected, s->accounts,
+                 s->uncontracted, s->before_from, s->after_through, s->rejected, s->accounts,
                  s->final, s->in_progress, s->no_fee, s->tier0, s->tier10,
                  s->tier25, s->tier50,
                  s->total_credit ? s->total_credit : "0.00",

@@ -155,6 +155,7 @@ typedef struct h_summary {
     long records_read, ok, error, lost_provider, not_received;
     long ex_maintenance, ex_attack, ex_content_ban, ex_external, ex_client;
     long uncontracted, after_through, rejected, accounts;
+    long before_from;         /* SPEC 2 --from: records on earlier days (0 without --from) */
     long final, in_progress, no_fee;
     long tier0, tier10, tier25, tier50;
     const char *total_credit; /* NULL: "0.00" */

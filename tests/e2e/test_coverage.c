@@ -619,7 +619,7 @@ Test(coverage, export_keeps_coverage_and_recomputes_fee_warnings)
     cr_assert(h_missing(d, "e4/summary.json"));
     r = h_slagg(d, NULL, "inspect", "out/availability.slagg", NULL);
     h_assert_code(r, 0);
-    cr_assert(h_contains(r.out, "format 1.1, intact"), "%s", r.out);
+    cr_assert(h_contains(r.out, "format 1.2, intact"), "%s", r.out);
     cr_assert(h_contains(r.out, "  coverage: records 2026-03-02T00:01:00.000+08:00 .. 2026-03-02T23:56:00.000+08:00, "
                                 "1 gap of 60 min or more, 0 uncontracted accounts\n"),
               "%s", r.out);
@@ -637,8 +637,8 @@ static void put64(unsigned char *p, uint64_t v)
     for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
 }
 
-/* A summary written by a slagg of format 1.0 (the 1.1 payload less its
- * last section, docs/FORMAT.md; for this fleet the bytes made here were
+/* A summary written by a slagg of format 1.0 (the 1.2 payload less its
+ * last two sections, docs/FORMAT.md; for this fleet the bytes made here were
  * checked to equal those the 1.0 writer, commit af14198, wrote) is still
  * read: its coverage is unknown and summary.json says so rather than
  * invent it. */
@@ -652,12 +652,15 @@ Test(coverage, summary_of_format_1_0_is_read_with_coverage_unknown)
     for (int i = 7; i >= 0; i--) raw_n = raw_n << 8 | f[16 + i];
     for (int i = 7; i >= 0; i--) comp_n = comp_n << 8 | f[24 + i];
     cr_assert_eq(f[8] | f[9] << 8, 1);
-    cr_assert_eq(f[10] | f[11] << 8, 1, "expected minor 1");
+    cr_assert_eq(f[10] | f[11] << 8, 2, "expected minor 2");
     unsigned char *raw = malloc(raw_n);
     cr_assert_eq(ZSTD_decompress(raw, raw_n, f + 40, comp_n), raw_n);
     /* section 8 here: u32 known 1, u32 gap 60, u32 has 1, i64 first, i64
-     * last, u64 3 intervals of 2 one-byte varints, u64 0 names: 50 bytes */
-    size_t cut = raw_n - 50;
+     * last, u64 3 intervals of 2 one-byte varints, u64 0 names: 50 bytes;
+     * then section 9 (minor 2, --from): u32 0, i64 0, u64 0: 20 bytes */
+    static const unsigned char no_from[20] = {0};
+    cr_assert(memcmp(raw + raw_n - 20, no_from, 20) == 0, "section 9 is not where this test expects it");
+    size_t cut = raw_n - 70;
     static const unsigned char head[] = {1, 0, 0, 0, 60, 0, 0, 0, 1, 0, 0, 0};
     cr_assert(memcmp(raw + cut, head, sizeof head) == 0, "section 8 is not where this test expects it");
     cr_assert_eq(raw[cut + 28], 3, "three intervals");

@@ -178,3 +178,19 @@ Test(claim, holidays_spilling_into_the_following_month)
     slagg_workcal cal = {hol, n, NULL, 0};
     expect_day(slagg_claim_opens(&cal, D(2026, 3, 1)), D(2026, 5, 8));
 }
+
+/* SPEC 5 ledger: before claim_opens not_open, after claim_deadline
+ * expired, else open (both ends open); in_progress not_open always. */
+Test(claim, state_at_boundaries)
+{
+    int64_t opens = 100, deadline = 150;
+    cr_assert_eq(slagg_claim_state_at(opens, deadline, 0, 99), SLAGG_CLAIM_NOT_OPEN);
+    cr_assert_eq(slagg_claim_state_at(opens, deadline, 0, 100), SLAGG_CLAIM_OPEN);
+    cr_assert_eq(slagg_claim_state_at(opens, deadline, 0, 150), SLAGG_CLAIM_OPEN);
+    cr_assert_eq(slagg_claim_state_at(opens, deadline, 0, 151), SLAGG_CLAIM_EXPIRED);
+    cr_assert_eq(slagg_claim_state_at(opens, deadline, 1, 120), SLAGG_CLAIM_NOT_OPEN);
+    cr_assert_eq(slagg_claim_state_at(opens, deadline, 1, 151), SLAGG_CLAIM_NOT_OPEN);
+    cr_assert_str_eq(slagg_claim_state_name(SLAGG_CLAIM_NOT_OPEN), "not_open");
+    cr_assert_str_eq(slagg_claim_state_name(SLAGG_CLAIM_OPEN), "open");
+    cr_assert_str_eq(slagg_claim_state_name(SLAGG_CLAIM_EXPIRED), "expired");
+}
