@@ -59,7 +59,7 @@ int slagg_cli_job_lock(slagg_fold *job, const char *dir, int no_wait, int quiet)
     return slagg_status_exit_code(st);
 }
 
-/* ---- --rejects ----------------------------------------------------------- */
+/* ---- output paths: --rejects, --metrics ----------------------------------------------------------- */
 
 /* p made absolute and normalised: its longest existing prefix resolved
  * (realpath: symlinks, '.', '..'), the rest appended with '.' dropped and
@@ -135,9 +135,9 @@ static int under(const char *p, const char *dir)
     return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
-int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char *const *inputs,
-                            size_t n_inputs, const char *const *tables, const char *const *outputs,
-                            size_t n_outputs)
+int slagg_cli_check_out_path(const char *opt, const char *rejects, const char *out_dir,
+                             const char *const *inputs, size_t n_inputs, const char *const *tables,
+                             const char *const *outputs, size_t n_outputs)
 {
     static const char *const kinds[4] = {"--contracts", "--fees", "--maintenance", "--holidays"};
     if (!rejects) return 0;
@@ -150,9 +150,9 @@ int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char
         return 3;
     }
     if (out_dir && (c = canon(out_dir)) != NULL && under(cr, c)) {
-        slagg_cli_error("--rejects %s is inside the output directory %s, which holds only the "
+        slagg_cli_error("%s %s is inside the output directory %s, which holds only the "
                         "generations of the outputs: give a path outside it; nothing done",
-                        rejects, out_dir);
+                        opt, rejects, out_dir);
         rc = 1;
     }
     slagg_free(c);
@@ -163,9 +163,9 @@ int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char
                                 : ((r_exists && rs.st_dev == sb.st_dev && rs.st_ino == sb.st_ino) ||
                                    (c && strcmp(c, cr) == 0))) {
             slagg_cli_error(S_ISDIR(sb.st_mode)
-                                ? "--rejects %s is inside the input directory %s (it would be read as an input); nothing done"
-                                : "--rejects %s is the input %s: writing it would destroy it; nothing done",
-                            rejects, inputs[i]);
+                                ? "%s %s is inside the input directory %s (it would be read as an input); nothing done"
+                                : "%s %s is the input %s: writing it would destroy it; nothing done",
+                            opt, rejects, inputs[i]);
             rc = 1;
         }
         slagg_free(c);
@@ -174,8 +174,8 @@ int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char
         if (!tables[k] || stat(tables[k], &sb) != 0) continue;
         c = canon(tables[k]);
         if ((r_exists && rs.st_dev == sb.st_dev && rs.st_ino == sb.st_ino) || (c && strcmp(c, cr) == 0)) {
-            slagg_cli_error("--rejects %s is the %s table %s: writing it would destroy it; nothing done",
-                            rejects, kinds[k], tables[k]);
+            slagg_cli_error("%s %s is the %s table %s: writing it would destroy it; nothing done",
+                            opt, rejects, kinds[k], tables[k]);
             rc = 1;
         }
         slagg_free(c);
@@ -183,11 +183,18 @@ int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char
     for (size_t i = 0; !rc && i < n_outputs; i++) {
         c = canon(outputs[i]);
         if (c && strcmp(c, cr) == 0) {
-            slagg_cli_error("--rejects %s is the output %s; nothing done", rejects, outputs[i]);
+            slagg_cli_error("%s %s is the output %s; nothing done", opt, rejects, outputs[i]);
             rc = 1;
         }
         slagg_free(c);
     }
     slagg_free(cr);
     return rc;
+}
+
+int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char *const *inputs,
+                            size_t n_inputs, const char *const *tables, const char *const *outputs,
+                            size_t n_outputs)
+{
+    return slagg_cli_check_out_path("--rejects", rejects, out_dir, inputs, n_inputs, tables, outputs, n_outputs);
 }
