@@ -48,6 +48,18 @@ void slagg_cli_gen_init(slagg_cli_gen *g, slagg_fold *job)
 int slagg_cli_job_lock(slagg_fold *job, const char *dir, int no_wait, int quiet)
 {
     int busy = 0;
+    struct stat sb;
+    /* issue 15: name --out, and say what is wrong with it, before the
+     * library's "DIR: not a directory" (exit 3 as before: DIR cannot be
+     * written) */
+    if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        slagg_cli_error("--out %s is a file, not a directory: give a directory (created when missing); nothing done", dir);
+        return 3;
+    }
+    if (stat(dir, &sb) != 0 && errno == ENOTDIR) {
+        slagg_cli_error("--out %s: a part of that path is a file, not a directory; nothing done", dir);
+        return 3;
+    }
     slagg_status st = slagg_fold_lock(job, dir, 0, &busy);
     if (st != SLAGG_OK && busy && !no_wait) {
         if (!quiet) slagg_cli_error("%s; waiting", slagg_fold_error(job));
