@@ -148,12 +148,13 @@ static void print_totals(const char *label, const slagg_report *r, const slagg_t
     char total[SLAGG_MONEY_TOTAL_CHARS];
     slagg_money_format_total(r->total_credit, total);
     printf("  %-7s final %llu, in_progress %llu, no_fee %llu; tiers 0%% %llu, 10%% %llu, 25%% %llu, 50%% %llu; "
-           "total credit %s CNY (fees %s, holidays %s)\n",
+           "total credit %s CNY (%s%s, %s%s)\n",
            label, (unsigned long long)r->periods[SLAGG_STATE_FINAL],
            (unsigned long long)r->periods[SLAGG_STATE_IN_PROGRESS], (unsigned long long)r->periods[SLAGG_STATE_NO_FEE],
            (unsigned long long)r->tiers[0], (unsigned long long)r->tiers[1], (unsigned long long)r->tiers[2],
-           (unsigned long long)r->tiers[3], total, t->fees_path ? t->fees_path : "(none)",
-           t->holidays_path ? t->holidays_path : "(none)");
+           (unsigned long long)r->tiers[3], total, t->fees_path ? "fees " : "no fees file",
+           t->fees_path ? t->fees_path : "", t->holidays_path ? "holidays " : "no holidays file",
+           t->holidays_path ? t->holidays_path : "");
 }
 
 /* Issue 15: what the export changed against the summary as folded: the

@@ -290,6 +290,7 @@ int slagg_cmd_fold(int argc, char **argv)
     const char *metrics = slagg_opt_get(opts, n_opts, "metrics");
     if (metrics && a.partial) {
         slagg_cli_error("--metrics goes to 'slagg merge' (a partial is not the export), not with --partial");
+        rc = 1;
         goto done;
     }
     if ((rc = slagg_cli_check_out_path("--metrics", metrics, a.out, pos, n_pos, tables, &a.rejects,
