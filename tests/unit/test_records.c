@@ -305,7 +305,8 @@ Test(records, io_errors)
     snprintf(p, sizeof p, "%s/nope.csv", tmpdir);
     slagg_record_reader *r = (slagg_record_reader *)1;
     slagg_err err = {0};
-    cr_assert_eq(slagg_record_reader_open(p, &r, &err), SLAGG_E_IO);
+    /* a missing file: an input error (issue 15); a directory: I/O */
+    cr_assert_eq(slagg_record_reader_open(p, &r, &err), SLAGG_E_INPUT);
     cr_assert_null(r);
     cr_assert(strncmp(err.msg, p, strlen(p)) == 0, "%s", err.msg);
     cr_assert_eq(slagg_record_reader_open(tmpdir, &r, &err), SLAGG_E_IO);
