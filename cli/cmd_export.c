@@ -9,13 +9,16 @@
 #include "cli/cmd.h"
 #include "cli/fold_job.h"
 #include "cli/generation.h"
+#include "cli/metrics.h"
 #include "cli/msg.h"
 #include "cli/opts.h"
 #include "cli/warnings.h"
 #include "core/alloc.h"
 #include "core/calendar.h"
+#include "core/engine/job.h"
 #include "core/exact.h"
 #include "core/money.h"
+#include "core/report.h"
 #include "io/shard.h"
 #include "core/report.h"
 #include "io/buf.h"
@@ -25,14 +28,16 @@
 
 static const char export_help[] =
     "Usage: slagg export --out DIR [--fees FILE] [--holidays FILE] [--gap MINUTES]\n"
-    "                    [--strict[=KIND,...]] [--no-wait] SUMMARY\n"
+    "                    [--strict[=KIND,...]] [--metrics FILE] [--no-wait] [--quiet] SUMMARY\n"
     "\n"
     "Writes finance.csv, finance.jsonl and summary.json into DIR again from a\n"
     "compact availability summary (DIR/availability.slagg of a fold), without\n"
     "the raw records. Fees and holidays default to the tables the summary holds;\n"
     "pass new files to recompute credits and claim windows. DIR gets one whole\n"
     "generation, as from a fold: the three files, a new availability.slagg\n"
-    "holding the fees and holidays used, and manifest.json.\n"
+    "holding the fees and holidays used, and manifest.json. It prints the\n"
+    "totals before (the summary as folded, with its own tables) and after (the\n"
+    "tables used now), and how many periods changed.\n"
     "\n"
     "Options:\n"
     "  --out DIR          output directory (created when missing)\n"
@@ -43,7 +48,11 @@ static const char export_help[] =
     "                     fold's --gap, kept in the summary)\n"
     "  --strict[=KIND,...] warnings (or those kinds) fail the export: exit 2,\n"
     "                     nothing written (kinds as 'slagg fold --help')\n"
+    "  --metrics FILE     the run's figures for Prometheus (node_exporter's textfile\n"
+    "                     collector), written atomically, also for a failed run\n"
+    "                     (slagg_run_success 0); not inside DIR (docs/FORMAT.md)\n"
     "  --no-wait          when another run is writing DIR, fail at once (exit 3)\n"
+    "  --quiet            print nothing on success (errors and warnings still shown)\n"
     "  -h, --help         this help\n"
     "\n"
     "summary.json shows the fold's coverage as stored; the fee warnings\n"
@@ -52,7 +61,11 @@ static const char export_help[] =
     "warning says so.\n"
     "\n"
     "Example:\n"
-    "  slagg export --out out-v2 --fees fees-corrected.csv out/availability.slagg\n";
+    "  slagg export --out out-v2 --fees fees-corrected.csv out/availability.slagg\n"
+    "\n"
+    "Exit codes: 0 success, 1 usage error, 2 input error (a bad or corrupt summary\n"
+    "or table, --strict warnings), 3 internal or I/O error. A failed run changes\n"
+    "nothing in DIR.\n";
 
 static const char inspect_help[] =
     "Usage: slagg inspect [--periods] [--blocks] [--tz +HH:MM] FILE\n"
@@ -72,7 +85,10 @@ static const char inspect_help[] =
     "\n"
     "Example:\n"
     "  slagg inspect --periods out/availability.slagg\n"
-    "  slagg inspect --blocks shards/gw-01.shard\n";
+    "  slagg inspect --blocks shards/gw-01.shard\n"
+    "\n"
+    "Exit codes: 0 intact, 1 usage error, 2 corrupt or missing file, 3 internal\n"
+    "or I/O error.\n";
 
 /* Verifies every block of a shard and prints its layout, times at offset
  * tz (seconds east of UTC; SPEC 5 "times at the service offset", like
@@ -175,14 +191,73 @@ static slagg_status inspect_periods(const slagg_fleet *f, const slagg_tables *t,
     return st;
 }
 
+/* "final 1, in_progress 0, no_fee 1; tiers 0% 1, 10% 1, 25% 0, 50% 0;
+ * total credit 0.00 CNY" */
+static void print_totals(const char *label, const slagg_report *r, const slagg_tables *t)
+{
+    char total[SLAGG_MONEY_TOTAL_CHARS];
+    slagg_money_format_total(r->total_credit, total);
+    printf("  %-7s final %llu, in_progress %llu, no_fee %llu; tiers 0%% %llu, 10%% %llu, 25%% %llu, 50%% %llu; "
+           "total credit %s CNY (%s%s, %s%s)\n",
+           label, (unsigned long long)r->periods[SLAGG_STATE_FINAL],
+           (unsigned long long)r->periods[SLAGG_STATE_IN_PROGRESS], (unsigned long long)r->periods[SLAGG_STATE_NO_FEE],
+           (unsigned long long)r->tiers[0], (unsigned long long)r->tiers[1], (unsigned long long)r->tiers[2],
+           (unsigned long long)r->tiers[3], total, t->fees_path ? "fees " : "no fees file",
+           t->fees_path ? t->fees_path : "", t->holidays_path ? "holidays " : "no holidays file",
+           t->holidays_path ? t->holidays_path : "");
+}
+
+/* Issue 15: what the export changed against the summary as folded: the
+ * totals before (the fleet under the summary's own fees and holidays) and
+ * after (the tables this export used), the periods whose fee, credit or
+ * state differ, those whose claim window moved, and the change of the
+ * total credit. Both reports are over the same fleet, row for row. */
+static int print_before_after(const slagg_fold *job, const char *out)
+{
+    const slagg_fleet *f = slagg_fold_fleet(job);
+    const slagg_report *after = slagg_fold_report(job);
+    const slagg_tables *stored = slagg_fold_stored_tables(job);
+    slagg_report before = {0};
+    slagg_err err = {0};
+    if (!f || !after || !stored) return 0;
+    if (slagg_report_build(f, stored, &before, &err) != SLAGG_OK) {
+        slagg_cli_error("%s", err.msg);
+        return slagg_status_exit_code(err.code);
+    }
+    uint64_t credit = 0, claim = 0;
+    for (size_t i = 0; i < after->n_rows && i < before.n_rows; i++) {
+        const slagg_row *a = &after->rows[i], *b = &before.rows[i];
+        credit += a->state != b->state || a->has_fee != b->has_fee || a->fee != b->fee ||
+                  a->voucher_paid != b->voucher_paid || a->has_credit != b->has_credit || a->credit != b->credit ||
+                  a->capped != b->capped;
+        claim += a->claim_opens != b->claim_opens || a->claim_deadline != b->claim_deadline;
+    }
+    int up = after->total_credit >= before.total_credit;
+    char diff[SLAGG_MONEY_TOTAL_CHARS];
+    slagg_money_format_total(up ? after->total_credit - before.total_credit : before.total_credit - after->total_credit,
+                             diff);
+    printf("slagg export: %llu periods written to %s\n", (unsigned long long)after->n_rows, out);
+    print_totals("before:", &before, stored);
+    print_totals("after:", after, slagg_fold_tables(job));
+    printf("  changed: %llu period%s with another fee, credit or state, %llu with another claim window; "
+           "total credit %s%s CNY\n",
+           (unsigned long long)credit, credit == 1 ? "" : "s", (unsigned long long)claim, up ? "+" : "-", diff);
+    printf("  wrote %s/finance.csv, finance.jsonl, summary.json, availability.slagg, manifest.json\n", out);
+    slagg_report_free(&before);
+    return 0;
+}
+
 int slagg_cmd_export(int argc, char **argv)
 {
     slagg_opt opts[] = {{"out", 1, NULL, 0},      {"summary", 1, NULL, 0}, {"fees", 1, NULL, 0},
                         {"holidays", 1, NULL, 0}, {"help", 0, NULL, 'h'},  {"no-wait", 0, NULL, 0},
-                        {"gap", 1, NULL, 0},      {"strict", 2, NULL, 0}};
+                        {"gap", 1, NULL, 0},      {"strict", 2, NULL, 0},  {"metrics", 1, NULL, 0},
+                        {"quiet", 0, NULL, 'q'}};
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[1];
     size_t n_pos;
+    slagg_cli_metrics met;
+    slagg_cli_metrics_start(&met, "export");
     if (slagg_opts_parse("export", argc, argv, opts, n_opts, pos, 1, &n_pos) != 0) return 1;
     if (slagg_opt_get(opts, n_opts, "help")) {
         fputs(export_help, stdout);
@@ -190,6 +265,8 @@ int slagg_cmd_export(int argc, char **argv)
     }
     const char *out = slagg_opt_get(opts, n_opts, "out");
     const char *sum = slagg_opt_get(opts, n_opts, "summary");
+    const char *metrics = slagg_opt_get(opts, n_opts, "metrics");
+    int quiet = slagg_opt_get(opts, n_opts, "quiet") != NULL;
     if (n_pos) {
         if (sum) {
             slagg_cli_error("give the summary once, as --summary or as the argument");
@@ -198,7 +275,8 @@ int slagg_cmd_export(int argc, char **argv)
         sum = pos[0];
     }
     if (!out || !sum) {
-        slagg_cli_error("export needs --out DIR and a SUMMARY file (see 'slagg export --help')");
+        slagg_cli_error("export needs %s%s%s (see 'slagg export --help')", out ? "" : "--out DIR",
+                        !out && !sum ? " and " : "", sum ? "" : "a SUMMARY file");
         return 1;
     }
     uint32_t gap = 0, strict = 0;
@@ -206,37 +284,36 @@ int slagg_cmd_export(int argc, char **argv)
     if ((gap_s && slagg_cli_parse_gap(gap_s, &gap) != 0) ||
         (strict_s && slagg_cli_parse_strict(strict_s, &strict) != 0))
         return 1;
+    const char *tables[4] = {NULL, slagg_opt_get(opts, n_opts, "fees"), NULL, slagg_opt_get(opts, n_opts, "holidays")};
+    if (slagg_cli_check_out_path("--metrics", metrics, out, &sum, 1, tables, NULL, 0) != 0) return 1;
     slagg_cli_gen gen;
     slagg_fold *job = slagg_fold_new();
     if (!job) {
         slagg_cli_error("out of memory");
         return 3;
     }
+    met.path = metrics;   /* from here on, every end of the run writes it */
     slagg_cli_gen_init(&gen, job);
     /* the job: the summary's fleet, new fees or holidays replacing the
      * stored ones, a new threshold for the gaps (the stored intervals give
      * any), --strict; all five files, the new availability.slagg holding
      * the tables this export used */
     slagg_status st = slagg_fold_set_summary(job, sum);
-    if (st == SLAGG_OK) st = slagg_fold_set_table(job, SLAGG_TABLE_FEES, slagg_opt_get(opts, n_opts, "fees"));
-    if (st == SLAGG_OK) st = slagg_fold_set_table(job, SLAGG_TABLE_HOLIDAYS, slagg_opt_get(opts, n_opts, "holidays"));
+    if (st == SLAGG_OK) st = slagg_fold_set_table(job, SLAGG_TABLE_FEES, tables[1]);
+    if (st == SLAGG_OK) st = slagg_fold_set_table(job, SLAGG_TABLE_HOLIDAYS, tables[3]);
     if (st == SLAGG_OK) st = slagg_fold_set_gap(job, gap);
     if (st == SLAGG_OK && strict_s) st = slagg_fold_set_strict(job, strict);
     int rc = st != SLAGG_OK ? slagg_cli_job_error(job, st) : 0;
     /* DIR's lock before reading anything (SPEC 4) */
-    if (!rc) rc = slagg_cli_job_lock(job, out, slagg_opt_get(opts, n_opts, "no-wait") != NULL, 0);
+    if (!rc) rc = slagg_cli_job_lock(job, out, slagg_opt_get(opts, n_opts, "no-wait") != NULL, quiet);
     if (!rc) {
         st = slagg_fold_run(job);
         slagg_cli_print_warnings(job);
         if (st == SLAGG_OK) st = slagg_fold_write(job, out);
-        if (st != SLAGG_OK) {
-            rc = slagg_cli_job_error(job, st);
-        } else {
-            slagg_fold_result r;
-            slagg_fold_get_result(job, &r);
-            printf("slagg export: %llu periods written to %s\n", (unsigned long long)r.periods, out);
-        }
+        if (st != SLAGG_OK) rc = slagg_cli_job_error(job, st);
+        else if (!quiet) rc = print_before_after(job, out);
     }
+    rc = slagg_cli_metrics_finish(&met, job, rc);
     slagg_fold_free(job);
     return rc;
 }

@@ -17,10 +17,10 @@
 #include "io/timestamp.h"
 
 static const char gen_usage[] =
-    "usage: slagg gen --out DIR [--accounts N] [--records N] [--month YYYY-MM]\n"
+    "Usage: slagg gen --out DIR [--accounts N] [--records N] [--month YYYY-MM]\n"
     "                 [--seed N] [--format csv|ndjson] [--compress] [--files N]\n"
     "                 [--tz +HH:MM] [--shards [--threads N] [--block-records N]]\n"
-    "                 [--months N]\n"
+    "                 [--months N] [--quiet]\n"
     "\n"
     "Writes a synthetic fleet of customer accounts for one service month, the\n"
     "same bytes for the same options, for demos, tests and benchmarks:\n"
@@ -48,7 +48,7 @@ static const char gen_usage[] =
     "errors, every exclusion cause, a regional partial outage, and incidents\n"
     "that put a few accounts into each credit tier (10 %, 25 %, 50 %).\n"
     "\n"
-    "options:\n"
+    "Options:\n"
     "  --out DIR          directory to write (created if missing)   [required]\n"
     "  --accounts N       number of accounts, acct-00000 ...        [200]\n"
     "  --records N        request records in all files together     [500000]\n"
@@ -72,18 +72,23 @@ static const char gen_usage[] =
     "                     larger blocks compress better and fold\n"
     "                     faster at a billion records, and take\n"
     "                     more memory per thread (bench/RESULTS.md)\n"
-    "  -h, --help         show this help\n"
+    "  --quiet            print nothing on success\n"
+    "  -h, --help         this help\n"
     "\n"
-    "example:\n"
-    "  slagg gen --out demo/fleet && slagg fold --out demo/out --contracts demo/fleet/contracts.csv --fees demo/fleet/fees.csv --maintenance demo/fleet/maintenance.csv --holidays demo/fleet/holidays.csv demo/fleet/records-*.csv\n"
+    "Example:\n"
+    "  slagg gen --out demo/fleet\n"
+    "  slagg fold --out demo/out --contracts demo/fleet/contracts.csv \\\n"
+    "      --fees demo/fleet/fees.csv --maintenance demo/fleet/maintenance.csv \\\n"
+    "      --holidays demo/fleet/holidays.csv demo/fleet/records-*.csv\n"
     "\n"
-    "exit status: 0 written, 1 usage error, 3 I/O error.\n";
+    "Exit codes: 0 success, 1 usage error, 3 internal or I/O error.\n";
 
+/* A usage error in the words of every command (issue 15: one style):
+ * "slagg: gen: MSG: 'ARG' (see 'slagg gen --help')". */
 static int gen_bad(const char *msg, const char *arg)
 {
-    if (arg) slagg_cli_error("gen: %s: '%s'", msg, arg);   /* escaped (SPEC 6) */
-    else slagg_cli_error("gen: %s", msg);
-    fprintf(stderr, "Try 'slagg gen --help' for more information.\n");
+    if (arg) slagg_cli_error("gen: %s: '%s' (see 'slagg gen --help')", msg, arg);   /* escaped (SPEC 6) */
+    else slagg_cli_error("gen: %s (see 'slagg gen --help')", msg);
     return 1;
 }
 
@@ -104,92 +109,81 @@ int slagg_cmd_gen(int argc, char **argv)
     slagg_gen_opts o;
     slagg_gen_opts_default(&o);
     int files_set = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-            fputs(gen_usage, stdout);
-            return 0;
-        }
+    /* the parser every command shares (cli/opts.h: --name VALUE,
+     * --name=VALUE, "did you mean" for an unknown option) */
+    slagg_opt opts[] = {{"out", 1, NULL, 0},      {"accounts", 1, NULL, 0}, {"records", 1, NULL, 0},
+                        {"month", 1, NULL, 0},    {"seed", 1, NULL, 0},     {"format", 1, NULL, 0},
+                        {"files", 1, NULL, 0},    {"tz", 1, NULL, 0},       {"threads", 1, NULL, 0},
+                        {"block-records", 1, NULL, 0}, {"compress", 0, NULL, 0}, {"shards", 0, NULL, 0},
+                        {"months", 1, NULL, 0},
+                        {"quiet", 0, NULL, 'q'},  {"help", 0, NULL, 'h'}};
+    const size_t n_opts = sizeof opts / sizeof *opts;
+    const char *pos[1];
+    size_t n_pos;
+    if (slagg_opts_parse("gen", argc, argv, opts, n_opts, pos, 1, &n_pos) != 0) return 1;
+#define OPT(name) slagg_opt_get(opts, n_opts, name)
+    if (OPT("help")) {
+        fputs(gen_usage, stdout);
+        return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (!strcmp(arg, "--compress")) {
-            o.compress = 1;
-            continue;
-        }
-        if (!strcmp(arg, "--shards")) {
-            o.shards = 1;
-            continue;
-        }
-        if (strncmp(arg, "--", 2) != 0)
-            return gen_bad("unexpected argument (gen takes no input files)", arg);
-        /* --name VALUE or --name=VALUE */
-        char name[32];
-        const char *val;
-        const char *eq = strchr(arg, '=');
-        size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-        if (nlen >= sizeof name) return gen_bad("unknown option", arg);
-        memcpy(name, arg, nlen);
-        name[nlen] = '\0';
-        static const char *const known[] = {"--out", "--accounts", "--records", "--month",
-                                            "--seed", "--format", "--files", "--tz",
-                                            "--threads", "--block-records", "--months"};
-        int ok = 0;
-        for (size_t k = 0; k < sizeof known / sizeof *known; k++) ok |= !strcmp(name, known[k]);
-        if (!ok) return gen_bad("unknown option", arg);
-        if (eq) {
-            val = eq + 1;
-        } else {
-            if (i + 1 >= argc) return gen_bad("option needs a value", name);
-            val = argv[++i];
-        }
-        uint64_t v;
-        if (!strcmp(name, "--out")) {
-            if (!*val) return gen_bad("--out needs a directory", NULL);
-            o.out_dir = val;
-        } else if (!strcmp(name, "--accounts")) {
-            if (slagg_parse_u64(val, SLAGG_GEN_MAX_ACCOUNTS, &v) || v == 0)
-                return gen_bad("--accounts must be an integer from 1 to 1000000", val);
-            o.accounts = (uint32_t)v;
-        } else if (!strcmp(name, "--records")) {
-            if (slagg_parse_u64(val, SLAGG_GEN_MAX_RECORDS, &v))
-                return gen_bad("--records must be an integer from 0 to 100000000000", val);
-            o.records = v;
-        } else if (!strcmp(name, "--month")) {
-            if (parse_month(val, &o.year, &o.month))
-                return gen_bad("--month must be YYYY-MM (1971-01 to 9998-12)", val);
-        } else if (!strcmp(name, "--months")) {
-            if (slagg_parse_u64(val, SLAGG_GEN_MAX_MONTHS, &v) || v == 0)
-                return gen_bad("--months must be an integer from 1 to 36", val);
-            o.months = (unsigned)v;
-        } else if (!strcmp(name, "--seed")) {
-            if (slagg_parse_u64(val, UINT64_MAX, &v))
-                return gen_bad("--seed must be a non-negative integer", val);
-            o.seed = v;
-        } else if (!strcmp(name, "--format")) {
-            if (!strcmp(val, "csv")) o.format = SLAGG_GEN_CSV;
-            else if (!strcmp(val, "ndjson")) o.format = SLAGG_GEN_NDJSON;
-            else return gen_bad("--format must be csv or ndjson", val);
-        } else if (!strcmp(name, "--files")) {
-            if (slagg_parse_u64(val, SLAGG_GEN_MAX_FILES, &v) || v == 0)
-                return gen_bad("--files must be an integer from 1 to 1000", val);
-            o.files = (unsigned)v;
-            files_set = 1;
-        } else if (!strcmp(name, "--block-records")) {
-            if (slagg_parse_u64(val, SLAGG_GEN_MAX_BLOCK_RECORDS, &v) || v == 0)
-                return gen_bad("--block-records must be an integer from 1 to 2097152", val);
-            o.block_records = (uint32_t)v;
-        } else if (!strcmp(name, "--threads")) {
-            if (slagg_parse_u64(val, SLAGG_GEN_MAX_THREADS, &v) || v == 0)
-                return gen_bad("--threads must be an integer from 1 to 256", val);
-            o.threads = (unsigned)v;
-        } else { /* --tz */
-            int32_t off;
-            if (slagg_parse_tz(val, strlen(val), &off))
-                return gen_bad("--tz must be +HH:MM, -HH:MM or Z", val);
-            o.tz_offset_s = off;
-        }
+    if (n_pos) return gen_bad("unexpected argument (gen takes no input files)", pos[0]);
+    o.compress = OPT("compress") != NULL;
+    o.shards = OPT("shards") != NULL;
+    int quiet = OPT("quiet") != NULL;
+    const char *val;
+    uint64_t v;
+    if ((val = OPT("out")) != NULL) {
+        if (!*val) return gen_bad("--out needs a directory", NULL);
+        o.out_dir = val;
     }
+    if ((val = OPT("accounts")) != NULL) {
+        if (slagg_parse_u64(val, SLAGG_GEN_MAX_ACCOUNTS, &v) || v == 0)
+            return gen_bad("--accounts must be an integer from 1 to 1000000", val);
+        o.accounts = (uint32_t)v;
+    }
+    if ((val = OPT("records")) != NULL) {
+        if (slagg_parse_u64(val, SLAGG_GEN_MAX_RECORDS, &v))
+            return gen_bad("--records must be an integer from 0 to 100000000000", val);
+        o.records = v;
+    }
+    if ((val = OPT("month")) != NULL && parse_month(val, &o.year, &o.month))
+        return gen_bad("--month must be YYYY-MM (1971-01 to 9998-12)", val);
+    if ((val = OPT("months")) != NULL) {
+        if (slagg_parse_u64(val, SLAGG_GEN_MAX_MONTHS, &v) || v == 0)
+            return gen_bad("--months must be an integer from 1 to 36", val);
+        o.months = (unsigned)v;
+    }
+    if ((val = OPT("seed")) != NULL) {
+        if (slagg_parse_u64(val, UINT64_MAX, &v)) return gen_bad("--seed must be a non-negative integer", val);
+        o.seed = v;
+    }
+    if ((val = OPT("format")) != NULL) {
+        if (!strcmp(val, "csv")) o.format = SLAGG_GEN_CSV;
+        else if (!strcmp(val, "ndjson")) o.format = SLAGG_GEN_NDJSON;
+        else return gen_bad("--format must be csv or ndjson", val);
+    }
+    if ((val = OPT("files")) != NULL) {
+        if (slagg_parse_u64(val, SLAGG_GEN_MAX_FILES, &v) || v == 0)
+            return gen_bad("--files must be an integer from 1 to 1000", val);
+        o.files = (unsigned)v;
+        files_set = 1;
+    }
+    if ((val = OPT("block-records")) != NULL) {
+        if (slagg_parse_u64(val, SLAGG_GEN_MAX_BLOCK_RECORDS, &v) || v == 0)
+            return gen_bad("--block-records must be an integer from 1 to 2097152", val);
+        o.block_records = (uint32_t)v;
+    }
+    if ((val = OPT("threads")) != NULL) {
+        if (slagg_parse_u64(val, SLAGG_GEN_MAX_THREADS, &v) || v == 0)
+            return gen_bad("--threads must be an integer from 1 to 256", val);
+        o.threads = (unsigned)v;
+    }
+    if ((val = OPT("tz")) != NULL) {
+        int32_t off;
+        if (slagg_parse_tz(val, strlen(val), &off)) return gen_bad("--tz must be +HH:MM, -HH:MM or Z", val);
+        o.tz_offset_s = off;
+    }
+#undef OPT
     if (!o.out_dir) return gen_bad("--out DIR is required", NULL);
     if (o.threads && !o.shards) return gen_bad("--threads applies to --shards only", NULL);
     if (o.block_records && !o.shards) return gen_bad("--block-records applies to --shards only", NULL);
@@ -202,10 +196,11 @@ int slagg_cmd_gen(int argc, char **argv)
     slagg_status st = slagg_gen_write(&o, &res, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st != SLAGG_OK) {
-        slagg_cli_error("gen: %s", err.msg);
-        if (st == SLAGG_E_USAGE) fprintf(stderr, "Try 'slagg gen --help' for more information.\n");
+        if (st == SLAGG_E_USAGE) slagg_cli_error("gen: %s (see 'slagg gen --help')", err.msg);
+        else slagg_cli_error("gen: %s", err.msg);
         return slagg_status_exit_code(st);
     }
+    if (quiet) return 0;
     printf("slagg gen: wrote %llu records, %u files, %llu bytes to %s\n"
            "slagg gen: %u accounts designed for tier 0/10/25/50: %u/%u/%u/%u, "
            "%u uncontracted, %u periods without a fee row\n",

@@ -12,13 +12,14 @@
 #include "cli/cmd.h"
 #include "cli/common.h"
 #include "cli/fold_job.h"
+#include "cli/metrics.h"
 #include "cli/msg.h"
 #include "cli/opts.h"
 #include "core/alloc.h"
 #include "slagg/fold.h"
 
 static const char help[] =
-    "Usage: slagg merge --out DIR [--rejects FILE] [--no-wait] [--quiet] PART...\n"
+    "Usage: slagg merge --out DIR [--rejects FILE] [--metrics FILE] [--no-wait] [--quiet] PART...\n"
     "\n"
     "Joins partial results written by 'slagg fold --partial FILE ...' (one per\n"
     "machine or job, each over its share of the day's inputs) and writes into\n"
@@ -38,6 +39,9 @@ static const char help[] =
     "                       (file,line,reason; inputs ordered by path)\n"
     "  --no-wait            when another run is writing DIR, fail at once (exit 3,\n"
     "                       naming it) instead of waiting for it\n"
+    "  --metrics FILE       the run's figures for Prometheus (node_exporter's textfile\n"
+    "                       collector), written atomically, also for a failed run\n"
+    "                       (slagg_run_success 0); not inside DIR (docs/FORMAT.md)\n"
     "  --quiet              print nothing on success\n"
     "  -h, --help           this help\n"
     "\n"
@@ -59,12 +63,15 @@ int slagg_cmd_merge(int argc, char **argv)
         {"quiet", 0, NULL, 'q'},
         {"help", 0, NULL, 'h'},
         {"no-wait", 0, NULL, 0},
+        {"metrics", 1, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char **pos = slagg_calloc((size_t)argc + 1, sizeof *pos);
     size_t n_pos = 0;
     int rc = 1;
     slagg_cli_gen gen;
+    slagg_cli_metrics met;
+    slagg_cli_metrics_start(&met, "merge");
     slagg_fold *job = slagg_fold_new();
 
     if (!pos || !job) {
@@ -81,7 +88,7 @@ int slagg_cmd_merge(int argc, char **argv)
         rc = 0;
         goto done;
     }
-    const char *out = OPT("out"), *rejects = OPT("rejects");
+    const char *out = OPT("out"), *rejects = OPT("rejects"), *metrics = OPT("metrics");
     int quiet = OPT("quiet") != NULL, no_wait = OPT("no-wait") != NULL;
 #undef OPT
     if (!out || n_pos == 0) {
@@ -89,6 +96,9 @@ int slagg_cmd_merge(int argc, char **argv)
         goto done;
     }
     if ((rc = slagg_cli_check_rejects(rejects, out, pos, n_pos, NULL, NULL, 0)) != 0) goto done;
+    if ((rc = slagg_cli_check_out_path("--metrics", metrics, out, pos, n_pos, NULL, &rejects, rejects != NULL)) != 0)
+        goto done;
+    met.path = metrics;   /* from here on, every end of the run writes it */
     slagg_status st = SLAGG_OK;
     for (size_t i = 0; st == SLAGG_OK && i < n_pos; i++) st = slagg_fold_add_partial(job, pos[i]);
     if (st == SLAGG_OK && rejects) st = slagg_fold_set_rejects_file(job, rejects);
@@ -103,6 +113,7 @@ int slagg_cmd_merge(int argc, char **argv)
     snprintf(extra, sizeof extra, "  merged %zu partial%s\n", n_pos, n_pos == 1 ? "" : "s");
     rc = slagg_cli_job_finish("merge", job, slagg_fold_run(job), out, rejects != NULL, quiet, extra);
 done:
+    rc = slagg_cli_metrics_finish(&met, job, rc);
     slagg_fold_free(job);
     slagg_free(pos);
     return rc;

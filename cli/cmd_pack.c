@@ -41,12 +41,15 @@ static const char pack_help[] =
     "  --rejects FILE        write rejected rows as CSV: file,line,reason\n"
     "  --max-rejects N       tolerate up to N rejected rows (default 0: any\n"
     "                        rejected row fails and no shard is written)\n"
-    "  --quiet               no summary on stdout\n"
+    "  --quiet               print nothing on success (errors still shown)\n"
     "  -h, --help            this help\n"
     "\n"
     "Example:\n"
     "  slagg pack --out shards/2026-03-17 logs/gw-*.csv.zst\n"
-    "  slagg fold --out out --contracts contracts.csv shards/\n";
+    "  slagg fold --out out --contracts contracts.csv shards/\n"
+    "\n"
+    "Exit codes: 0 success, 1 usage error, 2 input error (bad input, rejects over\n"
+    "the limit), 3 internal or I/O error.\n";
 
 static const char cat_help[] =
     "Usage: slagg cat [--format csv|ndjson] [--tz +HH:MM] SHARD...\n"
@@ -57,8 +60,16 @@ static const char cat_help[] =
     "stops with exit 2. Within a block, records come sorted by account then\n"
     "time (the order shards store them in).\n"
     "\n"
+    "Options:\n"
+    "  --format csv|ndjson   the output format (default csv)\n"
+    "  --tz +HH:MM           the offset of the ts written (default +08:00)\n"
+    "  -h, --help            this help\n"
+    "\n"
     "Example:\n"
-    "  slagg cat --format ndjson shards/gw-01.shard | head\n";
+    "  slagg cat --format ndjson shards/gw-01.shard | head\n"
+    "\n"
+    "Exit codes: 0 success, 1 usage error, 2 corrupt or missing shard, 3 internal\n"
+    "or I/O error.\n";
 
 /* NAME of DIR/NAME.shard: the base name up to its first '.' */
 static char *shard_name(const char *out, const char *input)

@@ -194,8 +194,10 @@ static int walk_input(walk *w, const char *path)
     struct stat sb;
     if (strcmp(path, "-") == 0) return slagg_path_push(w->out, path) ? 3 : 0;
     if (stat(path, &sb) != 0) {
+        /* issue 15: a name that does not exist is an input error (2), a
+         * disk that fails an I/O error (3) */
         slagg_cli_error("%s: %s", path, strerror(errno));
-        return 3;
+        return slagg_status_exit_code(slagg_open_status(errno));
     }
     if (!S_ISDIR(sb.st_mode)) return slagg_path_push(w->out, path) ? 3 : 0;
     size_t first = w->out->n, first_skip = w->skipped->n;

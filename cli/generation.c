@@ -48,6 +48,18 @@ void slagg_cli_gen_init(slagg_cli_gen *g, slagg_fold *job)
 int slagg_cli_job_lock(slagg_fold *job, const char *dir, int no_wait, int quiet)
 {
     int busy = 0;
+    struct stat sb;
+    /* issue 15: name --out, and say what is wrong with it, before the
+     * library's "DIR: not a directory" (exit 3 as before: DIR cannot be
+     * written) */
+    if (stat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+        slagg_cli_error("--out %s is a file, not a directory: give a directory (created when missing); nothing done", dir);
+        return 3;
+    }
+    if (stat(dir, &sb) != 0 && errno == ENOTDIR) {
+        slagg_cli_error("--out %s: a part of that path is a file, not a directory; nothing done", dir);
+        return 3;
+    }
     slagg_status st = slagg_fold_lock(job, dir, 0, &busy);
     if (st != SLAGG_OK && busy && !no_wait) {
         if (!quiet) slagg_cli_error("%s; waiting", slagg_fold_error(job));
@@ -59,7 +71,7 @@ int slagg_cli_job_lock(slagg_fold *job, const char *dir, int no_wait, int quiet)
     return slagg_status_exit_code(st);
 }
 
-/* ---- --rejects ----------------------------------------------------------- */
+/* ---- output paths: --rejects, --metrics ----------------------------------------------------------- */
 
 /* p made absolute and normalised: its longest existing prefix resolved
  * (realpath: symlinks, '.', '..'), the rest appended with '.' dropped and
@@ -135,9 +147,9 @@ static int under(const char *p, const char *dir)
     return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
-int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char *const *inputs,
-                            size_t n_inputs, const char *const *tables, const char *const *outputs,
-                            size_t n_outputs)
+int slagg_cli_check_out_path(const char *opt, const char *rejects, const char *out_dir,
+                             const char *const *inputs, size_t n_inputs, const char *const *tables,
+                             const char *const *outputs, size_t n_outputs)
 {
     static const char *const kinds[4] = {"--contracts", "--fees", "--maintenance", "--holidays"};
     if (!rejects) return 0;
@@ -150,9 +162,9 @@ int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char
         return 3;
     }
     if (out_dir && (c = canon(out_dir)) != NULL && under(cr, c)) {
-        slagg_cli_error("--rejects %s is inside the output directory %s, which holds only the "
+        slagg_cli_error("%s %s is inside the output directory %s, which holds only the "
                         "generations of the outputs: give a path outside it; nothing done",
-                        rejects, out_dir);
+                        opt, rejects, out_dir);
         rc = 1;
     }
     slagg_free(c);
@@ -163,9 +175,9 @@ int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char
                                 : ((r_exists && rs.st_dev == sb.st_dev && rs.st_ino == sb.st_ino) ||
                                    (c && strcmp(c, cr) == 0))) {
             slagg_cli_error(S_ISDIR(sb.st_mode)
-                                ? "--rejects %s is inside the input directory %s (it would be read as an input); nothing done"
-                                : "--rejects %s is the input %s: writing it would destroy it; nothing done",
-                            rejects, inputs[i]);
+                                ? "%s %s is inside the input directory %s (it would be read as an input); nothing done"
+                                : "%s %s is the input %s: writing it would destroy it; nothing done",
+                            opt, rejects, inputs[i]);
             rc = 1;
         }
         slagg_free(c);
@@ -174,8 +186,8 @@ int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char
         if (!tables[k] || stat(tables[k], &sb) != 0) continue;
         c = canon(tables[k]);
         if ((r_exists && rs.st_dev == sb.st_dev && rs.st_ino == sb.st_ino) || (c && strcmp(c, cr) == 0)) {
-            slagg_cli_error("--rejects %s is the %s table %s: writing it would destroy it; nothing done",
-                            rejects, kinds[k], tables[k]);
+            slagg_cli_error("%s %s is the %s table %s: writing it would destroy it; nothing done",
+                            opt, rejects, kinds[k], tables[k]);
             rc = 1;
         }
         slagg_free(c);
@@ -183,11 +195,18 @@ int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char
     for (size_t i = 0; !rc && i < n_outputs; i++) {
         c = canon(outputs[i]);
         if (c && strcmp(c, cr) == 0) {
-            slagg_cli_error("--rejects %s is the output %s; nothing done", rejects, outputs[i]);
+            slagg_cli_error("%s %s is the output %s; nothing done", opt, rejects, outputs[i]);
             rc = 1;
         }
         slagg_free(c);
     }
     slagg_free(cr);
     return rc;
+}
+
+int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char *const *inputs,
+                            size_t n_inputs, const char *const *tables, const char *const *outputs,
+                            size_t n_outputs)
+{
+    return slagg_cli_check_out_path("--rejects", rejects, out_dir, inputs, n_inputs, tables, outputs, n_outputs);
 }

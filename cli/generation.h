@@ -44,5 +44,10 @@ int slagg_cli_job_lock(slagg_fold *job, const char *dir, int no_wait, int quiet)
 int slagg_cli_check_rejects(const char *rejects, const char *out_dir, const char *const *inputs,
                             size_t n_inputs, const char *const *tables, const char *const *outputs,
                             size_t n_outputs);
+/* The same check for any file an option writes beside DIR: opt names it
+ * in the messages ("--metrics"); path NULL passes. */
+int slagg_cli_check_out_path(const char *opt, const char *path, const char *out_dir,
+                             const char *const *inputs, size_t n_inputs, const char *const *tables,
+                             const char *const *outputs, size_t n_outputs);
 
 #endif

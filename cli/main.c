@@ -31,7 +31,8 @@ static const char usage[] =
     "  gen      a synthetic fleet (records, contracts, fees, maintenance,\n"
     "           holidays) for demos and benchmarks\n"
     "\n"
-    "Run 'slagg COMMAND --help' for a command's options and an example.\n"
+    "Run 'slagg COMMAND --help' (or 'slagg help COMMAND') for a command's options\n"
+    "and an example.\n"
     "Several machines: 'mpirun -np K slagg fold ...', or 'fold --partial' on\n"
     "each machine then 'slagg merge' (docs/DISTRIBUTED.md).\n"
     "\n"
@@ -53,6 +54,14 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *cmd = argv[1];
+    /* issue 15: 'slagg help CMD' is 'slagg CMD --help' */
+    char help_flag[] = "--help";
+    if (strcmp(cmd, "help") == 0 && argc > 2 && argv[2][0] != '-') {
+        argv[1] = argv[2];
+        argv[2] = help_flag;
+        argc = 3;
+        cmd = argv[1];
+    }
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         fputs(usage, stdout);
         return 0;

@@ -1,6 +1,12 @@
 #include "core/error.h"
 
+#include <errno.h>
 #include <stdio.h>
+
+slagg_status slagg_open_status(int errnum)
+{
+    return errnum == ENOENT || errnum == ENOTDIR ? SLAGG_E_INPUT : SLAGG_E_IO;
+}
 
 slagg_status slagg_err_set(slagg_err *err, slagg_status code, const char *fmt, ...)
 {

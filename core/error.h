@@ -25,4 +25,10 @@ slagg_status slagg_err_set(slagg_err *err, slagg_status code, const char *fmt, .
 #endif
     ;
 
+/* The status of a failed open() of a file slagg was asked to read, from
+ * its errno: ENOENT or ENOTDIR (no such file: a wrong name on the command
+ * line) is an input error (exit 2, issue 15), anything else (permissions,
+ * too many open files, a failing disk) an I/O error (exit 3). */
+slagg_status slagg_open_status(int errnum);
+
 #endif

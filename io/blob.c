@@ -86,7 +86,7 @@ slagg_status slagg_read_whole(const char *path, unsigned char **data, size_t *n,
 {
     FILE *fp = fopen(path, "rb");
     struct stat sb;
-    if (!fp) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!fp) return slagg_err_set(err, slagg_open_status(errno), "%s: cannot open: %s", path, strerror(errno));
     if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fclose(fp);
         return slagg_err_set(err, SLAGG_E_IO, "%s: not a regular file", path);

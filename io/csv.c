@@ -497,3 +497,24 @@ void slagg_csv_close(slagg_csv *c)
     slagg_free((void *)c->ptrs);
     slagg_free(c);
 }
+
+void slagg_csv_header_text(const slagg_csv_row *row, char *out, size_t cap)
+{
+    size_t at = 0;
+    if (cap < 8) {
+        if (cap) out[0] = '\0';
+        return;
+    }
+    for (size_t i = 0; i < row->nfields; i++) {
+        size_t n = row->lens[i] + (i > 0);
+        if (at + n + 4 > cap) {   /* room for "..." and the NUL */
+            memcpy(out + at, "...", 3);
+            at += 3;
+            break;
+        }
+        if (i) out[at++] = ',';
+        memcpy(out + at, row->fields[i], row->lens[i]);
+        at += row->lens[i];
+    }
+    out[at] = '\0';
+}

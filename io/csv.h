@@ -77,6 +77,10 @@ slagg_status slagg_csv_from_source(slagg_source *src, slagg_csv **out, slagg_err
 int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err);
 
 const char *slagg_csv_name(const slagg_csv *c);
+/* A header row as "time,account,status" for a message about a missing
+ * column (issue 15), cut with "..." to fit cap bytes; the caller's
+ * message writer escapes control characters (SPEC 6). */
+void slagg_csv_header_text(const slagg_csv_row *row, char *out, size_t cap);
 void slagg_csv_close(slagg_csv *c);
 
 #endif

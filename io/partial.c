@@ -454,7 +454,7 @@ slagg_status slagg_input_fingerprint(const char *path, uint64_t *size, uint64_t 
     struct stat sb;
     unsigned char *buf = NULL;
     slagg_status st = SLAGG_OK;
-    if (!f) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (!f) return slagg_err_set(err, slagg_open_status(errno), "%s: cannot open: %s", path, strerror(errno));
     if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fclose(f);
         return slagg_err_set(err, SLAGG_E_IO, "%s: not a regular file", path);

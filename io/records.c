@@ -98,6 +98,26 @@ static int rec_reject_value(slagg_reject *rej, uint64_t line, const char *what, 
     return rec_reject(rej, line, "%s '%s'", what, e);
 }
 
+/* "bad ts '2026-03-02T10:00:00': no UTC offset: add Z or ..." when only
+ * the offset is missing (issue 15: say what to add), else "bad ts '...'". */
+static int rec_reject_ts(slagg_reject *rej, uint64_t line, const char *s, size_t n)
+{
+    char e[4 * REC_ECHO_MAX + 4];
+    if (!slagg_rfc3339_lacks_offset(s, n)) return rec_reject_value(rej, line, "bad ts", s, n);
+    rec_echo(e, s, n);
+    return rec_reject(rej, line, "bad ts '%s': " SLAGG_TS_OFFSET_HINT, e);
+}
+
+/* "unknown cause 'oops' (allowed: ...)": the SPEC 2 list, so the row can
+ * be fixed without the SPEC at hand. */
+static int rec_reject_cause(slagg_reject *rej, uint64_t line, const char *s, size_t n)
+{
+    char e[4 * REC_ECHO_MAX + 4];
+    rec_echo(e, s, n);
+    return rec_reject(rej, line,
+                      "unknown cause '%s' (allowed: empty, provider, maintenance, attack, content_ban, external, client)", e);
+}
+
 const char *slagg_account_check(const char *s, size_t n)
 {
     if (n == 0) return "empty account";
@@ -229,13 +249,19 @@ static slagg_status rec_csv_header(slagg_record_reader *r, slagg_err *err)
         return slagg_err_set(err, SLAGG_E_INPUT,
                              "%s:%llu: both 'ts' and 'ts_ms' columns (need exactly one)", name,
                              hl);
-    if (at[0] == REC_NO_COL && at[1] == REC_NO_COL)
-        return slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: missing column 'ts' (or 'ts_ms')",
-                             name, hl);
-    if (at[2] == REC_NO_COL)
-        return slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: missing column 'account'", name, hl);
-    if (at[3] == REC_NO_COL)
-        return slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: missing column 'status'", name, hl);
+    const char *missing = at[0] == REC_NO_COL && at[1] == REC_NO_COL ? "'ts' (or 'ts_ms')"
+                          : at[2] == REC_NO_COL                      ? "'account'"
+                          : at[3] == REC_NO_COL                      ? "'status'"
+                                                                     : NULL;
+    if (missing) {
+        /* issue 15: the header found and the one wanted, so a renamed
+         * column ("time") is seen at once */
+        char found[256];
+        slagg_csv_header_text(&row, found, sizeof found);
+        return slagg_err_set(err, SLAGG_E_INPUT,
+                             "%s:%llu: missing column %s (found: %s; want ts or ts_ms, account, status, optional cause)",
+                             name, hl, missing, found);
+    }
     r->ts_is_ms = at[0] == REC_NO_COL;
     r->col_ts = r->ts_is_ms ? at[1] : at[0];
     r->col_account = at[2];
@@ -323,7 +349,7 @@ static int rec_csv_next(slagg_record_reader *r, slagg_record *rec, slagg_reject 
     const char *s = row.fields[r->col_ts];
     size_t n = row.lens[r->col_ts];
     if (r->ts_is_ms ? slagg_parse_unix_ms(s, n, &rec->ts_ms) : slagg_parse_ts(s, n, &rec->ts_ms))
-        return rec_reject_value(rej, line, r->ts_is_ms ? "bad ts_ms" : "bad ts", s, n);
+        return r->ts_is_ms ? rec_reject_value(rej, line, "bad ts_ms", s, n) : rec_reject_ts(rej, line, s, n);
 
     s = row.fields[r->col_account];
     n = row.lens[r->col_account];
@@ -348,8 +374,7 @@ static int rec_csv_next(slagg_record_reader *r, slagg_record *rec, slagg_reject 
     if (r->col_cause != REC_NO_COL && r->col_cause < row.nfields) {
         s = row.fields[r->col_cause];
         n = row.lens[r->col_cause];
-        if (slagg_cause_parse(s, n, &rec->cause))
-            return rec_reject_value(rej, line, "unknown cause", s, n);
+        if (slagg_cause_parse(s, n, &rec->cause)) return rec_reject_cause(rej, line, s, n);
     }
     return SLAGG_RECORD_OK;
 }
@@ -477,8 +502,7 @@ static int rec_nd_next(slagg_record_reader *r, slagg_record *rec, slagg_reject *
             return rec_reject(rej, line, "both 'ts' and 'ts_ms' (need exactly one)");
 
         if (j.ts.kind == SLAGG_JSON_STRING) {
-            if (slagg_parse_ts(j.ts.p, j.ts.n, &rec->ts_ms))
-                return rec_reject_value(rej, line, "bad ts", j.ts.p, j.ts.n);
+            if (slagg_parse_ts(j.ts.p, j.ts.n, &rec->ts_ms)) return rec_reject_ts(rej, line, j.ts.p, j.ts.n);
         } else if (j.ts.kind == SLAGG_JSON_NUMBER) {
             if (slagg_parse_unix_seconds(j.ts.p, j.ts.n, &rec->ts_ms))
                 return rec_reject_value(rej, line, "bad ts", j.ts.p, j.ts.n);
@@ -507,7 +531,7 @@ static int rec_nd_next(slagg_record_reader *r, slagg_record *rec, slagg_reject *
             if (j.cause.kind != SLAGG_JSON_STRING)
                 return rec_reject(rej, line, "cause must be a string");
             if (slagg_cause_parse(j.cause.p, j.cause.n, &rec->cause))
-                return rec_reject_value(rej, line, "unknown cause", j.cause.p, j.cause.n);
+                return rec_reject_cause(rej, line, j.cause.p, j.cause.n);
         }
         return SLAGG_RECORD_OK;
     }

@@ -126,7 +126,7 @@ slagg_status slagg_sha256_file(const char *path, unsigned char out[SLAGG_SHA256_
 {
     unsigned char buf[65536];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fd < 0) return slagg_err_set(err, slagg_open_status(errno), "%s: cannot open: %s", path, strerror(errno));
     slagg_sha256_ctx c;
     slagg_sha256_init(&c);
     for (;;) {

@@ -586,7 +586,7 @@ slagg_status slagg_shard_open_pooled(const char *path, slagg_shard_pool *pool, s
     } else {
         s->fd = open(path, O_RDONLY | O_CLOEXEC);
         if (s->fd < 0) {
-            st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot open: %s", path, strerror(errno));
+            st = slagg_err_set(err, slagg_open_status(errno), "%s: cannot open: %s", path, strerror(errno));
             slagg_shard_close(s);
             return st;
         }

@@ -102,7 +102,7 @@ slagg_status slagg_source_open(const char *path, slagg_source **out, slagg_err *
             s->fd = open(path, O_RDONLY | O_CLOEXEC);
         } while (s->fd < 0 && errno == EINTR);
         if (s->fd < 0) {
-            slagg_status st = slagg_err_set(err, SLAGG_E_IO, "%s: %s", path, strerror(errno));
+            slagg_status st = slagg_err_set(err, slagg_open_status(errno), "%s: %s", path, strerror(errno));
             slagg_source_close(s);
             return st;
         }

@@ -25,6 +25,7 @@ typedef struct table {
     int cols[MAX_COLS];
     size_t ncols;
     size_t header_fields;
+    int money;           /* fees: amounts, so a thousands separator is named (thousands()) */
 } table;
 
 /* Opens path and maps the wanted column names (NULL-terminated, the first
@@ -55,12 +56,57 @@ static slagg_status table_open(table *t, const char *path, const char *const *wa
                 t->cols[k] = (int)f;
             }
         }
-        if (t->cols[k] < 0 && k < n_required)
+        if (t->cols[k] < 0 && k < n_required) {
+            /* issue 15: the header found and the one wanted */
+            char found[256], want[96] = "";
+            slagg_csv_header_text(&row, found, sizeof found);
+            for (size_t w = 0, at = 0; wanted[w] && at < sizeof want; w++) {
+                int n = snprintf(want + at, sizeof want - at, "%s%s%s", w ? ", " : "", w >= n_required ? "optional " : "",
+                                 wanted[w]);
+                if (n > 0) at += (size_t)n;
+            }
             return slagg_err_set(err, SLAGG_E_INPUT,
-                                 "%s:%llu: missing column '%s' in the header", path,
-                                 (unsigned long long)row.line, wanted[k]);
+                                 "%s:%llu: missing column '%s' in the header (found: %s; want %s)", path,
+                                 (unsigned long long)row.line, wanted[k], found, want);
+        }
     }
     return SLAGG_OK;
+}
+
+static int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    return n > 0;
+}
+
+/* A row of a money table with `extra` fields too many: when fields
+ * k..k+extra read as one amount split at thousands separators
+ * ("5", "500.99"), writes that amount without them into out and returns
+ * 1 (issue 15: "5,500.99" is not "expected 4 fields, got 5" to a person). */
+static int thousands(const slagg_csv_row *row, size_t extra, char *out, size_t cap)
+{
+    for (size_t k = 0; k + extra < row->nfields; k++) {
+        const char *const *f = row->fields + k;
+        const size_t *len = row->lens + k;
+        if (len[0] > 3 || !all_digits(f[0], len[0])) continue;
+        size_t i = 1;
+        for (; i <= extra; i++) {
+            const char *dot = memchr(f[i], '.', len[i]);
+            size_t d = dot ? (size_t)(dot - f[i]) : len[i];
+            if (d != 3 || !all_digits(f[i], 3)) break;
+            if (dot && (i < extra || len[i] - d < 2 || len[i] - d > 3 || !all_digits(dot + 1, len[i] - d - 1))) break;
+        }
+        if (i <= extra) continue;
+        size_t at = 0;
+        for (i = 0; i <= extra && at + len[i] < cap; i++) {
+            memcpy(out + at, f[i], len[i]);
+            at += len[i];
+        }
+        out[at] = '\0';
+        return 1;
+    }
+    return 0;
 }
 
 /* Next data row: 1 with fields mapped, 0 at the end, -1 on error. */
@@ -75,8 +121,16 @@ static int table_next(table *t, slagg_csv_row *row, const char *f[MAX_COLS],
         return -1;
     }
     if (row->nfields != t->header_fields) {
-        slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: expected %zu fields, got %zu", t->path,
-                      (unsigned long long)row->line, t->header_fields, row->nfields);
+        char amount[64];
+        if (t->money && row->nfields > t->header_fields &&
+            thousands(row, row->nfields - t->header_fields, amount, sizeof amount))
+            slagg_err_set(err, SLAGG_E_INPUT,
+                          "%s:%llu: expected %zu fields, got %zu: amounts are written without thousands "
+                          "separators: %s",
+                          t->path, (unsigned long long)row->line, t->header_fields, row->nfields, amount);
+        else
+            slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: expected %zu fields, got %zu", t->path,
+                          (unsigned long long)row->line, t->header_fields, row->nfields);
         return -1;
     }
     for (size_t k = 0; k < t->ncols; k++) {
@@ -123,6 +177,17 @@ static slagg_status bad(slagg_err *err, const table *t, const slagg_csv_row *row
 {
     char b[48];
     return slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: %s '%s'", t->path,
+                         (unsigned long long)row->line, what, shown(s, n, b));
+}
+
+/* bad() for an RFC 3339 field, saying what to add when only the offset
+ * is missing (issue 15). */
+static slagg_status bad_time(slagg_err *err, const table *t, const slagg_csv_row *row, const char *what,
+                             const char *s, size_t n)
+{
+    char b[48];
+    if (!slagg_rfc3339_lacks_offset(s, n)) return bad(err, t, row, what, s, n);
+    return slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: %s '%s' (" SLAGG_TS_OFFSET_HINT ")", t->path,
                          (unsigned long long)row->line, what, shown(s, n, b));
 }
 
@@ -213,6 +278,7 @@ slagg_status slagg_load_fees(slagg_tables *tb, const char *path, slagg_err *err)
     if (!path) return SLAGG_OK;
     tb->fees_path = path;
     slagg_status st = table_open(&t, path, cols, 4, err);
+    t.money = 1;
     while (st == SLAGG_OK && (r = table_next(&t, &row, f, len, err)) != 0) {
         if (r < 0) { st = err->code; break; }
         const char *why = slagg_account_check(f[0], len[0]);
@@ -276,8 +342,8 @@ slagg_status slagg_load_maintenance(slagg_tables *tb, const char *path, slagg_er
     while (st == SLAGG_OK && (r = table_next(&t, &row, f, len, err)) != 0) {
         if (r < 0) { st = err->code; break; }
         int64_t s, e, notice = INT64_MIN;
-        if (slagg_parse_rfc3339(f[0], len[0], &s)) { st = bad(err, &t, &row, "start is not an RFC 3339 time:", f[0], len[0]); break; }
-        if (slagg_parse_rfc3339(f[1], len[1], &e)) { st = bad(err, &t, &row, "end is not an RFC 3339 time:", f[1], len[1]); break; }
+        if (slagg_parse_rfc3339(f[0], len[0], &s)) { st = bad_time(err, &t, &row, "start is not an RFC 3339 time:", f[0], len[0]); break; }
+        if (slagg_parse_rfc3339(f[1], len[1], &e)) { st = bad_time(err, &t, &row, "end is not an RFC 3339 time:", f[1], len[1]); break; }
         if ((st = table_instant_bound(err, &t, &row, "start", f[0], len[0], s, 0)) != SLAGG_OK ||
             (st = table_instant_bound(err, &t, &row, "end", f[1], len[1], e, 1)) != SLAGG_OK)
             break;
@@ -285,7 +351,7 @@ slagg_status slagg_load_maintenance(slagg_tables *tb, const char *path, slagg_er
         int all = len[2] == 1 && f[2][0] == '*';
         const char *why = all ? NULL : slagg_account_check(f[2], len[2]);
         if (why) { st = slagg_err_set(err, SLAGG_E_INPUT, "%s:%llu: scope: %s", path, (unsigned long long)row.line, why); break; }
-        if (len[3] && slagg_parse_rfc3339(f[3], len[3], &notice)) { st = bad(err, &t, &row, "notice_at is not an RFC 3339 time:", f[3], len[3]); break; }
+        if (len[3] && slagg_parse_rfc3339(f[3], len[3], &notice)) { st = bad_time(err, &t, &row, "notice_at is not an RFC 3339 time:", f[3], len[3]); break; }
         if (len[3] && (st = table_instant_bound(err, &t, &row, "notice_at", f[3], len[3], notice, 0)) != SLAGG_OK) break;
         slagg_maint_in *m = push((void **)&tb->maint, &tb->n_maint, &cap, sizeof *m);
         if (!m) { st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory"); break; }

@@ -86,6 +86,16 @@ int slagg_parse_rfc3339(const char *s, size_t n, int64_t *ms)
     return 0;
 }
 
+int slagg_rfc3339_lacks_offset(const char *s, size_t n)
+{
+    char b[64];
+    int64_t ms;
+    if (n < 19 || n + 1 >= sizeof b) return 0;
+    memcpy(b, s, n);
+    b[n] = 'Z';
+    return slagg_parse_rfc3339(b, n + 1, &ms) == 0;
+}
+
 int slagg_parse_unix_seconds(const char *s, size_t n, int64_t *ms)
 {
     if (!s || n == 0) return -1;

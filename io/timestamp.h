@@ -16,6 +16,12 @@
  * Strict: a real date, hour 00-23, minute 00-59, second 00-59, offset hours
  * 00-23, 1 to 18 fraction digits. Returns 0 and *ms, or -1. */
 int slagg_parse_rfc3339(const char *s, size_t n, int64_t *ms);
+/* 1 when s is a valid RFC 3339 date-time but for its missing offset
+ * ("2026-03-02T10:00:00"), so a message can say what to add (issue 15);
+ * else 0. */
+int slagg_rfc3339_lacks_offset(const char *s, size_t n);
+/* The hint those messages carry. */
+#define SLAGG_TS_OFFSET_HINT "no UTC offset: add Z or an offset such as +08:00"
 /* Unix seconds: optional '-', digits, optional '.' and 1-18 digits
  * ("1700000000", "1700000000.25"). Returns 0 and *ms (floored), or -1. */
 int slagg_parse_unix_seconds(const char *s, size_t n, int64_t *ms);

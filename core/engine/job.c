@@ -1107,3 +1107,25 @@ slagg_status slagg_fold_reject(const slagg_fold *j, size_t i, const char **input
     if (reason) *reason = r->reason;
     return SLAGG_OK;
 }
+
+/* ---- what the CLI's --metrics and export's before/after read (core/engine/job.h) ---- */
+
+const slagg_fleet *slagg_fold_fleet(const slagg_fold *j)
+{
+    return j->stage >= STAGE_WARNINGS ? &j->fleet : NULL;
+}
+
+const slagg_report *slagg_fold_report(const slagg_fold *j)
+{
+    return j->stage >= STAGE_WARNINGS ? &j->report : NULL;
+}
+
+const slagg_warnings *slagg_fold_warnings(const slagg_fold *j)
+{
+    return j->stage >= STAGE_WARNINGS ? &j->warns : NULL;
+}
+
+const slagg_tables *slagg_fold_stored_tables(const slagg_fold *j)
+{
+    return j->summary && j->used == &j->use ? &j->stored : NULL;
+}

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "core/engine/fold.h"
+#include "core/report.h"
+#include "core/warnings.h"
 #include "io/generation.h"
 #include "io/tables.h"
 #include "slagg/fold.h"
@@ -40,5 +42,16 @@ const char *const *slagg_fold_input_list(const slagg_fold *job, size_t *n);
  * indexing them; s is zeroed): slagg_fold_run finishes it instead of
  * reading the inputs. */
 void slagg_fold_adopt_state(slagg_fold *job, slagg_fold_state *s);
+
+/* The finished run's fleet, report (finance rows and totals) and warnings,
+ * once the run got past max_rejects (also when strict then failed it);
+ * NULL before. For the CLI's --metrics file and export's before/after
+ * totals (cli/metrics.c, cli/cmd_export.c). */
+const slagg_fleet *slagg_fold_fleet(const slagg_fold *job);
+const slagg_report *slagg_fold_report(const slagg_fold *job);
+const slagg_warnings *slagg_fold_warnings(const slagg_fold *job);
+/* export: the tables the summary stores (its fees and holidays as
+ * folded), once slagg_fold_begin read it; NULL for any other job. */
+const slagg_tables *slagg_fold_stored_tables(const slagg_fold *job);
 
 #endif

@@ -234,7 +234,7 @@ Test(export, corrupt_missing_and_bad_fees)
     h_result_free(&r);
 
     r = h_slagg(d, NULL, "export", "--summary", "nope.slagg", "--out", "out2", NULL);
-    h_assert_code(r, 3);
+    h_assert_code(r, 2);   /* a missing input is an input error (issue 15) */
     cr_assert(h_contains(r.err, "nope.slagg"), "stderr:\n%s", r.err);
     h_result_free(&r);
 

@@ -267,11 +267,11 @@ Test(fold_api, failures_are_statuses_with_messages)
     cr_assert_neq(stat(path("never"), &sb), 0, "a failed job created its output directory");
     slagg_fold_free(j);
 
-    /* a table that cannot be read: SLAGG_E_IO naming it */
+    /* a table that does not exist: SLAGG_E_INPUT naming it (issue 15) */
     j = slagg_fold_new();
     slagg_fold_set_table(j, SLAGG_TABLE_CONTRACTS, path("missing.csv"));
     slagg_fold_add_input(j, path("r1.csv"));
-    cr_assert_eq(slagg_fold_run(j), SLAGG_E_IO);
+    cr_assert_eq(slagg_fold_run(j), SLAGG_E_INPUT);
     cr_assert(strstr(slagg_fold_error(j), "missing.csv") != NULL, "%s", slagg_fold_error(j));
     slagg_fold_free(j);
 

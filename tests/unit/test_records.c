@@ -256,10 +256,10 @@ Test(records_csv, header_only)
 Test(records_csv, header_errors)
 {
     expect_open_error("e1.csv", "ts,status\n1,200\n", SLAGG_E_INPUT,
-                      ":1: missing column 'account'");
-    expect_open_error("e2.csv", "ts,account\n", SLAGG_E_INPUT, ":1: missing column 'status'");
+                      ":1: missing column 'account' (found: ts,status; want ts or ts_ms, account, status, optional cause)");
+    expect_open_error("e2.csv", "ts,account\n", SLAGG_E_INPUT, ":1: missing column 'status' (found: ts,account; want ts or ts_ms, account, status, optional cause)");
     expect_open_error("e3.csv", "time,account,status\n", SLAGG_E_INPUT,
-                      ":1: missing column 'ts' (or 'ts_ms')");
+                      ":1: missing column 'ts' (or 'ts_ms') (found: time,account,status; want ts or ts_ms, account, status, optional cause)");
     expect_open_error("e4.csv", "ts,ts_ms,account,status\n", SLAGG_E_INPUT,
                       ":1: both 'ts' and 'ts_ms' columns (need exactly one)");
     expect_open_error("e5.csv", "ts,account,status,account\n", SLAGG_E_INPUT,
@@ -267,13 +267,13 @@ Test(records_csv, header_errors)
     expect_open_error("e6.csv", "ts,account,status,cause,cause\n", SLAGG_E_INPUT,
                       ":1: duplicate column 'cause'");
     expect_open_error("e7.csv", "ts,Account,status\n", SLAGG_E_INPUT,
-                      ":1: missing column 'account'");
+                      ":1: missing column 'account' (found: ts,Account,status; want ts or ts_ms, account, status, optional cause)");
     expect_open_error("e8.csv", "ts,account ,status\n", SLAGG_E_INPUT,
-                      ":1: missing column 'account'");
+                      ":1: missing column 'account' (found: ts,account ,status; want ts or ts_ms, account, status, optional cause)");
     expect_open_error("e9.csv", "ts,acc\"ount,status\n", SLAGG_E_INPUT,
                       ":1: bad header: stray quote in unquoted field");
     expect_open_error("e10.csv", "\n\nts,status\n", SLAGG_E_INPUT,
-                      ":3: missing column 'account'");
+                      ":3: missing column 'account' (found: ts,status; want ts or ts_ms, account, status, optional cause)");
 }
 
 Test(records_csv, duplicate_ignored_columns_are_fine)
@@ -305,7 +305,8 @@ Test(records, io_errors)
     snprintf(p, sizeof p, "%s/nope.csv", tmpdir);
     slagg_record_reader *r = (slagg_record_reader *)1;
     slagg_err err = {0};
-    cr_assert_eq(slagg_record_reader_open(p, &r, &err), SLAGG_E_IO);
+    /* a missing file: an input error (issue 15); a directory: I/O */
+    cr_assert_eq(slagg_record_reader_open(p, &r, &err), SLAGG_E_INPUT);
     cr_assert_null(r);
     cr_assert(strncmp(err.msg, p, strlen(p)) == 0, "%s", err.msg);
     cr_assert_eq(slagg_record_reader_open(tmpdir, &r, &err), SLAGG_E_IO);
@@ -411,7 +412,8 @@ Test(records_csv, ts_rejects)
 {
     csv_row_rejected("2026-02-30T00:00:00Z,a,200,", "bad ts '2026-02-30T00:00:00Z'");
     csv_row_rejected("2026-03-17T24:00:00Z,a,200,", "bad ts '2026-03-17T24:00:00Z'");
-    csv_row_rejected("2026-03-17T10:00:00,a,200,", "bad ts '2026-03-17T10:00:00'");
+    csv_row_rejected("2026-03-17T10:00:00,a,200,",
+                     "bad ts '2026-03-17T10:00:00': no UTC offset: add Z or an offset such as +08:00");
     csv_row_rejected(",a,200,", "bad ts ''");
     csv_row_rejected("1e9,a,200,", "bad ts '1e9'");
     /* echoed values are cut to 40 bytes and escaped */
@@ -483,9 +485,9 @@ Test(records_csv, cause_rules)
     expect_rec(r, 1000, "a", 503, SLAGG_CAUSE_CONTENT_BAN);
     expect_rec(r, 1000, "a", 503, SLAGG_CAUSE_EXTERNAL);
     expect_rec(r, 1000, "a", 200, SLAGG_CAUSE_CLIENT);
-    expect_reject(r, 9, "unknown cause 'Provider'");
-    expect_reject(r, 10, "unknown cause ' provider'");
-    expect_reject(r, 11, "unknown cause 'oops\\xff'");
+    expect_reject(r, 9, "unknown cause 'Provider' (allowed: empty, provider, maintenance, attack, content_ban, external, client)");
+    expect_reject(r, 10, "unknown cause ' provider' (allowed: empty, provider, maintenance, attack, content_ban, external, client)");
+    expect_reject(r, 11, "unknown cause 'oops\\xff' (allowed: empty, provider, maintenance, attack, content_ban, external, client)");
     expect_end(r);
     slagg_record_reader_close(r);
 }
@@ -906,9 +908,9 @@ Test(records_ndjson, cause_values)
     nd_rejected("{\"ts\":1,\"account\":\"a\",\"status\":502,\"cause\":[\"provider\"]}",
                 "cause must be a string");
     nd_rejected("{\"ts\":1,\"account\":\"a\",\"status\":502,\"cause\":\"PROVIDER\"}",
-                "unknown cause 'PROVIDER'");
+                "unknown cause 'PROVIDER' (allowed: empty, provider, maintenance, attack, content_ban, external, client)");
     nd_rejected("{\"ts\":1,\"account\":\"a\",\"status\":502,\"cause\":\"\\u00e9\"}",
-                "unknown cause '\\xc3\\xa9'");
+                "unknown cause '\\xc3\\xa9' (allowed: empty, provider, maintenance, attack, content_ban, external, client)");
 }
 
 Test(records_ndjson, long_line_rejected_next_fine)

@@ -93,10 +93,11 @@ Test(sha256, every_length_to_200_matches_sha256sum)
     unlink(path);
 }
 
-Test(sha256, missing_file_is_an_io_error_naming_it)
+/* A missing file is an input error (issue 15: exit 2, not 3 like a full disk). */
+Test(sha256, missing_file_is_an_input_error_naming_it)
 {
     unsigned char d[SLAGG_SHA256_LEN];
     slagg_err err = {0};
-    cr_assert_eq(slagg_sha256_file("/nonexistent/slagg-x.csv", d, NULL, &err), SLAGG_E_IO);
+    cr_assert_eq(slagg_sha256_file("/nonexistent/slagg-x.csv", d, NULL, &err), SLAGG_E_INPUT);
     cr_assert(strstr(err.msg, "/nonexistent/slagg-x.csv") != NULL, "%s", err.msg);
 }
