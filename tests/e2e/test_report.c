@@ -108,9 +108,28 @@ static char *fixture(void)
  * 99.9` lists; availability_pct alone could not say it (it is truncated:
  * 99.8999... prints as 99.8999, but so could a value above 99.9 never,
  * while 99.9000 may be exact or not). Lines "ACCOUNT|START\n", sorted. */
+static char *csv_under(char *csv, int need_tier);
+
 static char *finance_under(const char *dir)
 {
-    char *csv = h_read_in(dir, "out/finance.csv", NULL);
+    return csv_under(h_read_in(dir, "out/finance.csv", NULL), 1);
+}
+
+/* The second oracle: what `slagg periods --below 99.9 --format csv` lists
+ * (the export's header and rows, every row below 99.90 % exactly). */
+static char *periods_below_99_9(const char *dir)
+{
+    h_result r = h_slagg(dir, NULL, "periods", "out", "--below", "99.9", "--format", "csv", NULL);
+    h_assert_code(r, 0);
+    char *csv = strdup(r.out);
+    h_result_free(&r);
+    return csv_under(csv, 0);
+}
+
+/* The rows of an export-shaped CSV (takes csv and frees it), those with
+ * tier_pct > 0 when need_tier, as sorted "ACCOUNT|START\n" lines. */
+static char *csv_under(char *csv, int need_tier)
+{
     h_buf acc = {0};
     char *lines[64];
     size_t n = 0;
@@ -141,7 +160,7 @@ static char *finance_under(const char *dir)
             if (c) *c = 0, q = c + 1;
             else q = q + strlen(q);
         }
-        if (atoi(f[9]) > 0) lines[n++] = h_fmt("%s|%s\n", acct, f[0]);   /* tier_pct */
+        if (!need_tier || atoi(f[9]) > 0) lines[n++] = h_fmt("%s|%s\n", acct, f[0]);   /* tier_pct */
     }
     for (size_t i = 0; i < n; i++)
         for (size_t j = i + 1; j < n; j++)
@@ -580,6 +599,9 @@ Test(report, browser_dom_shows_every_section_and_the_exported_periods, .timeout 
     assert_fixture_report(r.out, "the browser's DOM");
     char *want = finance_under(d), *got = listed_periods(r.out, 1);
     cr_assert_str_eq(got, want, "listed in the browser:\n%s\nfinance.csv tier > 0:\n%s", got, want);
+    char *below = periods_below_99_9(d);
+    cr_assert_str_eq(got, below, "listed in the browser:\n%s\nslagg periods --below 99.9:\n%s", got, below);
+    free(below);
     /* the account's text is text, not markup, in the browser too */
     cr_assert(!h_contains(r.out, "<i>&amp;"), "the browser made an element of an account name");
     size_t n = dom_elements(r.out);
