@@ -50,9 +50,6 @@
 /* A u32 ring counter cannot overflow while a thread folds fewer records
  * than this between two spills of its ring. */
 #define RING_RECORD_LIMIT 0xF0000000ULL
-/* Class codes of the (status, cause) table; NEEDS_MAINT: depends on the
- * maintenance windows, looked up per record. */
-#define NEEDS_MAINT 0xff
 
 typedef struct blk_ref {
     int64_t min_ts, max_ts;
@@ -204,12 +201,13 @@ typedef struct thr {
     uint64_t *ptot;           /* [period][SLAGG_CLASS_COUNT] */
     ovf_map ovf;              /* (account, window) -> V, E beyond the ring */
     slagg_shard_cursor *cur;  /* the block being folded, a chunk at a time */
-    uint8_t *code_cls;        /* [pair code]: class, or NEEDS_MAINT (SLAGG_SHARD_PAIRS_MAX) */
+    uint8_t *code_cls;        /* [pair code]: slagg_class_of_pair (SLAGG_SHARD_PAIRS_MAX) */
     uint32_t *rel;
     uint8_t *flags;
     uint32_t *run_off, *run_acc, *run_p;  /* a chunk's runs: first record, account, period (n + 1) */
     uint32_t *ridx;           /* the flat fold: run index marks, one per record */
     uint32_t *run_nok;        /* the flat fold: a run's records not of class OK */
+    uint32_t *err_acc, *err_win;  /* the flat fold: a chunk's error cells (account, window offset) */
     size_t scratch_cap;
     uint64_t records, uncontracted, after_through;
     uint64_t since_spill;     /* records folded into the ring since its last spill */
@@ -240,7 +238,7 @@ typedef struct engine {
     int no_flat;              /* SLAGG_NO_FLAT: window-major chunks take the run path (tests) */
     size_t stride;            /* u32s between two windows' cells of one account */
     uint64_t spill_limit;     /* RING_RECORD_LIMIT; tests lower it (SLAGG_TEST_SPILL_LIMIT) */
-    uint8_t ctab[600][SLAGG_CAUSE_COUNT];
+    uint8_t ctab[600][SLAGG_CAUSE_COUNT];  /* slagg_class_of_pair (core/classify.h) */
     uint8_t cls_flags[SLAGG_CLASS_COUNT];  /* class -> 1 valid | 2 error */
     thr *th;                  /* the nt threads */
     unsigned nt;
@@ -328,6 +326,8 @@ static int spill_ring(thr *th)
  * counters: a run is a few records, tens of cycles, and a miss costs
  * hundreds. */
 #define PREFETCH_RUNS 8
+/* run_acc and run_p also carry the flat kernel's look-ahead */
+_Static_assert(SLAGG_FOLD_FLAT_AHEAD <= PREFETCH_RUNS, "flat kernel look-ahead beyond the run scratch");
 
 static int grow_scratch(thr *th, size_t n)
 {
@@ -353,6 +353,12 @@ static int grow_scratch(thr *th, size_t n)
     uint32_t *nk = slagg_reallocarray(th->run_nok, n + 1, sizeof *nk);
     if (!nk) return -1;
     th->run_nok = nk;
+    uint32_t *ea = slagg_reallocarray(th->err_acc, n, sizeof *ea);
+    if (!ea) return -1;
+    th->err_acc = ea;
+    uint32_t *ew = slagg_reallocarray(th->err_win, n, sizeof *ew);
+    if (!ew) return -1;
+    th->err_win = ew;
     th->scratch_cap = n;
     return 0;
 }
@@ -378,7 +384,7 @@ static int fold_segment(thr *th, uint32_t a, uint32_t p, int64_t day, size_t k, 
         size_t r = k + i;
         unsigned code = b->code[r];
         unsigned c = th->code_cls[code];
-        if (c == NEEDS_MAINT)
+        if (c == SLAGG_CLASS_BY_MAINT)
             c = slagg_classify(b->pair_status[code], (slagg_cause)b->pair_cause[code],
                                slagg_maint_contains(g->maint, a, b->ts_ms[r]));
         pt[c]++;
@@ -442,22 +448,17 @@ nomem:
 
 /* The flat fold of a chunk whose records all lie in service day `day`
  * (contracted or not, not after --through) and inside a window-major ring:
- * one loop over the records, with no branch that depends on the data but
- * the rare ones (maintenance-dependent classes, errors). A record's run is
- * found by a running maximum over marks set at each run's first record, so
- * short runs (a few records each, the common case at a billion records a
- * month) cost no mispredicted loop exits. Gives exactly what fold_segment
- * gives. */
+ * sets up the runs (account or the sink, period or the sink row, the run
+ * marks), then the flat kernel (core/kernels/fold.h) folds the records.
+ * Gives exactly what fold_segment gives. */
 static int fold_chunk_flat(thr *th, const uint32_t *map, int64_t day, int64_t lo, int64_t hi)
 {
     engine *g = th->g;
     const slagg_shard_cursor *b = th->cur;
     const uint32_t n = b->n, nr = b->n_runs, na = g->n_accounts;
-    const size_t row = (size_t)na + 1;
     const uint32_t *dp = g->day_period + (size_t)(day - g->day0) * na;
-    uint32_t *ridx = th->ridx, *racc = th->run_acc, *rp = th->run_p, *nok = th->run_nok;
+    uint32_t *ridx = th->ridx, *racc = th->run_acc, *rp = th->run_p;
     memset(ridx, 0, n * sizeof *ridx);
-    memset(nok, 0, nr * sizeof *nok);   /* per run: records not of class OK */
     uint32_t off = 0;
     for (uint32_t r = 0; r < nr; r++) {
         uint32_t a = map[b->run_account[r]];
@@ -473,51 +474,25 @@ static int fold_chunk_flat(thr *th, const uint32_t *map, int64_t day, int64_t lo
         ridx[off] = r;
         off += b->run_len[r];
     }
-    for (uint32_t r = nr; r < nr + PREFETCH_RUNS; r++) {   /* what the prefetches past the end read */
+    for (uint32_t r = nr; r < nr + SLAGG_FOLD_FLAT_AHEAD; r++) {   /* what the prefetches past the end read */
         racc[r] = racc[nr - 1];
         rp[r] = rp[nr - 1];
     }
     const int64_t day_ms = day * SLAGG_MS_PER_DAY - g->tz_ms;
     const int64_t day_w = day * SLAGG_WINDOWS_PER_DAY;
-    const uint32_t base_slot = (uint32_t)(day_w & g->ring_mask), mask = g->ring_mask;
-    uint32_t *ve = th->ve;
-    uint64_t *ptot = th->ptot;
-    uint32_t cur = 0;
-    /* coverage: the chunk's windows as bits from its first one, in a
-     * register (exact when the chunk spans fewer than 64 windows) */
-    const uint32_t wl = slagg_div300k((uint32_t)(lo - day_ms));
-    uint64_t covm = 0;
-    for (uint32_t j = 0; j < n; j++) {
-        cur = ridx[j] > cur ? ridx[j] : cur;
-        uint32_t a = racc[cur];
-        unsigned code = b->code[j];
-        unsigned c = th->code_cls[code];
-        uint32_t w = slagg_div300k((uint32_t)(b->ts_ms[j] - day_ms));
-        covm |= 1ULL << ((w - wl) & 63);
-        size_t cell = 2 * ((size_t)((base_slot + w) & mask) * row + a);
-        /* a later run's ring cell (in this record's window row: runs of a
-         * chunk mostly share their windows) */
-        ptrdiff_t ahead = (ptrdiff_t)racc[cur + PREFETCH_RUNS] - (ptrdiff_t)a;
-        __builtin_prefetch(ve + (ptrdiff_t)cell + 2 * ahead, 1);
-        if (c == SLAGG_CLASS_OK) {   /* nearly every record: valid, no error, counted per run below */
-            ve[cell]++;
-            continue;
-        }
-        if (c == NEEDS_MAINT)
-            c = slagg_classify(b->pair_status[code], (slagg_cause)b->pair_cause[code],
-                               a < na && slagg_maint_contains(g->maint, a, b->ts_ms[j]));
-        if (c != SLAGG_CLASS_OK) {
-            ptot[(size_t)rp[cur] * SLAGG_CLASS_COUNT + c]++;
-            nok[cur]++;
-        }
-        unsigned fl = g->cls_flags[c];
-        ve[cell] += fl & 1u;
-        ve[cell + 1] += fl >> 1;
-        if ((fl & 2) && a < na && err_push(&th->errs, a, day_w + w) != 0) return -1;
-    }
-    for (uint32_t r = 0; r < nr; r++)
-        ptot[(size_t)rp[r] * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] += b->run_len[r] - nok[r];
-    if (window_of(g, hi) - (day_w + wl) < 64) slagg_cov_mark_mask(&th->cov, day_w + wl, covm);
+    slagg_fold_flat_args x = {
+        .n = n, .n_runs = nr, .ts_ms = b->ts_ms, .code = b->code, .run_len = b->run_len,
+        .ridx = ridx, .run_acc = racc, .run_p = rp,
+        .pair_status = b->pair_status, .pair_cause = b->pair_cause, .code_cls = th->code_cls,
+        .cls_flags = g->cls_flags, .maint = g->maint, .n_accounts = na,
+        .day_ms = day_ms, .base_slot = (uint32_t)(day_w & g->ring_mask), .mask = g->ring_mask,
+        .row = (size_t)na + 1, .w_lo = slagg_div300k((uint32_t)(lo - day_ms)),
+        .ve = th->ve, .ptot = th->ptot, .run_nok = th->run_nok, .err_acc = th->err_acc, .err_win = th->err_win,
+    };
+    g->kernel->flat(&x);
+    for (uint32_t i = 0; i < x.n_err; i++)
+        if (err_push(&th->errs, x.err_acc[i], day_w + x.err_win[i]) != 0) return -1;
+    if (window_of(g, hi) - (day_w + x.w_lo) < 64) slagg_cov_mark_mask(&th->cov, day_w + x.w_lo, x.covm);
     else
         for (uint32_t j = 0; j < n; j++) slagg_cov_mark(&th->cov, window_of(g, b->ts_ms[j]));
     th->since_spill += n;
@@ -968,12 +943,8 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
         }
     }
     for (int s = 0; s < 600; s++)
-        for (int c = 0; c < SLAGG_CAUSE_COUNT; c++) {
-            int needs = (s >= 500 && (c == SLAGG_CAUSE_NONE || c == SLAGG_CAUSE_PROVIDER)) ||
-                        (s == 0 && c == SLAGG_CAUSE_PROVIDER);
-            g.ctab[s][c] = needs ? NEEDS_MAINT
-                                 : (slagg_http_status_allowed(s) ? (uint8_t)slagg_classify(s, (slagg_cause)c, 0) : 0);
-        }
+        for (int c = 0; c < SLAGG_CAUSE_COUNT; c++)
+            g.ctab[s][c] = slagg_http_status_allowed(s) ? (uint8_t)slagg_class_of_pair(s, (slagg_cause)c) : 0;
     for (int c = 0; c < SLAGG_CLASS_COUNT; c++)
         g.cls_flags[c] =
             (uint8_t)(slagg_class_is_valid((slagg_class)c) | (slagg_class_is_error((slagg_class)c) << 1));
@@ -1155,6 +1126,8 @@ done:
             slagg_free(th->run_p);
             slagg_free(th->ridx);
             slagg_free(th->run_nok);
+            slagg_free(th->err_acc);
+            slagg_free(th->err_win);
             slagg_free(th->out.v);
             slagg_free(th->errs.v);
             slagg_cov_map_free(&th->cov);
