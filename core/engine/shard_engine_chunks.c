@@ -30,7 +30,7 @@
 #include "core/classify.h"
 #include "core/cpu.h"
 #include "core/engine/fold_common.h"
-#include "core/engine/fold_shards.h"
+#include "core/engine/shard_engine.h"
 #include "io/shard.h"
 #include "io/source.h"
 
