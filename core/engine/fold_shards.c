@@ -1,0 +1,146 @@
+/*
+ * fold_shards.c - the shard engine: time-ordered, lock-free, bounded memory
+ * (docs/DESIGN.md "The shard engine"). This file runs its steps in order
+ * and owns the threads; the rooms are listed in core/engine/shard_engine.h.
+ *
+ * When every input is a shard, --through is known before any record is
+ * read (it defaults to the day of the latest block's max_ts), so each
+ * record can go straight to its final count: after_through, uncontracted,
+ * or its period's class counter and its window's V and E.
+ *
+ * Blocks of all shards are sorted by their first instant and processed in
+ * epochs. Each worker thread folds whole blocks (morsels, taken from an
+ * atomic counter) into private counters: a ring of windows per account (V
+ * and E as u32; the ring is sized at start to the blocks' time spans, at
+ * least 64 windows, within a memory budget) and a class table per period.
+ * A record whose window lies beyond the ring goes to a private overflow
+ * table (u64). After an epoch, every window older than the next block's
+ * first window is complete: the threads finalise them in parallel, each
+ * over its own slice of accounts, summing the rings of all threads; a
+ * window with E > 0 is kept as (account, window, E, V), the others are
+ * dropped. Memory is accounts x ring x threads, whatever the record count.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#include "core/engine/fold_shards.h"
+#include "core/engine/shard_engine.h"
+#include "io/shard.h"
+
+static void *thread_main(void *arg)
+{
+    thr *th = arg;
+    engine *g = th->g;
+    if (g->phase == 0) {
+        for (;;) {
+            size_t i = atomic_fetch_add(&g->next, 1) + g->lo;
+            if (i >= g->hi) break;
+            if (slagg_shards_fold_block(th, &g->blocks[i]) != 0) {
+                th->failed = 1;
+                break;
+            }
+        }
+    } else {
+        uint32_t per = (g->n_accounts + g->nt - 1) / g->nt;
+        uint32_t a0 = per * th->index, a1 = a0 + per > g->n_accounts ? g->n_accounts : a0 + per;
+        if (a0 < a1 && slagg_shards_finalise(th, a0, a1) != 0) th->failed = 1;
+    }
+    return NULL;
+}
+
+/* Runs the current step on every thread (fork-join). */
+static slagg_status run_step(engine *g, slagg_err *err)
+{
+    unsigned started = 0;
+    atomic_store(&g->next, 0);
+    for (; started < g->nt; started++)
+        if (pthread_create(&g->th[started].tid, NULL, thread_main, &g->th[started]) != 0) break;
+    for (unsigned i = 0; i < started; i++) pthread_join(g->th[i].tid, NULL);
+    if (started < g->nt) return slagg_err_set(err, SLAGG_E_INTERNAL, "cannot start worker threads");
+    /* the first failure in block order is reported: pick the lowest thread
+     * that failed (deterministic enough: any failure fails the run) */
+    for (unsigned i = 0; i < g->nt; i++) {
+        if (g->th[i].failed) {
+            *err = g->th[i].err;
+            return err->code;
+        }
+    }
+    return SLAGG_OK;
+}
+
+/* Finalises windows [wlo, whi) on every thread: the overflow entries of
+ * those windows back into the rings first, then the rings. */
+static slagg_status finalise_step(engine *g, int64_t wlo, int64_t whi, slagg_err *err)
+{
+    g->wlo = wlo;
+    g->whi = whi;
+    if (slagg_shards_overflow_into_ring(g) != 0) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    g->phase = 1;
+    slagg_status st = run_step(g, err);
+    if (st == SLAGG_OK) slagg_shards_errs_compact(g);
+    return st;
+}
+
+/* The epochs: blocks starting in the first half of the ring are folded,
+ * then every window before the next block's first window is final. */
+static slagg_status fold_epochs(engine *g, slagg_err *err)
+{
+    const slagg_fold_opts *o = g->o;
+    slagg_status st;
+    g->base = window_of(g, g->blocks[0].min_ts);
+    size_t next = 0;
+    uint64_t progress = 0, done_bytes = 0, total_bytes = 0;
+    for (size_t i = 0; i < g->n_blocks; i++)
+        total_bytes += slagg_shard_block_at(g->shards[g->blocks[i].shard], g->blocks[i].block)->comp_size;
+    while (next < g->n_blocks) {
+        uint64_t recs;
+        size_t end = slagg_shards_epoch_end(g, next, &recs);
+        g->phase = 0;
+        g->lo = next;
+        g->hi = end;
+        if ((st = run_step(g, err)) != SLAGG_OK) return st;
+        next = end;
+        progress += recs;
+        for (size_t i = g->lo; i < g->hi; i++)
+            done_bytes += slagg_shard_block_at(g->shards[g->blocks[i].shard], g->blocks[i].block)->comp_size;
+        if (o->progress) o->progress(o->progress_ctx, progress, done_bytes, total_bytes);
+        int64_t limit = next < g->n_blocks ? window_of(g, g->blocks[next].min_ts) : INT64_MAX;
+        int64_t whi = limit < g->base + g->ring ? limit : g->base + g->ring;
+        if (whi > g->base) {
+            if ((st = finalise_step(g, g->base, whi, err)) != SLAGG_OK) return st;
+            if (whi == g->base + g->ring)  /* the whole ring is empty again */
+                for (unsigned k = 0; k < g->nt; k++) g->th[k].since_spill = 0;
+            g->base = whi;
+        }
+        /* the next block starts beyond the ring, so the ring was finalised
+         * whole: jump to it (windows in between hold no ring record) */
+        if (next < g->n_blocks && limit > g->base) g->base = limit;
+    }
+    /* the rest of the ring */
+    return finalise_step(g, g->base, g->base + g->ring, err);
+}
+
+slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                               const slagg_fold_opts *o, slagg_fleet *f, int *used, slagg_err *err)
+{
+    *used = 0;
+    if (o->engine_generic) return SLAGG_OK;
+    if (n_inputs == 0) return SLAGG_OK;
+    for (size_t i = 0; i < n_inputs; i++)
+        if (!slagg_is_shard(inputs[i])) return SLAGG_OK;
+
+    engine g;
+    int planned = 0;
+    memset(&g, 0, sizeof g);
+    memset(f, 0, sizeof *f);
+    f->tz_s = o->tz_s;
+    slagg_status st = slagg_shards_plan(&g, t, inputs, n_inputs, o, f, &planned, err);
+    if (st == SLAGG_OK && planned) st = slagg_shards_threads_new(&g, err);
+    if (st == SLAGG_OK && planned) st = fold_epochs(&g, err);
+    if (st == SLAGG_OK && planned) st = slagg_shards_finish(&g, t, f, err);
+    if (st == SLAGG_OK && planned) *used = 1;
+    slagg_shards_engine_free(&g);
+    if (st != SLAGG_OK || !*used) slagg_fleet_free(f);
+    return st;
+}
