@@ -22,8 +22,8 @@
  *   ve[c + 1] += flags[i] >> 1   (error)
  * V and E of a window sit side by side: one cache line, one miss. stride
  * is the distance between two windows' cells of one account: 2 when the
- * ring is account-major, 2 x accounts when it is window-major (see
- * fold_shards.c "Ring layout").
+ * ring is account-major, 2 x (accounts + 1) when it is window-major (see
+ * core/engine/shard_engine.h "Ring layout").
  * Preconditions: rel_ms ascending and below one day (86,400,000 ms: the
  * caller folds a run one service-time day at a time, rel_ms counting from
  * the day's start and base_slot being the day's first window in the ring),
