@@ -66,6 +66,32 @@ static inline slagg_class slagg_classify(int status, slagg_cause cause, int in_m
     return SLAGG_CLASS_NOT_RECEIVED;
 }
 
+/* The code of a (status, cause) pair in the engines' per-pair tables when
+ * its class depends on the record's instant: the caller then asks the
+ * maintenance index and calls slagg_classify. Not a slagg_class. */
+#define SLAGG_CLASS_BY_MAINT 0xffu
+
+/* 1 when the class of (status, cause) depends on the record lying in a
+ * notified maintenance window (SPEC 2, the classification table: a 5xx
+ * with an empty or `provider` cause, a status 0 with `provider`; a
+ * record's own cause takes precedence over a window). Derived from
+ * slagg_classify, so the rule is written once, here.
+ * Precondition: slagg_http_status_allowed(status). */
+static inline int slagg_class_maint_dependent(int status, slagg_cause cause)
+{
+    return slagg_classify(status, cause, 0) != slagg_classify(status, cause, 1);
+}
+
+/* The class of (status, cause) as far as it is known without the
+ * instant: a slagg_class, or SLAGG_CLASS_BY_MAINT. What the shard engine's
+ * per-pair table holds and the flat kernel (core/kernels/fold.h) reads.
+ * Precondition: slagg_http_status_allowed(status). */
+static inline unsigned slagg_class_of_pair(int status, slagg_cause cause)
+{
+    return slagg_class_maint_dependent(status, cause) ? SLAGG_CLASS_BY_MAINT
+                                                      : (unsigned)slagg_classify(status, cause, 0);
+}
+
 /* Valid requests: received by the service (SPEC "Valid request"). */
 static inline int slagg_class_is_valid(slagg_class c)
 {

@@ -10,15 +10,18 @@
 #include <sys/auxv.h>
 #endif
 
+/* One entry per instruction set: its run kernel and its flat kernel. Only
+ * a scalar flat kernel exists so far, so every entry names it; a faster one
+ * replaces it in its entry (core/kernels/fold.h). */
 static const slagg_kernel kernels[] = {
 #if defined(SLAGG_HAVE_X86_KERNELS)
-    {"avx512", slagg_fold_run_avx512},
-    {"avx2", slagg_fold_run_avx2},
+    {"avx512", slagg_fold_run_avx512, slagg_fold_flat_scalar},
+    {"avx2", slagg_fold_run_avx2, slagg_fold_flat_scalar},
 #endif
 #if defined(SLAGG_HAVE_NEON_KERNELS)
-    {"neon", slagg_fold_run_neon},
+    {"neon", slagg_fold_run_neon, slagg_fold_flat_scalar},
 #endif
-    {"scalar", slagg_fold_run_scalar},
+    {"scalar", slagg_fold_run_scalar, slagg_fold_flat_scalar},
 };
 
 const slagg_kernel *slagg_kernels_all(int *n)

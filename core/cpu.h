@@ -15,9 +15,12 @@
 #include "core/error.h"
 #include "core/kernels/fold.h"
 
+/* The kernels of one instruction set (core/kernels/fold.h says which loop
+ * is which). */
 typedef struct slagg_kernel {
     const char *name;        /* "scalar", "avx2", "avx512", "neon" */
-    slagg_fold_run_fn run;
+    slagg_fold_run_fn run;   /* a day segment of one account's run */
+    slagg_fold_flat_fn flat; /* a window-major chunk inside one day (scalar in every entry for now) */
 } slagg_kernel;
 
 /* Every kernel compiled in, in priority order; *n gets the count. */

@@ -1,7 +1,8 @@
 /*
  * fold_opts.h - what a fold is asked: time zone, --through, threads, the
  * reject limit, --gap, --strict, a progress callback and the engine settings. Its own header so
- * that the engine's three files (fold.c, fold_common.c, fold_shards.c) share
+ * that the engine's files (fold.c, fold_common.c, fold_shards.c and its
+ * shard_engine_*.c) share
  * it without including each other (docs/DESIGN.md, "House").
  */
 #ifndef SLAGG_CORE_ENGINE_FOLD_OPTS_H

@@ -1,5 +1,6 @@
 /*
- * fold_shards.h - the shard engine (core/engine/fold_shards.c;
+ * fold_shards.h - the shard engine (core/engine/fold_shards.c, its rooms
+ * listed in core/engine/shard_engine.h;
  * docs/DESIGN.md "The shard engine"), which core/engine/fold.c dispatches
  * to. Not part of any API.
  */

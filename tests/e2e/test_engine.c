@@ -1,5 +1,5 @@
 /*
- * test_engine.c - the shard engine (core/engine/fold_shards.c) against the
+ * test_engine.c - the shard engine (core/engine/fold_shards.c, shard_engine_*.c) against the
  * generic fold: byte-identical outputs whatever the block size (ring path
  * or overflow path), ring layout (SLAGG_RING_LAYOUT) and loop
  * (SLAGG_NO_FLAT), thread count, kernel (SLAGG_FORCE_ISA), --through

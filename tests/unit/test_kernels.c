@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/classify.h"
 #include "core/cpu.h"
+#include "core/dict.h"
 #include "core/kernels/fold.h"
+#include "core/maint.h"
 
 Test(kernels, reciprocal_division_exact_below_2_27)
 {
@@ -120,4 +123,167 @@ Test(kernels, force_isa_selects_or_refuses)
     cr_assert(strstr(err.msg, "sse9") != NULL, "%s", err.msg);
     cr_assert_eq(slagg_kernel_pick(NULL, &k, &err), SLAGG_OK);
     cr_assert(slagg_kernel_supported(k));
+}
+
+/* The flat kernel's inputs for a chunk of 2 accounts (sink column 2) and
+ * 2 periods (sink row 2) in a window-major ring of 8 windows (base slot 6)
+ * on day 0 (day_ms 0). Pair codes: 0 = 200, 1 = 503 "", 2 = 503 attack,
+ * 3 = 0 "", 4 = 0 provider. */
+static const uint16_t flat_status[] = {200, 503, 503, 0, 0};
+static const uint8_t flat_cause[] = {SLAGG_CAUSE_NONE, SLAGG_CAUSE_NONE, SLAGG_CAUSE_ATTACK, SLAGG_CAUSE_NONE,
+                                     SLAGG_CAUSE_PROVIDER};
+
+static void flat_tables(uint8_t code_cls[5], uint8_t cls_flags[SLAGG_CLASS_COUNT])
+{
+    for (int k = 0; k < 5; k++) code_cls[k] = (uint8_t)slagg_class_of_pair(flat_status[k], flat_cause[k]);
+    for (int c = 0; c < SLAGG_CLASS_COUNT; c++)
+        cls_flags[c] = (uint8_t)(slagg_class_is_valid((slagg_class)c) | slagg_class_is_error((slagg_class)c) << 1);
+}
+
+#define CELL(slot, a) (2 * ((slot) * 3 + (a)))
+
+Test(kernels, flat_kernel_by_hand)
+{
+    /* account 1 has a notified maintenance window [600000, 900000): window 2 of day 0 */
+    slagg_dict *acc = slagg_dict_new();
+    cr_assert_eq(slagg_dict_intern(acc, "a0", 2), 0);
+    cr_assert_eq(slagg_dict_intern(acc, "a1", 2), 1);
+    slagg_maint_in mi = {.start_ms = 600000, .end_ms = 900000, .scope = "a1", .scope_len = 2, .line = 2};
+    slagg_tables t = {.maint = &mi, .n_maint = 1};
+    slagg_maint_index *maint = NULL;
+    slagg_err err = {0};
+    cr_assert_eq(slagg_maint_build(&t, acc, &maint, &err), SLAGG_OK, "%s", err.msg);
+
+    /* run 0: account 0, period 0; run 1: uncontracted (the sinks); run 2:
+     * account 1, period 1 */
+    const int64_t ts[] = {0, 1000, 300000, 300001, 600000, 650000, 900000, 900001, 1200000};
+    const uint16_t code[] = {0, 1, 2, 1, 1, 4, 4, 4, 3};
+    const uint32_t run_len[] = {3, 1, 5};
+    const uint32_t ridx[] = {0, 0, 0, 1, 2, 0, 0, 0, 0};
+    uint32_t run_acc[3 + SLAGG_FOLD_FLAT_AHEAD] = {0, 2, 1}, run_p[3 + SLAGG_FOLD_FLAT_AHEAD] = {0, 2, 1};
+    for (int r = 3; r < 3 + SLAGG_FOLD_FLAT_AHEAD; r++) run_acc[r] = 1, run_p[r] = 1;
+    uint8_t code_cls[5], cls_flags[SLAGG_CLASS_COUNT];
+    flat_tables(code_cls, cls_flags);
+    uint32_t ve[2 * 8 * 3] = {0}, nok[3] = {9, 9, 9}, ea[9], ew[9];
+    uint64_t ptot[3 * SLAGG_CLASS_COUNT] = {0};
+    slagg_fold_flat_args x = {
+        .n = 9, .n_runs = 3, .ts_ms = ts, .code = code, .run_len = run_len, .ridx = ridx,
+        .run_acc = run_acc, .run_p = run_p, .pair_status = flat_status, .pair_cause = flat_cause,
+        .code_cls = code_cls, .cls_flags = cls_flags, .maint = maint, .n_accounts = 2,
+        .day_ms = 0, .base_slot = 6, .mask = 7, .row = 3, .w_lo = 0,
+        .ve = ve, .ptot = ptot, .run_nok = nok, .err_acc = ea, .err_win = ew,
+    };
+    slagg_fold_flat_scalar(&x);
+
+    /* windows 0..4 sit in slots 6, 7, 0, 1, 2 */
+    uint32_t want[2 * 8 * 3] = {0};
+    want[CELL(6, 0)] = 2, want[CELL(6, 0) + 1] = 1;   /* 200, 503 "" (account 0: no maintenance) */
+    want[CELL(7, 0)] = 1;                             /* 503 attack: valid, excluded */
+    want[CELL(7, 2)] = 1, want[CELL(7, 2) + 1] = 1;   /* the sink takes what it gets, unread */
+    want[CELL(0, 1)] = 1;                             /* 503 "" in maintenance: valid; 0 provider in it: nothing */
+    want[CELL(1, 1)] = 2, want[CELL(1, 1) + 1] = 2;   /* 0 provider after the window: lost, twice */
+    /* slot 2: status 0 "": not received, not valid */
+    for (int i = 0; i < 2 * 8 * 3; i++) cr_assert_eq(ve[i], want[i], "ve[%d] = %u, want %u", i, ve[i], want[i]);
+
+    uint64_t pw[3 * SLAGG_CLASS_COUNT] = {0};
+    pw[0 * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] = 1;
+    pw[0 * SLAGG_CLASS_COUNT + SLAGG_CLASS_ERROR] = 1;
+    pw[0 * SLAGG_CLASS_COUNT + SLAGG_CLASS_EXCL_ATTACK] = 1;
+    pw[2 * SLAGG_CLASS_COUNT + SLAGG_CLASS_ERROR] = 1;   /* the sink row: no maintenance lookup */
+    pw[1 * SLAGG_CLASS_COUNT + SLAGG_CLASS_EXCL_MAINTENANCE] = 1;
+    pw[1 * SLAGG_CLASS_COUNT + SLAGG_CLASS_EXCL_MAINT_LOST] = 1;
+    pw[1 * SLAGG_CLASS_COUNT + SLAGG_CLASS_LOST] = 2;
+    pw[1 * SLAGG_CLASS_COUNT + SLAGG_CLASS_NOT_RECEIVED] = 1;
+    for (int i = 0; i < 3 * SLAGG_CLASS_COUNT; i++)
+        cr_assert_eq(ptot[i], pw[i], "ptot[%d] = %llu, want %llu", i, (unsigned long long)ptot[i],
+                     (unsigned long long)pw[i]);
+
+    /* error cells: (account 0, window 0), (account 1, window 3) once; none for the sink */
+    cr_assert_eq(x.n_err, 2);
+    cr_assert_eq(ea[0], 0);
+    cr_assert_eq(ew[0], 0);
+    cr_assert_eq(ea[1], 1);
+    cr_assert_eq(ew[1], 3);
+    cr_assert_eq(x.covm, 0x1f, "windows 0..4: %llx", (unsigned long long)x.covm);
+    slagg_maint_free(maint);
+    slagg_dict_free(acc);
+}
+
+/* The flat kernel of every table entry gives, on random chunks without
+ * maintenance, what the run kernel gives for the same records cut into
+ * runs: the two paths of the shard engine agree. */
+Test(kernels, flat_kernel_matches_run_kernel)
+{
+    int n_k;
+    const slagg_kernel *ks = slagg_kernels_all(&n_k);
+    uint8_t code_cls[5], cls_flags[SLAGG_CLASS_COUNT];
+    flat_tables(code_cls, cls_flags);
+    int tested = 0;
+    enum { NA = 6, RING = 16, ROW = NA + 1, NMAX = 600 };
+    /* no maintenance window: 503 "" is an error, 0 provider lost */
+    slagg_dict *acc = slagg_dict_new();
+    slagg_tables t = {0};
+    slagg_maint_index *none = NULL;
+    slagg_err err = {0};
+    cr_assert_eq(slagg_maint_build(&t, acc, &none, &err), SLAGG_OK, "%s", err.msg);
+    for (int k = 0; k < n_k; k++) {
+        if (!slagg_kernel_supported(&ks[k])) continue;
+        for (int round = 0; round < 300; round++) {
+            int64_t ts[NMAX];
+            uint16_t code[NMAX];
+            uint32_t ridx[NMAX] = {0}, run_len[NMAX], run_acc[NMAX + SLAGG_FOLD_FLAT_AHEAD];
+            uint32_t run_p[NMAX + SLAGG_FOLD_FLAT_AHEAD], nok[NMAX], ea[NMAX], ew[NMAX];
+            uint32_t rel[NMAX];
+            uint8_t fl[NMAX];
+            uint32_t n = 0, nr = 0;
+            uint32_t span = 1 + (uint32_t)(next_rand() % (8u * 300000u)); /* the chunk's windows: 1..8 */
+            uint32_t start = (uint32_t)(next_rand() % 300000u);
+            while (n < NMAX - 20 && next_rand() % 40) {   /* runs of 1..20 records, sorted within a run */
+                uint32_t len = 1 + (uint32_t)(next_rand() % 20), x = start + (uint32_t)(next_rand() % span / 2);
+                ridx[n] = nr;
+                run_len[nr] = len;
+                run_acc[nr] = (uint32_t)(next_rand() % (NA + 1));   /* NA: an uncontracted run, the sink */
+                run_p[nr] = run_acc[nr];
+                for (uint32_t i = 0; i < len; i++, n++) {
+                    x += (uint32_t)(next_rand() % (span / 40 + 1));
+                    ts[n] = x;
+                    code[n] = (uint16_t)(next_rand() % 3 ? 0 : 1 + next_rand() % 4);
+                }
+                nr++;
+            }
+            if (nr == 0) continue;
+            ridx[0] = 0;
+            for (uint32_t r = nr; r < nr + SLAGG_FOLD_FLAT_AHEAD; r++) run_acc[r] = run_acc[nr - 1], run_p[r] = 0;
+            uint32_t ve1[2 * RING * ROW] = {0}, ve2[2 * RING * ROW] = {0};
+            uint64_t pt1[(NA + 1) * SLAGG_CLASS_COUNT] = {0}, pt2[(NA + 1) * SLAGG_CLASS_COUNT] = {0};
+            uint32_t base = (uint32_t)(next_rand() % RING);
+            slagg_fold_flat_args x = {
+                .n = n, .n_runs = nr, .ts_ms = ts, .code = code, .run_len = run_len, .ridx = ridx,
+                .run_acc = run_acc, .run_p = run_p, .pair_status = flat_status, .pair_cause = flat_cause,
+                .code_cls = code_cls, .cls_flags = cls_flags, .maint = none, .n_accounts = NA,
+                .day_ms = 0, .base_slot = base, .mask = RING - 1, .row = ROW, .w_lo = (uint32_t)(ts[0] / 300000),
+                .ve = ve1, .ptot = pt1, .run_nok = nok, .err_acc = ea, .err_win = ew,
+            };
+            ks[k].flat(&x);
+            /* the run path: flags per record, one run kernel call per run */
+            uint64_t cov = 0;
+            for (uint32_t r = 0, o = 0; r < nr; o += run_len[r++]) {
+                for (uint32_t i = 0; i < run_len[r]; i++) {
+                    unsigned c = slagg_classify(flat_status[code[o + i]], flat_cause[code[o + i]], 0);
+                    pt2[run_p[r] * SLAGG_CLASS_COUNT + c]++;
+                    fl[i] = cls_flags[c];
+                    rel[i] = (uint32_t)ts[o + i];
+                    cov |= 1ULL << ((rel[i] / 300000 - x.w_lo) & 63);
+                }
+                slagg_fold_run_scalar(rel, fl, run_len[r], ve2 + 2 * run_acc[r], base, RING - 1, 2 * ROW);
+            }
+            cr_assert(memcmp(ve1, ve2, sizeof ve1) == 0, "%s: ring differs (round %d)", ks[k].name, round);
+            cr_assert(memcmp(pt1, pt2, sizeof pt1) == 0, "%s: class counts differ (round %d)", ks[k].name, round);
+            cr_assert_eq(x.covm, cov, "%s: coverage differs (round %d)", ks[k].name, round);
+            tested++;
+        }
+    }
+    cr_assert_geq(tested, 100);
+    slagg_maint_free(none);
+    slagg_dict_free(acc);
 }
