@@ -48,34 +48,6 @@ static const char report_help[] =
     "  slagg report out/availability.slagg --out out/report.html\n"
     "  slagg report out --out report.html\n";
 
-/* The summary a SUMMARY argument names: a file as it is; a fold's DIR as
- * DIR/<generation>/availability.slagg, DIR/current resolved once
- * (readlink) so the file read is of one generation (SPEC 4 "a loader ...
- * opens them through one resolution of DIR/current"); a DIR without
- * current (an older slagg's plain files) as DIR/availability.slagg.
- * Malloc'd, or NULL when out of memory. */
-static char *summary_path(const char *arg)
-{
-    struct stat st;
-    if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode)) return slagg_strndup(arg, strlen(arg));
-    size_t n = strlen(arg);
-    while (n > 1 && arg[n - 1] == '/') n--;
-    char *cur = slagg_malloc(n + sizeof "/" SLAGG_GEN_CURRENT);
-    if (!cur) return NULL;
-    memcpy(cur, arg, n);
-    memcpy(cur + n, "/" SLAGG_GEN_CURRENT, sizeof "/" SLAGG_GEN_CURRENT);
-    char gen[256];
-    ssize_t g = readlink(cur, gen, sizeof gen - 1);
-    slagg_free(cur);
-    if (g <= 0 || (size_t)g >= sizeof gen - 1 || memchr(gen, '/', (size_t)g)) g = 0;
-    size_t len = n + 1 + (size_t)g + 1 + sizeof SLAGG_SUMMARY_NAME;
-    char *p = slagg_malloc(len);
-    if (!p) return NULL;
-    if (g) snprintf(p, len, "%.*s/%.*s/%s", (int)n, arg, (int)g, gen, SLAGG_SUMMARY_NAME);
-    else snprintf(p, len, "%.*s/%s", (int)n, arg, SLAGG_SUMMARY_NAME);
-    return p;
-}
-
 static int ends_with_html(const char *s)
 {
     size_t n = strlen(s);
@@ -111,7 +83,7 @@ int slagg_cmd_report(int argc, char **argv)
         slagg_cli_error("--out %s: the report is HTML: give a file name ending in .html", out);
         return 1;
     }
-    char *path = summary_path(sum);
+    char *path = slagg_generation_path(sum, SLAGG_SUMMARY_NAME);
     if (!path) {
         slagg_cli_error("out of memory");
         return 3;

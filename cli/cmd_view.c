@@ -102,39 +102,11 @@ static int parse_format(const char *s, enum fmt *f)
     return 0;
 }
 
-/* SUMMARY as given, or for a directory its current generation's
- * availability.slagg: DIR/current read once (readlink) and the file opened
- * under its target, so a fold committing meanwhile cannot hand over a file
- * of another generation half way (docs/RELIABILITY.md "The loader
- * protocol"); a DIR of plain files from an older slagg (no current): its
- * DIR/availability.slagg. malloc'd, NULL when out of memory. */
-static char *summary_path(const char *arg)
-{
-    struct stat sb;
-    if (stat(arg, &sb) != 0 || !S_ISDIR(sb.st_mode)) return slagg_strndup(arg, strlen(arg));
-    size_t n = strlen(arg);
-    while (n > 1 && arg[n - 1] == '/') n--;
-    char *cur = slagg_malloc(n + sizeof "/" SLAGG_GEN_CURRENT);
-    if (!cur) return NULL;
-    snprintf(cur, n + sizeof "/" SLAGG_GEN_CURRENT, "%.*s/%s", (int)n, arg, SLAGG_GEN_CURRENT);
-    char target[512];
-    ssize_t t = readlink(cur, target, sizeof target - 1);
-    slagg_free(cur);
-    if (t > 0) target[t] = '\0';
-    size_t len = n + (t > 0 ? (size_t)t : 0) + sizeof SLAGG_SUMMARY_NAME + 3;
-    char *p = slagg_malloc(len);
-    if (!p) return NULL;
-    if (t > 0 && target[0] == '/') snprintf(p, len, "%s/%s", target, SLAGG_SUMMARY_NAME);
-    else if (t > 0) snprintf(p, len, "%.*s/%s/%s", (int)n, arg, target, SLAGG_SUMMARY_NAME);
-    else snprintf(p, len, "%.*s/%s", (int)n, arg, SLAGG_SUMMARY_NAME);
-    return p;
-}
-
 /* Reads SUMMARY (a file or a DIR) and builds the export's rows, as `slagg
  * export` does. Returns 0, or the exit code after printing the error. */
 static int load(const char *arg, slagg_fleet *f, slagg_tables *t, slagg_report *r)
 {
-    char *path = summary_path(arg);
+    char *path = slagg_generation_path(arg, SLAGG_SUMMARY_NAME);
     slagg_err err = {0};
     if (!path) {
         slagg_cli_error("out of memory");

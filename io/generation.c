@@ -533,3 +533,25 @@ slagg_status slagg_generation_commit_files(const char *dir, const slagg_gen_file
     names[n_files] = SLAGG_MANIFEST_NAME;
     return commit_set(dir, names, n_files + 1, 0, files, n_files, p, o, err);
 }
+
+char *slagg_generation_path(const char *arg, const char *name)
+{
+    struct stat sb;
+    if (stat(arg, &sb) != 0 || !S_ISDIR(sb.st_mode)) return slagg_strndup(arg, strlen(arg));
+    size_t n = strlen(arg);
+    while (n > 1 && arg[n - 1] == '/') n--;
+    char *cur = slagg_malloc(n + sizeof "/" SLAGG_GEN_CURRENT);
+    if (!cur) return NULL;
+    snprintf(cur, n + sizeof "/" SLAGG_GEN_CURRENT, "%.*s/%s", (int)n, arg, SLAGG_GEN_CURRENT);
+    char target[512];
+    ssize_t t = readlink(cur, target, sizeof target - 1);
+    slagg_free(cur);
+    if (t > 0) target[t] = '\0';
+    size_t len = n + (t > 0 ? (size_t)t : 0) + strlen(name) + 3;
+    char *p = slagg_malloc(len);
+    if (!p) return NULL;
+    if (t > 0 && target[0] == '/') snprintf(p, len, "%s/%s", target, name);
+    else if (t > 0) snprintf(p, len, "%.*s/%s/%s", (int)n, arg, target, name);
+    else snprintf(p, len, "%.*s/%s", (int)n, arg, name);
+    return p;
+}

@@ -79,4 +79,12 @@ slagg_status slagg_generation_commit_files(const char *dir, const slagg_gen_file
                                            const slagg_provenance *p, const slagg_commit_opts *o,
                                            slagg_err *err);
 
+/* The loader's side (docs/RELIABILITY.md "The loader protocol") for a
+ * command argument that names a file or a DIR of generations: a file as
+ * given; for a DIR, DIR/<target of DIR/current>/name, DIR/current read
+ * once (readlink) so the file opened is of one generation even if a run
+ * commits meanwhile; a DIR without current (an older slagg's plain files)
+ * as DIR/name. malloc'd; NULL when out of memory. */
+char *slagg_generation_path(const char *arg, const char *name);
+
 #endif
