@@ -58,7 +58,7 @@ static fx *make(const uint64_t *u, size_t n)
     cr_assert(x && n <= 400);
     int64_t day = slagg_days_from_civil(2026, 3, 2);
     for (size_t i = 0; i < n; i++) {
-        snprintf(x->names[i], sizeof x->names[i], "a%03zu", i);
+        snprintf(x->names[i], sizeof x->names[i], "a%03u", (unsigned)(i % 1000));   /* n <= 400 */
         x->acc[i] = x->names[i];
         x->len[i] = 4;
         x->p[i].account = (uint32_t)i;
