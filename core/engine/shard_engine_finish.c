@@ -225,7 +225,7 @@ slagg_status slagg_shards_finish(engine *g, const slagg_tables *t, slagg_fleet *
     if (!all) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     size_t m = 0;
     for (unsigned k = 0; k < g->nt; k++) {
-        memcpy(all + m, g->th[k].out.v, g->th[k].out.n * sizeof *all);
+        if (g->th[k].out.n) memcpy(all + m, g->th[k].out.v, g->th[k].out.n * sizeof *all);   /* never memcpy(NULL, 0) */
         m += g->th[k].out.n;
         /* what is left in the overflow tables: windows beyond the last ring
          * position, and counts too big for the rings; one window may sit in
