@@ -170,8 +170,8 @@ static int fold_alone(const slagg_fold_args *a)
     if (prog.printed) fputs("\r\033[K", stderr);
     rc = slagg_cli_job_finish("fold", job, st, a->out, a->rejects != NULL, a->quiet, NULL);
 done:
-    slagg_path_list_free(&inputs);
-    slagg_path_list_free(&skipped);
+    slagg_strv_free(&inputs);
+    slagg_strv_free(&skipped);
     return rc;
 }
 

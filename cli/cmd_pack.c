@@ -149,7 +149,7 @@ int slagg_cmd_pack(int argc, char **argv)
     rc = 1;
     for (size_t i = 0; i < inputs.n; i++) {
         char *name = shard_name(out, inputs.v[i]);
-        if (!name || slagg_path_push(&outputs, name) != 0) {
+        if (!name || slagg_strv_push(&outputs, name) != 0) {
             slagg_free(name);
             slagg_cli_error("out of memory");
             rc = 3;
@@ -206,9 +206,9 @@ int slagg_cmd_pack(int argc, char **argv)
 done:
     slagg_pack_discard(&pk);
     slagg_rejects_free(&rej);
-    slagg_path_list_free(&inputs);
-    slagg_path_list_free(&outputs);
-    slagg_path_list_free(&skipped);
+    slagg_strv_free(&inputs);
+    slagg_strv_free(&outputs);
+    slagg_strv_free(&skipped);
     slagg_free(pos);
     return rc;
 }

@@ -17,26 +17,6 @@
 #include "io/export.h"
 #include "io/output.h"
 
-int slagg_path_push(slagg_path_list *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 16;
-        char **p = slagg_reallocarray(l->v, nc, sizeof *p);
-        if (!p) return -1;
-        l->v = p;
-        l->cap = nc;
-    }
-    if (!(l->v[l->n] = slagg_strndup(s, strlen(s)))) return -1;
-    l->n++;
-    return 0;
-}
-
-void slagg_path_list_free(slagg_path_list *l)
-{
-    for (size_t i = 0; i < l->n; i++) slagg_free(l->v[i]);
-    slagg_free(l->v);
-}
-
 static int str_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -83,7 +63,7 @@ static int read_names(const char *path, slagg_path_list *names)
     errno = 0;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        if (slagg_path_push(names, e->d_name)) {
+        if (slagg_strv_push(names, e->d_name)) {
             slagg_cli_error("out of memory");
             rc = 3;
             break;
@@ -102,7 +82,7 @@ static int read_names(const char *path, slagg_path_list *names)
  * on stderr by the caller once sorted. */
 static int skip(walk *w, const char *full)
 {
-    if (slagg_path_push(w->skipped, full)) {
+    if (slagg_strv_push(w->skipped, full)) {
         slagg_cli_error("out of memory");
         return 3;
     }
@@ -159,7 +139,7 @@ static int walk_tree(walk *w, const char *path, const struct stat *sb)
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk_tree(w, full, &st);
         } else if (S_ISREG(st.st_mode)) {
-            if (slagg_path_push(w->out, full)) {
+            if (slagg_strv_push(w->out, full)) {
                 slagg_cli_error("out of memory");
                 rc = 3;
             }
@@ -168,7 +148,7 @@ static int walk_tree(walk *w, const char *path, const struct stat *sb)
         }
         slagg_free(full);
     }
-    slagg_path_list_free(&names);
+    slagg_strv_free(&names);
     w->dirs[me].active = 0;
     return rc;
 }
@@ -192,14 +172,14 @@ static void name_skipped(const char *const *v, size_t n)
 static int walk_input(walk *w, const char *path)
 {
     struct stat sb;
-    if (strcmp(path, "-") == 0) return slagg_path_push(w->out, path) ? 3 : 0;
+    if (strcmp(path, "-") == 0) return slagg_strv_push(w->out, path) ? 3 : 0;
     if (stat(path, &sb) != 0) {
         /* issue 15: a name that does not exist is an input error (2), a
          * disk that fails an I/O error (3) */
         slagg_cli_error("%s: %s", path, strerror(errno));
         return slagg_status_exit_code(slagg_open_status(errno));
     }
-    if (!S_ISDIR(sb.st_mode)) return slagg_path_push(w->out, path) ? 3 : 0;
+    if (!S_ISDIR(sb.st_mode)) return slagg_strv_push(w->out, path) ? 3 : 0;
     size_t first = w->out->n, first_skip = w->skipped->n;
     int rc = walk_tree(w, path, &sb);
     if (rc) return rc;

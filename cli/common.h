@@ -8,14 +8,11 @@
 #include <stdint.h>
 
 #include "core/rejects.h"
+#include "core/strv.h"
 
-typedef struct slagg_path_list {
-    char **v;
-    size_t n, cap;
-} slagg_path_list;
-
-int slagg_path_push(slagg_path_list *l, const char *s);
-void slagg_path_list_free(slagg_path_list *l);
+/* Input paths and skipped names: core/strv.h's list (slagg_strv_push,
+ * slagg_strv_free). */
+typedef slagg_strv slagg_path_list;
 
 /* Appends INPUT path to out (SPEC 3): a file or '-' as given; a directory
  * its regular files, recursively (symlinks followed), in bytewise order

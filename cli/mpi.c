@@ -455,7 +455,7 @@ static int run(job *j)
             uint64_t n = rd64(&r);
             for (uint64_t i = 0; !lrc && i < n && !r.bad; i++) {
                 char *p = rd_str(&r);
-                if (p && slagg_path_push(&all, p)) r.bad = 2;
+                if (p && slagg_strv_push(&all, p)) r.bad = 2;
                 slagg_free(p);
             }
             if (!lrc && (r.bad || r.left)) {
@@ -751,8 +751,8 @@ done:
     slagg_fold_state_free(&st);
     slagg_fold_state_free(&fin);
     slagg_tables_free(&tables);
-    slagg_path_list_free(&all);
-    slagg_path_list_free(&skipped);
+    slagg_strv_free(&all);
+    slagg_strv_free(&skipped);
     job_free(j);
     return rc;
 }

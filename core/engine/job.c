@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/strv.h"
 #include "core/calendar.h"
 #include "core/cpu.h"
 #include "core/report.h"
@@ -37,10 +38,7 @@ _Static_assert(SLAGG_WARNING_ALL == SLAGG_WARN_ALL, "warning kinds");
 enum { STAGE_NONE, STAGE_REJECTS, STAGE_WARNINGS, STAGE_DONE };
 enum { OPT_TZ = 1, OPT_THROUGH = 2, OPT_MAX_REJECTS = 4, OPT_GAP = 8, OPT_STRICT = 16, OPT_FROM = 32 };
 
-typedef struct strv {
-    char **v;
-    size_t n, cap;
-} strv;
+typedef slagg_strv strv;
 
 struct slagg_fold {
     slagg_err err;
@@ -79,27 +77,6 @@ struct slagg_fold {
 };
 
 /* ---- small helpers ------------------------------------------------------------- */
-
-static int strv_push(strv *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 16;
-        char **p = slagg_reallocarray(l->v, nc, sizeof *p);
-        if (!p) return -1;
-        l->v = p;
-        l->cap = nc;
-    }
-    if (!(l->v[l->n] = slagg_strndup(s, strlen(s)))) return -1;
-    l->n++;
-    return 0;
-}
-
-static void strv_free(strv *l)
-{
-    for (size_t i = 0; i < l->n; i++) slagg_free(l->v[i]);
-    slagg_free(l->v);
-    memset(l, 0, sizeof *l);
-}
 
 static slagg_status nomem(slagg_fold *j)
 {
@@ -142,10 +119,10 @@ void slagg_fold_free(slagg_fold *j)
     slagg_outdir_unlock(&j->lock);
     slagg_free(j->lock_dir);
     for (int k = 0; k < SLAGG_N_TABLES; k++) slagg_free(j->table[k]);
-    strv_free(&j->inputs);
-    strv_free(&j->skipped);
-    strv_free(&j->partials);
-    strv_free(&j->names);
+    slagg_strv_free(&j->inputs);
+    slagg_strv_free(&j->skipped);
+    slagg_strv_free(&j->partials);
+    slagg_strv_free(&j->names);
     slagg_free(j->summary);
     slagg_free(j->rejects_path);
     slagg_free(j->pin);
@@ -181,17 +158,17 @@ slagg_status slagg_fold_add_input(slagg_fold *j, const char *path)
         for (size_t i = 0; i < j->inputs.n; i++)
             if (strcmp(j->inputs.v[i], "-") == 0)
                 return slagg_err_set(&j->err, SLAGG_E_USAGE, "'-' (standard input) can be given only once");
-    return strv_push(&j->inputs, path) ? nomem(j) : SLAGG_OK;
+    return slagg_strv_push(&j->inputs, path) ? nomem(j) : SLAGG_OK;
 }
 
 slagg_status slagg_fold_add_skipped(slagg_fold *j, const char *name)
 {
-    return strv_push(&j->skipped, name) ? nomem(j) : SLAGG_OK;
+    return slagg_strv_push(&j->skipped, name) ? nomem(j) : SLAGG_OK;
 }
 
 slagg_status slagg_fold_add_partial(slagg_fold *j, const char *path)
 {
-    return strv_push(&j->partials, path) ? nomem(j) : SLAGG_OK;
+    return slagg_strv_push(&j->partials, path) ? nomem(j) : SLAGG_OK;
 }
 
 slagg_status slagg_fold_set_summary(slagg_fold *j, const char *path)
@@ -680,7 +657,7 @@ static slagg_status prepare_merge(slagg_fold *j)
     oom |= !j->pin;
     for (size_t g = 0; !oom && g < nr; g++) {
         map[refs[g].part][refs[g].input] = g;
-        oom |= strv_push(&j->names, refs[g].path) != 0;
+        oom |= slagg_strv_push(&j->names, refs[g].path) != 0;
         /* the manifest's inputs: as the partials recorded them */
         const slagg_partial_input *pi = &j->parts[refs[g].part].inputs[refs[g].input];
         j->pin[g] = (slagg_prov_file){pi->path, 1, pi->size, 1, pi->fingerprint};
