@@ -148,3 +148,91 @@ slagg_status slagg_write_atomic_path(const char *path, const void *data, size_t 
     slagg_free(dir);
     return st;
 }
+
+/* ---- a staged file written as a stream ------------------------------------------------- */
+
+static int write_all(int fd, const void *data, size_t n, int64_t at)
+{
+    const char *p = data;
+    while (n) {
+        ssize_t w = at < 0 ? write(fd, p, n) : pwrite(fd, p, n, (off_t)at);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        p += w;
+        n -= (size_t)w;
+        if (at >= 0) at += w;
+    }
+    return 0;
+}
+
+slagg_status slagg_stream_open_path(const char *path, slagg_stream_out *s, slagg_err *err)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    const char *slash = strrchr(path, '/');
+    const char *name = slash ? slash + 1 : path;
+    if (!*name) return slagg_err_set(err, SLAGG_E_IO, "%s: needs a file name", path);
+    s->dir = slash ? slagg_strndup(path, (size_t)(slash - path) + (slash == path)) : slagg_strndup(".", 1);
+    if (!s->dir) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    slagg_status st = slagg_mkdir_p(s->dir, err);
+    if (st != SLAGG_OK) {
+        slagg_stream_discard(s);
+        return st;
+    }
+    char *tmpl = slagg_malloc(strlen(s->dir) + strlen(name) + 16);
+    s->staged.final_path = join(s->dir, name, "");
+    if (!tmpl || !s->staged.final_path) {
+        slagg_free(tmpl);
+        slagg_stream_discard(s);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    sprintf(tmpl, "%s/.%s.tmp-XXXXXX", s->dir, name);
+    s->fd = mkstemp(tmpl);
+    if (s->fd < 0) {
+        st = slagg_err_set(err, SLAGG_E_IO, "%s: cannot create: %s", s->staged.final_path, strerror(errno));
+        slagg_free(tmpl);
+        slagg_stream_discard(s);
+        return st;
+    }
+    s->staged.tmp_path = tmpl;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_stream_write(slagg_stream_out *s, const void *data, size_t n, slagg_err *err)
+{
+    int e = write_all(s->fd, data, n, -1);
+    if (e) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot write: %s", s->staged.final_path, strerror(e));
+    s->off += n;
+    return SLAGG_OK;
+}
+
+slagg_status slagg_stream_pwrite(slagg_stream_out *s, const void *data, size_t n, uint64_t off, slagg_err *err)
+{
+    int e = write_all(s->fd, data, n, (int64_t)off);
+    if (e) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot write: %s", s->staged.final_path, strerror(e));
+    return SLAGG_OK;
+}
+
+slagg_status slagg_stream_commit(slagg_stream_out *s, slagg_err *err)
+{
+    int e = 0;
+    if (fchmod(s->fd, 0644) != 0) e = errno;
+    if (!e && fsync(s->fd) != 0) e = errno;
+    if (close(s->fd) != 0 && !e) e = errno;
+    s->fd = -1;
+    slagg_status st = e ? slagg_err_set(err, SLAGG_E_IO, "%s: cannot write: %s", s->staged.final_path, strerror(e))
+                        : slagg_commit_staged(s->dir, &s->staged, 1, err);
+    slagg_stream_discard(s);
+    return st;
+}
+
+void slagg_stream_discard(slagg_stream_out *s)
+{
+    if (s->fd >= 0) close(s->fd);
+    s->fd = -1;
+    slagg_discard_staged(&s->staged, 1);
+    slagg_free(s->dir);
+    s->dir = NULL;
+}

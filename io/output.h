@@ -14,6 +14,7 @@
 #define SLAGG_IO_OUTPUT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -38,6 +39,28 @@ void slagg_discard_staged(slagg_staged *files, size_t n);
  * last '/' ("." without one), created when missing (--partial, --rejects).
  * SLAGG_E_IO "PATH: needs a file name" for a path ending in '/'. */
 slagg_status slagg_write_atomic_path(const char *path, const void *data, size_t n, slagg_err *err);
+
+/* One file written as a stream (the partial file, io/partial_file.c): staged
+ * like slagg_stage_file, appended to (and patched: slagg_stream_pwrite),
+ * then fsynced and renamed into place by slagg_stream_commit. A failure
+ * or slagg_stream_discard removes the staged file. */
+typedef struct slagg_stream_out {
+    int fd;
+    char *dir;
+    slagg_staged staged;
+    uint64_t off;            /* bytes appended so far */
+} slagg_stream_out;
+
+/* Stages a new temporary file for path (its directory created when
+ * missing). SLAGG_E_IO "PATH: reason". */
+slagg_status slagg_stream_open_path(const char *path, slagg_stream_out *s, slagg_err *err);
+slagg_status slagg_stream_write(slagg_stream_out *s, const void *data, size_t n, slagg_err *err);
+/* Overwrites n bytes at off (< s->off). */
+slagg_status slagg_stream_pwrite(slagg_stream_out *s, const void *data, size_t n, uint64_t off, slagg_err *err);
+/* fsync, rename into place, fsync the directory; s is freed either way. */
+slagg_status slagg_stream_commit(slagg_stream_out *s, slagg_err *err);
+/* Removes the staged file (if any) and frees s. */
+void slagg_stream_discard(slagg_stream_out *s);
 
 /* Stage + commit of one file. */
 slagg_status slagg_write_atomic(const char *dir, const char *name, const void *data, size_t n,

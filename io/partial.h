@@ -21,6 +21,8 @@
 #include <stdint.h>
 
 #include "core/buckets.h"
+#include "core/cell.h"
+#include "core/classify.h"
 #include "core/coverage.h"
 #include "core/error.h"
 #include "core/rejects.h"
@@ -31,6 +33,11 @@
 #define SLAGG_PARTIAL_END "SLAGGEND"
 #define SLAGG_PARTIAL_MAJOR 1
 #define SLAGG_PARTIAL_MINOR 2   /* 1: --gap, --strict and coverage after the buckets; 2: --from, before_from */
+
+/* Day numbers a table or a partial may hold: years 0000..9999
+ * (io/timestamp.c parses no others), with a margin, so that corrupt days
+ * never overflow the period arithmetic. */
+static inline int slagg_partial_day_ok(int64_t d) { return d >= -800000LL && d <= 3000000LL; }
 
 /* ---- bucket codec -------------------------------------------------------- */
 
@@ -121,17 +128,32 @@ uint32_t slagg_tables_account_count(const slagg_tables *t);
 slagg_status slagg_input_fingerprint(const char *path, uint64_t *size, uint64_t *fp,
                                      slagg_err *err);
 
-/* ---- the partial file ---------------------------------------------------- */
+/* ---- the partial file (format 2.0; io/partial_file.c) ---------------------
+ * Written as a stream by `fold --partial` while the engine finalises its
+ * windows, read back by `slagg merge` as a stream: neither side holds the
+ * cells, so both are bounded by the fleet, not the records
+ * (docs/DISTRIBUTED.md, "The partial file"). */
+
+#define SLAGG_PARTIAL_V2_MAJOR 2
+#define SLAGG_PARTIAL_V2_MINOR 0
 
 typedef struct slagg_partial_input {
     char *path;      /* as given to fold (after directory expansion) */
     uint64_t size, fingerprint;
 } slagg_partial_input;
 
+/* A period's class totals, keyed by (account, first day): the same period
+ * in the merge's fleet whatever --through it settles on. */
+typedef struct slagg_partial_period {
+    uint32_t account;
+    int64_t start;
+    uint64_t cls[SLAGG_CLASS_COUNT];
+} slagg_partial_period;
+
 typedef struct slagg_partial {
     int32_t tz_s;
     int has_through;
-    int64_t through;
+    int64_t through;                   /* --through (when given) */
     uint64_t max_rejects;
     uint64_t tables_hash;              /* XXH64 of the encoded tables */
     slagg_tables tables;
@@ -139,35 +161,59 @@ typedef struct slagg_partial {
     size_t n_inputs;
     uint64_t records_read, rejected;
     int has_record;
-    int64_t max_ms;
+    int64_t max_ms, min_ms;
     slagg_rejects rejects;             /* rows[i].file indexes inputs */
-    uint64_t n_buckets;
-    /* minor 1 */
-    uint32_t gap_min, strict;          /* --gap, --strict (a 1.0 partial: 60 and none) */
-    int64_t min_ms;
-    int cov_known;                     /* 0: a 1.0 partial, which holds no coverage */
-    /* minor 2 */
-    int has_from;                      /* --from (a 1.x partial before minor 2: none) */
+    uint32_t gap_min, strict;          /* --gap, --strict */
+    int has_from;                      /* --from */
     int64_t from;
     uint64_t before_from;
+    /* what the partial's own fold settled (its through: o's, or its
+     * latest record's day, <= the merge's) */
+    int64_t own_through;
+    uint64_t uncontracted, after_through;
+    slagg_partial_period *periods;     /* sorted by (account, start), no all-zero one */
+    size_t n_periods;
+    uint64_t n_cells, n_tail;          /* cells in the stream and in the tail */
 } slagg_partial;
 
-/* Encodes a whole partial file into out. p gives the run's settings, its
- * inputs and counters (p->tables, tables_hash and n_buckets are ignored:
- * t is encoded and hashed here); b holds the state's buckets, which are
- * sorted in place (b is only good for freeing afterwards); cov its
- * coverage. */
-slagg_status slagg_partial_encode(const slagg_partial *p, const slagg_tables *t, slagg_buckets *b,
-                                  const slagg_cov_acc *cov, slagg_buf *out, slagg_err *err);
+/* The writer: open, cells in (window, account) order (the main stream,
+ * strictly increasing across calls), then tail cells (any order: sorted
+ * and summed here, the overflow's leftovers), then commit with the rest. */
+typedef struct slagg_partial_writer slagg_partial_writer;
 
-/* Reads and fully validates a partial file into p, adding its buckets into
- * `into` (an initialised table, possibly holding other partials' buckets:
- * the partials of one run share account ids) and its coverage into
- * cov_into (initialised; p->cov_known 0 when the file has none).
+slagg_status slagg_partial_writer_open(const char *path, uint32_t n_accounts, slagg_partial_writer **w,
+                                       slagg_err *err);
+slagg_status slagg_partial_writer_cells(slagg_partial_writer *w, const slagg_cell *c, size_t n, slagg_err *err);
+slagg_status slagg_partial_writer_tail(slagg_partial_writer *w, slagg_cell *c, size_t n, slagg_err *err);
+/* Writes the meta section from p (its settings, inputs, counters,
+ * rejects and periods; n_cells, n_tail and tables_hash are the writer's)
+ * with the tables t and the coverage (cov: the window map, and every
+ * account counted uncontracted as a name whose day is at most
+ * own_through), fsyncs, renames into place and frees w. *bytes gets the
+ * file's size. */
+slagg_status slagg_partial_writer_commit(slagg_partial_writer *w, const slagg_partial *p, const slagg_tables *t,
+                                         const slagg_cov_acc *cov, uint64_t *bytes, slagg_err *err);
+/* Removes the unfinished file and frees w (NULL is fine). */
+void slagg_partial_writer_discard(slagg_partial_writer *w);
+
+/* The reader: opens path and reads and validates everything but the
+ * cells into p, adding its coverage into cov_into (initialised);
+ * then slagg_partial_reader_next streams the cells, checking each.
  * SLAGG_E_INPUT "PATH: not an intact slagg partial: reason" when corrupt,
- * truncated or of a newer major version; SLAGG_E_IO when unreadable. */
-slagg_status slagg_partial_read(const char *path, slagg_partial *p, slagg_buckets *into,
-                                slagg_cov_acc *cov_into, slagg_err *err);
+ * truncated or of another major version; SLAGG_E_IO when unreadable. */
+typedef struct slagg_partial_reader slagg_partial_reader;
+
+slagg_status slagg_partial_reader_open(const char *path, slagg_partial *p, slagg_cov_acc *cov_into,
+                                       slagg_partial_reader **r, slagg_err *err);
+/* The next cell of the main stream (tail = 0) or of the tail (tail = 1,
+ * after the main stream's end): 1; 0 at its end; -1 with err set. */
+int slagg_partial_reader_next(slagg_partial_reader *r, int tail, slagg_cell *c, slagg_err *err);
+/* Every tail cell of the file (sorted by (window, account), malloc'd,
+ * NULL when none), without touching the main stream's position: a merge
+ * reads all tails first, then streams the main cells beside them.
+ * 0, or -1 with err set. */
+int slagg_partial_reader_tail(slagg_partial_reader *r, slagg_cell **cells, size_t *n, slagg_err *err);
+void slagg_partial_reader_close(slagg_partial_reader *r);
 void slagg_partial_free(slagg_partial *p);
 
 #endif

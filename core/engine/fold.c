@@ -266,18 +266,6 @@ static slagg_status assign_buckets(slagg_fleet *f, const slagg_bucket *b, size_t
     return SLAGG_OK;
 }
 
-/* The latest date named in the contracts: --through when no record has one. */
-static int64_t latest_contract_day(const slagg_tables *t)
-{
-    int64_t d = INT64_MIN;
-    for (size_t i = 0; i < t->n_contracts; i++) {
-        const slagg_contract_in *c = &t->contracts[i];
-        int64_t x = c->end == SLAGG_DAY_OPEN ? c->start : c->end;
-        if (x > d) d = x;
-    }
-    return d == INT64_MIN ? 0 : d;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -460,7 +448,7 @@ slagg_status slagg_fold_finish(const slagg_tables *t, const slagg_fold_opts *o, 
     if ((st = slagg_fold_prepare(t, &accounts, &maint, err)) != SLAGG_OK) return st;
     if (o->has_through) f->through = o->through;
     else if (s->has_record) f->through = slagg_floordiv(s->max_ms + (int64_t)o->tz_s * 1000, SLAGG_MS_PER_DAY);
-    else f->through = latest_contract_day(t);
+    else f->through = slagg_fold_latest_contract_day(t);
 
     if ((st = slagg_fold_copy_accounts(accounts, f, err)) != SLAGG_OK) goto done;
     if ((st = slagg_fold_build_periods(t, accounts, f->through, f, err)) != SLAGG_OK) goto done;

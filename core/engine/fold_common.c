@@ -230,3 +230,14 @@ slagg_status slagg_fold_build_coverage(slagg_fleet *f, const slagg_fold_opts *o,
     slagg_free(r);
     return st;
 }
+
+int64_t slagg_fold_latest_contract_day(const slagg_tables *t)
+{
+    int64_t d = INT64_MIN;
+    for (size_t i = 0; i < t->n_contracts; i++) {
+        const slagg_contract_in *c = &t->contracts[i];
+        int64_t x = c->end == SLAGG_DAY_OPEN ? c->start : c->end;
+        if (x > d) d = x;
+    }
+    return d == INT64_MIN ? 0 : d;
+}

@@ -37,4 +37,7 @@ slagg_status slagg_fold_build_coverage(slagg_fleet *f, const slagg_fold_opts *o,
                                        const char *const *names, const size_t *lens, size_t n_names,
                                        slagg_err *err);
 
+/* The latest date named in the contracts: --through when no record has one. */
+int64_t slagg_fold_latest_contract_day(const slagg_tables *t);
+
 #endif

@@ -24,6 +24,8 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "core/alloc.h"
+
 #include "core/engine/fold_shards.h"
 #include "core/engine/shard_engine.h"
 #include "io/shard.h"
@@ -69,6 +71,69 @@ static slagg_status run_step(engine *g, slagg_err *err)
     return SLAGG_OK;
 }
 
+/* A partial fold: the cells the threads just finalised, in (window,
+ * account) order, to the sink. Each thread's cells are in (account,
+ * window) or (window, account) order over its own slice of accounts, the
+ * slices ascending with the thread index, so a stable counting sort by
+ * window of their concatenation is that order. */
+static slagg_status emit_cells(engine *g, slagg_err *err)
+{
+    size_t n = 0, span = (size_t)(g->whi - g->wlo);
+    for (unsigned k = 0; k < g->nt; k++) n += g->th[k].out.n;
+    if (n == 0) return SLAGG_OK;
+    /* the buffers live as long as the engine: fresh pages cost */
+    if (n > g->emit_cap) {
+        slagg_cell *nc = slagg_reallocarray(g->emit, n + n / 2, sizeof *nc);
+        if (!nc) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        g->emit = nc;
+        g->emit_cap = n + n / 2;
+    }
+    if (!g->emit_at && !(g->emit_at = slagg_calloc((size_t)g->ring + 1, sizeof *g->emit_at)))
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    slagg_cell *c = g->emit;
+    size_t *at = g->emit_at;
+    memset(at, 0, (span + 1) * sizeof *at);
+    slagg_status st = SLAGG_OK;
+    {
+        for (unsigned k = 0; k < g->nt; k++)
+            for (size_t i = 0; i < g->th[k].out.n; i++) at[g->th[k].out.v[i].window - g->wlo + 1]++;
+        for (size_t i = 1; i <= span; i++) at[i] += at[i - 1];
+        for (unsigned k = 0; k < g->nt; k++) {
+            ev_vec *ov = &g->th[k].out;
+            for (size_t i = 0; i < ov->n; i++) {
+                const ev4 *x = &ov->v[i];
+                c[at[x->window - g->wlo]++] = (slagg_cell){x->window, x->account, x->v, x->e};
+            }
+            ov->n = 0;
+        }
+        st = g->sink->cells(g->sink->ctx, c, n, err);
+    }
+    return st;
+}
+
+/* A partial fold, after the last window: what is left in the overflow
+ * tables (windows beyond the last ring position, counts too big for the
+ * rings) is the tail; the tables are emptied so that nothing is attached
+ * twice. */
+static slagg_status emit_tail(engine *g, slagg_err *err)
+{
+    size_t n = 0, m = 0;
+    for (unsigned k = 0; k < g->nt; k++) n += g->th[k].ovf.n;
+    slagg_cell *c = slagg_calloc(n ? n : 1, sizeof *c);
+    if (!c) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (unsigned k = 0; k < g->nt; k++) {
+        ovf_map *om = &g->th[k].ovf;
+        for (size_t i = 0; om->n && i <= om->mask; i++) {
+            ovf_ent *e = &om->slot[i];
+            if (e->used && (e->v || e->e)) c[m++] = (slagg_cell){e->window, e->account, e->v, e->e};
+            e->v = e->e = 0;
+        }
+    }
+    slagg_status st = g->sink->tail(g->sink->ctx, c, m, err);
+    slagg_free(c);
+    return st;
+}
+
 /* Finalises windows [wlo, whi) on every thread: the overflow entries of
  * those windows back into the rings first, then the rings. */
 static slagg_status finalise_step(engine *g, int64_t wlo, int64_t whi, slagg_err *err)
@@ -79,6 +144,7 @@ static slagg_status finalise_step(engine *g, int64_t wlo, int64_t whi, slagg_err
     g->phase = 1;
     slagg_status st = run_step(g, err);
     if (st == SLAGG_OK) slagg_shards_errs_compact(g);
+    if (st == SLAGG_OK && g->sink) st = emit_cells(g, err);
     return st;
 }
 
@@ -121,8 +187,9 @@ static slagg_status fold_epochs(engine *g, slagg_err *err)
     return finalise_step(g, g->base, g->base + g->ring, err);
 }
 
-slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
-                               const slagg_fold_opts *o, slagg_fleet *f, int *used, slagg_err *err)
+static slagg_status fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                                const slagg_fold_opts *o, const slagg_cell_sink *sink, slagg_fleet *f,
+                                slagg_cov_map *map, int *used, slagg_err *err)
 {
     *used = 0;
     if (o->engine_generic) return SLAGG_OK;
@@ -136,11 +203,32 @@ slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs,
     memset(f, 0, sizeof *f);
     f->tz_s = o->tz_s;
     slagg_status st = slagg_shards_plan(&g, t, inputs, n_inputs, o, f, &planned, err);
+    g.sink = sink;
     if (st == SLAGG_OK && planned) st = slagg_shards_threads_new(&g, err);
     if (st == SLAGG_OK && planned) st = fold_epochs(&g, err);
+    if (st == SLAGG_OK && planned && sink) st = emit_tail(&g, err);
     if (st == SLAGG_OK && planned) st = slagg_shards_finish(&g, t, f, err);
     if (st == SLAGG_OK && planned) *used = 1;
+    if (st == SLAGG_OK && planned && map) {
+        /* the threads' maps were OR-ed into thread 0's by the finish */
+        *map = g.th[0].cov;
+        memset(&g.th[0].cov, 0, sizeof g.th[0].cov);
+    }
     slagg_shards_engine_free(&g);
     if (st != SLAGG_OK || !*used) slagg_fleet_free(f);
     return st;
+}
+
+slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                               const slagg_fold_opts *o, slagg_fleet *f, int *used, slagg_err *err)
+{
+    return fold_shards(t, inputs, n_inputs, o, NULL, f, NULL, used, err);
+}
+
+slagg_status slagg_fold_shards_partial(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                                       const slagg_fold_opts *o, const slagg_cell_sink *sink, slagg_fleet *f,
+                                       slagg_cov_map *map, int *used, slagg_err *err)
+{
+    memset(map, 0, sizeof *map);
+    return fold_shards(t, inputs, n_inputs, o, sink, f, map, used, err);
 }

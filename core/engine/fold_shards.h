@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "core/cell.h"
+#include "core/coverage.h"
 #include "core/engine/fold_opts.h"
 #include "core/error.h"
 #include "core/fleet.h"
@@ -19,5 +21,24 @@
 slagg_status slagg_fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
                                const slagg_fold_opts *o, slagg_fleet *f, int *used,
                                slagg_err *err);
+
+/* Where a partial fold sends its cells (io/partial.h's writer): the main
+ * stream in (window, account) order, strictly increasing across calls,
+ * then once the tail (the overflow's leftovers, any order, may repeat a
+ * main cell's key: the reader sums them). */
+typedef struct slagg_cell_sink {
+    slagg_status (*cells)(void *ctx, const slagg_cell *c, size_t n, slagg_err *err);
+    slagg_status (*tail)(void *ctx, slagg_cell *c, size_t n, slagg_err *err);
+    void *ctx;
+} slagg_cell_sink;
+
+/* The partial fold (`fold --partial`): as slagg_fold_shards, but every
+ * window's cells go to sink as they are finalised (not only those with an
+ * error, which another partial's records may still give one), and f gets
+ * no windows: its periods' class totals, its counters and its coverage;
+ * *map gets the window map (to free with slagg_cov_map_free). */
+slagg_status slagg_fold_shards_partial(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                                       const slagg_fold_opts *o, const slagg_cell_sink *sink, slagg_fleet *f,
+                                       slagg_cov_map *map, int *used, slagg_err *err);
 
 #endif

@@ -17,6 +17,8 @@
 #include "core/strv.h"
 #include "core/calendar.h"
 #include "core/cpu.h"
+#include "core/engine/fold_shards.h"
+#include "core/engine/merge.h"
 #include "core/report.h"
 #include "core/warnings.h"
 #include "io/buf.h"
@@ -62,7 +64,10 @@ struct slagg_fold {
     slagg_tables stored;         /* export: the summary's tables */
     slagg_tables use;            /* export: stored, new tables replacing (borrows both) */
     const slagg_tables *used;    /* the tables of the report and the outputs */
-    slagg_partial *parts;        /* merge */
+    slagg_partial *parts;        /* merge: the partials' meta sections */
+    slagg_partial_reader **readers;  /* merge: their cells, streamed */
+    slagg_cov_acc mcov;          /* merge: their coverage, added up */
+    int is_merge;
     size_t n_read;
     strv names;                  /* merge: the partials' inputs, by path */
     int has_state;
@@ -131,6 +136,10 @@ void slagg_fold_free(slagg_fold *j)
     if (j->parts)
         for (size_t i = 0; i < j->n_read; i++) slagg_partial_free(&j->parts[i]);
     slagg_free(j->parts);
+    if (j->readers)
+        for (size_t i = 0; i < j->n_read; i++) slagg_partial_reader_close(j->readers[i]);
+    slagg_free(j->readers);
+    slagg_cov_acc_free(&j->mcov);
     slagg_fold_state_free(&j->state);
     slagg_warnings_free(&j->warns);
     slagg_report_free(&j->report);
@@ -607,13 +616,16 @@ static slagg_status prepare_merge(slagg_fold *j)
     }
     j->prov.partials = j->ppart;
     j->prov.n_partials = n;
+    j->is_merge = 1;
     j->parts = slagg_calloc(n, sizeof *j->parts);
-    if (!j->parts || slagg_buckets_init(&s->buckets) != 0 || slagg_cov_acc_init(&s->cov) != 0) return nomem(j);
-    /* Every partial's buckets added; the partials of one run share
-     * account ids (the contracts' accounts in bytewise order), which the
-     * tables check guarantees. */
+    j->readers = slagg_calloc(n, sizeof *j->readers);
+    if (!j->parts || !j->readers || slagg_cov_acc_init(&j->mcov) != 0) return nomem(j);
+    /* Every partial's meta section read, its cells left to stream
+     * (core/engine/merge.c); the partials of one run share account ids
+     * (the contracts' accounts in bytewise order), which the tables check
+     * guarantees. */
     for (size_t i = 0; i < n; i++) {
-        st = slagg_partial_read(pos[i], &j->parts[i], &s->buckets, &s->cov, &j->err);
+        st = slagg_partial_reader_open(pos[i], &j->parts[i], &j->mcov, &j->readers[i], &j->err);
         if (st != SLAGG_OK) return st;
         j->n_read++;
         if (i && (st = check_same_run(j, pos[0], &j->parts[0], pos[i], &j->parts[i])) != SLAGG_OK) return st;
@@ -671,7 +683,6 @@ static slagg_status prepare_merge(slagg_fold *j)
         s->before_from += p->before_from;
         if (p->has_record && (!s->has_record || p->max_ms > s->max_ms)) s->max_ms = p->max_ms;
         if (p->has_record && (!s->has_record || p->min_ms < s->min_ms)) s->min_ms = p->min_ms;
-        s->cov_unknown |= !p->cov_known;
         s->has_record |= p->has_record;
         s->rejects.total += p->rejects.total;
         if (p->rejects.n) {
@@ -906,8 +917,14 @@ slagg_status slagg_fold_run(slagg_fold *j)
     j->ran = 1;
     slagg_status st = slagg_fold_begin(j);
     if (st != SLAGG_OK) return st;
-    if (j->has_state) {
-        /* merge, MPI: a merged state over the inputs, finished here */
+    if (j->is_merge) {
+        /* merge: the partials streamed into one fleet (core/engine/merge.c) */
+        j->rejects = j->state.rejects;
+        memset(&j->state.rejects, 0, sizeof j->state.rejects);
+        st = slagg_merge_partials(j->used, &j->fo, j->partials.v, j->parts, j->readers, j->n_read, &j->mcov,
+                                  &j->fleet, &j->err);
+    } else if (j->has_state) {
+        /* MPI: a merged state over the inputs, finished here */
         j->rejects = j->state.rejects;
         memset(&j->state.rejects, 0, sizeof j->state.rejects);
         st = slagg_fold_finish(j->used, &j->fo, &j->state, &j->fleet, &j->err);
@@ -933,11 +950,122 @@ slagg_status slagg_fold_write(slagg_fold *j, const char *dir)
     return st;
 }
 
+/* ---- fold --partial: the engine's cells streamed into the partial file ---------------- */
+
+static slagg_status sink_cells(void *ctx, const slagg_cell *c, size_t n, slagg_err *err)
+{
+    return slagg_partial_writer_cells(ctx, c, n, err);
+}
+
+static slagg_status sink_tail(void *ctx, slagg_cell *c, size_t n, slagg_err *err)
+{
+    return slagg_partial_writer_tail(ctx, c, n, err);
+}
+
+static int cell_wa_cmp(const void *pa, const void *pb)
+{
+    const slagg_cell *a = pa, *b = pb;
+    if (a->window != b->window) return a->window < b->window ? -1 : 1;
+    return (a->account > b->account) - (a->account < b->account);
+}
+
+static int cell_aw_cmp(const void *pa, const void *pb)
+{
+    const slagg_cell *a = pa, *b = pb;
+    if (a->account != b->account) return a->account < b->account ? -1 : 1;
+    return (a->window > b->window) - (a->window < b->window);
+}
+
+/* The generic scan's cells, taken from its buckets before
+ * slagg_fold_finish consumes them (*c, *n: every contracted account's
+ * bucket with a valid record or an error). Memory grows with the buckets:
+ * only the fallback for what the shard engine does not fold. */
+static slagg_status generic_cells_take(const slagg_fold_state *s, slagg_cell **c, size_t *n, slagg_err *err)
+{
+    size_t m = 0;
+    *c = slagg_calloc(s->buckets.slot ? s->buckets.mask + 1 : 1, sizeof **c);
+    if (!*c) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; s->buckets.slot && i <= s->buckets.mask; i++) {
+        const slagg_bucket *e = &s->buckets.slot[i];
+        if (!e->used || e->account == SLAGG_DICT_NONE) continue;
+        uint64_t v = slagg_agg_valid(e->cls), x = slagg_agg_error(e->cls);
+        if (v || x) (*c)[m++] = (slagg_cell){e->window, e->account, v, x};
+    }
+    *n = m;
+    return SLAGG_OK;
+}
+
+/* ... then, once f's periods are settled, those counted in a period, in
+ * (window, account) order, to the partial. */
+static slagg_status generic_cells_put(slagg_cell *c, size_t n, const slagg_fleet *f, slagg_partial_writer *w,
+                                      slagg_err *err)
+{
+    qsort(c, n, sizeof *c, cell_aw_cmp);
+    size_t m = 0, p = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t day = slagg_floordiv(c[i].window, SLAGG_WINDOWS_PER_DAY);
+        if (c[i].account >= f->n_accounts || day > f->through) continue;
+        while (p < f->n_periods && (f->periods[p].account < c[i].account ||
+                                    (f->periods[p].account == c[i].account && f->periods[p].span.counted_end < day)))
+            p++;
+        if (p == f->n_periods || f->periods[p].account != c[i].account || f->periods[p].span.start > day) continue;
+        c[m++] = c[i];
+    }
+    qsort(c, m, sizeof *c, cell_wa_cmp);
+    slagg_status st = slagg_partial_writer_cells(w, c, m, err);
+    if (st == SLAGG_OK) st = slagg_partial_writer_tail(w, NULL, 0, err);
+    return st;
+}
+
+/* The partial's meta from the fold's fleet f (periods with their class
+ * totals, counters, names counted uncontracted) and window map. */
+static slagg_status write_meta(slagg_fold *j, slagg_partial *p, const slagg_fleet *f, const slagg_cov_map *map,
+                               slagg_partial_writer *w, slagg_err *err)
+{
+    slagg_cov_acc acc;
+    if (slagg_cov_acc_init(&acc) != 0) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    slagg_cov_map own = acc.map;
+    slagg_cov_map none = {0};
+    acc.map = map ? *map : none;   /* borrowed */
+    slagg_status st = SLAGG_OK;
+    p->periods = slagg_calloc(f->n_periods ? f->n_periods : 1, sizeof *p->periods);
+    if (!p->periods) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; st == SLAGG_OK && i < f->n_periods; i++) {
+        uint64_t any = 0;
+        for (int k = 0; k < SLAGG_CLASS_COUNT; k++) any |= f->periods[i].cls[k];
+        if (!any) continue;
+        slagg_partial_period *q = &p->periods[p->n_periods++];
+        q->account = f->periods[i].account;
+        q->start = f->periods[i].span.start;
+        memcpy(q->cls, f->periods[i].cls, sizeof q->cls);
+    }
+    /* the accounts counted uncontracted, as names on a day <= through */
+    int64_t day = f->through < SLAGG_COV_DAY_FIRST ? SLAGG_COV_DAY_FIRST
+                  : f->through > SLAGG_COV_DAY_LAST ? SLAGG_COV_DAY_LAST : f->through;
+    for (size_t i = 0; st == SLAGG_OK && i < f->cov.n_unc; i++)
+        if (slagg_cov_note_unknown(&acc, f->cov.unc[i], f->cov.unc_len[i], day) != 0)
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    p->own_through = f->through;
+    p->uncontracted = f->uncontracted;
+    p->after_through = f->after_through;
+    if (st == SLAGG_OK) st = slagg_partial_writer_commit(w, p, &j->tables, &acc, &j->partial_bytes, err);
+    else slagg_partial_writer_discard(w);
+    acc.map = own;
+    slagg_cov_acc_free(&acc);
+    slagg_free(p->periods);
+    p->periods = NULL;
+    return st;
+}
+
 slagg_status slagg_fold_run_partial(slagg_fold *j, const char *path)
 {
     slagg_partial_input *fps = NULL;
     slagg_partial p = {0};
-    slagg_buf out = {0};
+    slagg_partial_writer *w = NULL;
+    slagg_fleet f = {0};
+    slagg_cov_map map = {0};
+    slagg_cell *cells = NULL;
+    size_t n_cells = 0;
     slagg_status st;
     if (j->ran) return slagg_err_set(&j->err, SLAGG_E_USAGE, "the job has run already");
     j->ran = j->prepared = j->is_partial = 1;
@@ -956,38 +1084,65 @@ slagg_status slagg_fold_run_partial(slagg_fold *j, const char *path)
         if ((st = slagg_input_fingerprint(j->inputs.v[i], &fps[i].size, &fps[i].fingerprint, &j->err)) != SLAGG_OK)
             goto done;
     }
+    if ((st = slagg_partial_writer_open(path, slagg_tables_account_count(&j->tables), &w, &j->err)) != SLAGG_OK)
+        goto done;
+    /* the shard engine, its cells streamed into the file as it finalises
+     * them (bounded memory); else the generic scan */
+    const slagg_cell_sink sink = {sink_cells, sink_tail, w};
+    int used = 0;
     slagg_fold_state *s = &j->state;
-    st = slagg_fold_scan(&j->tables, (const char *const *)j->inputs.v, j->inputs.n, &j->fo, s, &j->err);
+    st = slagg_fold_shards_partial(&j->tables, (const char *const *)j->inputs.v, j->inputs.n, &j->fo, &sink, &f, &map,
+                                   &used, &j->err);
+    if (st == SLAGG_OK && used) {
+        p.records_read = f.records_read;
+        p.rejected = f.rejected;
+        p.has_record = f.cov.has_record;
+        p.min_ms = f.cov.first_ms;
+        p.max_ms = f.cov.last_ms;
+        p.before_from = f.before_from;
+    } else if (st == SLAGG_OK) {
+        st = slagg_fold_scan(&j->tables, (const char *const *)j->inputs.v, j->inputs.n, &j->fo, s, &j->err);
+        if (st == SLAGG_OK) {
+            p.records_read = s->records_read;
+            p.rejected = s->rejected;
+            p.has_record = s->has_record;
+            p.min_ms = s->has_record ? s->min_ms : 0;
+            p.max_ms = s->has_record ? s->max_ms : 0;
+            p.before_from = s->before_from;
+            p.rejects = s->rejects;
+            map = s->cov.map;          /* moved: the state keeps none */
+            memset(&s->cov.map, 0, sizeof s->cov.map);
+            memset(&s->rejects, 0, sizeof s->rejects);
+            slagg_rejects_free(&j->rejects);
+            j->rejects = p.rejects;    /* freed with the job */
+            st = generic_cells_take(s, &cells, &n_cells, &j->err);
+            if (st == SLAGG_OK) st = slagg_fold_finish(&j->tables, &j->fo, s, &f, &j->err);
+        }
+        if (st == SLAGG_OK) st = generic_cells_put(cells, n_cells, &f, w, &j->err);
+    }
     if (st != SLAGG_OK) goto done;
-    /* the scanned state, the tables and the inputs' fingerprints in one
-     * file (io/partial.h), written atomically */
+    /* the settings, the inputs' fingerprints, the counters and the rest
+     * of what the merge needs (io/partial.h), then the file into place */
     p.tz_s = j->fo.tz_s;
     p.has_through = j->fo.has_through;
     p.through = j->fo.through;
     p.has_from = j->fo.has_from;
     p.from = j->fo.from;
-    p.before_from = s->before_from;
     p.max_rejects = j->fo.max_rejects;
     p.inputs = fps;
     p.n_inputs = j->inputs.n;
-    p.records_read = s->records_read;
-    p.rejected = s->rejected;
-    p.has_record = s->has_record;
-    p.max_ms = s->max_ms;
-    p.min_ms = s->min_ms;
     p.gap_min = j->fo.gap_min;
     p.strict = j->fo.strict;
-    p.rejects = s->rejects;
     j->n_inputs = j->inputs.n;
-    j->part_records = s->records_read;
-    j->part_rejected = s->rejected;
-    st = slagg_partial_encode(&p, &j->tables, &s->buckets, &s->cov, &out, &j->err);
-    j->partial_bytes = out.len;
-    if (st == SLAGG_OK) {
-        st = slagg_write_atomic_path(path, out.data, out.len, &j->err);
-    }
+    j->part_records = p.records_read;
+    j->part_rejected = p.rejected;
+    st = write_meta(j, &p, &f, map.bits ? &map : NULL, w, &j->err);
+    w = NULL;   /* committed or discarded */
 done:
-    slagg_buf_free(&out);
+    slagg_partial_writer_discard(w);
+    slagg_free(cells);
+    slagg_fleet_free(&f);
+    slagg_cov_map_free(&map);
     slagg_free(fps);
     return st;
 }

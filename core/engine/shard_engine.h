@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "core/calendar.h"
+#include "core/cell.h"
 #include "core/classify.h"
 #include "core/coverage.h"
 #include "core/cpu.h"
@@ -172,6 +173,10 @@ typedef struct engine {
     uint64_t spill_limit;     /* RING_RECORD_LIMIT; tests lower it (SLAGG_TEST_SPILL_LIMIT) */
     uint8_t ctab[600][SLAGG_CAUSE_COUNT];  /* slagg_class_of_pair (core/classify.h) */
     uint8_t cls_flags[SLAGG_CLASS_COUNT];  /* class -> 1 valid | 2 error */
+    const struct slagg_cell_sink *sink;  /* a partial fold: every finalised cell goes here (fold_shards.h) */
+    slagg_cell *emit;         /* a partial fold: a step's cells, sorted (kept between steps) */
+    size_t emit_cap;
+    size_t *emit_at;          /* its counting sort: [ring + 1] */
     thr *th;                  /* the nt threads */
     unsigned nt;
     /* the current step */

@@ -33,12 +33,38 @@ static int finalise_slots(thr *th, uint32_t a, int64_t w0, size_t s0, size_t s1,
 {
     engine *g = th->g;
     size_t row = 2 * (size_t)a * g->ring;
-    uint32_t any = 0;
-    for (unsigned k = 0; maybe_err && k < g->nt; k++) {
+    uint32_t any = g->sink != NULL;   /* a partial fold emits every cell */
+    for (unsigned k = 0; !any && maybe_err && k < g->nt; k++) {
         const uint32_t *ve = g->th[k].ve + row;
         for (size_t i = s0; i < s1; i++) any |= ve[2 * i + 1];
     }
-    if (any) {
+    if (any && g->sink) {
+        /* a partial fold: every cell with a record, most of them empty in
+         * a sparse fleet, so eight slots of every ring are tested at once */
+        for (size_t i = s0; i < s1;) {
+            if (i + 8 <= s1) {
+                uint32_t or8 = 0;
+                for (unsigned k = 0; k < g->nt; k++) {
+                    const uint32_t *ve = g->th[k].ve + row + 2 * i;
+                    for (int j = 0; j < 16; j++) or8 |= ve[j];
+                }
+                if (!or8) {
+                    i += 8;
+                    continue;
+                }
+            }
+            uint64_t v = 0, e = 0;
+            for (unsigned k = 0; k < g->nt; k++) {
+                uint32_t *ve = g->th[k].ve + row + 2 * i;
+                v += ve[0];
+                e += ve[1];
+                ve[0] = ve[1] = 0;   /* zeroed while in cache: no second pass */
+            }
+            if ((v | e) && ev_push(&th->out, a, w0 + (int64_t)(i - s0), e, v) != 0) return -1;
+            i++;
+        }
+        return 0;
+    } else if (any) {
         for (size_t i = s0; i < s1; i++) {
             uint64_t v = 0, e = 0;
             for (unsigned k = 0; k < g->nt; k++) {
@@ -68,6 +94,20 @@ static int finalise(thr *th, uint32_t a0, uint32_t a1)
         }
         if (lo < g->wlo) lo = g->wlo;
         if (hi > g->whi - 1) hi = g->whi - 1;
+        if (g->sink && a + 1 < a1) {
+            /* a partial fold reads every touched cell: the next account's
+             * first lines are asked for while this one is read (its row is
+             * a page or more away, beyond the hardware prefetcher) */
+            int64_t nlo = INT64_MAX;
+            for (unsigned k = 0; k < g->nt; k++)
+                if (g->th[k].tlo[a + 1] < nlo) nlo = g->th[k].tlo[a + 1];
+            if (nlo < g->wlo) nlo = g->wlo;
+            if (nlo < g->whi) {
+                size_t c = 2 * ((size_t)(a + 1) * g->ring + (size_t)(nlo & g->ring_mask));
+                for (unsigned k = 0; k < g->nt; k++)
+                    for (int l = 0; l < 8; l++) __builtin_prefetch(g->th[k].ve + c + 16 * (size_t)l, 1);
+            }
+        }
         if (lo <= hi) {
             size_t s0 = (size_t)(lo & g->ring_mask), n = (size_t)(hi - lo + 1);
             size_t first = s0 + n <= g->ring ? n : g->ring - s0;
@@ -100,7 +140,22 @@ static int finalise(thr *th, uint32_t a0, uint32_t a1)
 static int finalise_rows(thr *th, uint32_t a0, uint32_t a1)
 {
     engine *g = th->g;
-    for (unsigned j = 0; j < g->nt; j++) {
+    /* a partial fold emits every cell with a record, window by window */
+    for (int64_t w = g->wlo; g->sink && w < g->whi; w++) {
+        size_t row = cell_of(g, 0, w);
+        for (uint32_t a = a0; a < a1; a++) {
+            uint64_t v = 0, e = 0;
+            for (unsigned k = 0; k < g->nt; k++) {
+                v += g->th[k].ve[row + 2 * (size_t)a];
+                e += g->th[k].ve[row + 2 * (size_t)a + 1];
+            }
+            if ((v | e) && ev_push(&th->out, a, w, e, v) != 0) {
+                slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
+                return -1;
+            }
+        }
+    }
+    for (unsigned j = 0; !g->sink && j < g->nt; j++) {
         const err_vec *ev = &g->th[j].errs;
         for (size_t i = 0; i < ev->n; i++) {
             uint32_t a = ev->v[i].account;

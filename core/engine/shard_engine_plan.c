@@ -166,6 +166,8 @@ void slagg_shards_engine_free(engine *g)
     if (g->th)
         for (unsigned i = 0; i < g->nt; i++) slagg_shards_thread_free(g, &g->th[i]);
     slagg_free(g->th);
+    slagg_free(g->emit);
+    slagg_free(g->emit_at);
     if (g->shards)
         for (size_t i = 0; i < g->n_inputs; i++)
             if (g->shards[i]) slagg_shard_close(g->shards[i]);

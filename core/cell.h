@@ -1,0 +1,19 @@
+/*
+ * cell.h - one (account, window) of a partial fold: what `fold --partial`
+ * streams out of the shard engine (core/engine/fold_shards.h) into the
+ * partial file (io/partial.h), and what `slagg merge` streams back.
+ */
+#ifndef SLAGG_CORE_CELL_H
+#define SLAGG_CORE_CELL_H
+
+#include <stdint.h>
+
+/* The valid requests V and the errors E (E <= V, V >= 1) of the records of
+ * one account in one window that were counted in the account's period. */
+typedef struct slagg_cell {
+    int64_t window;
+    uint32_t account;
+    uint64_t v, e;
+} slagg_cell;
+
+#endif
