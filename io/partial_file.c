@@ -513,7 +513,7 @@ slagg_status slagg_partial_reader_open(const char *path, slagg_partial *p, slagg
         st = corrupt(err, path, "empty file");
         goto done;
     }
-    if (n < HEADER + CHUNK_HDR + 8 || pread_all(r->fd, h, HEADER, 0) != 0 || memcmp(h, SLAGG_PARTIAL_MAGIC, 8) != 0) {
+    if (n < HEADER || pread_all(r->fd, h, HEADER, 0) != 0 || memcmp(h, SLAGG_PARTIAL_MAGIC, 8) != 0) {
         st = corrupt(err, path, "no partial header (wrong magic or too short)");
         goto done;
     }
@@ -539,7 +539,7 @@ slagg_status slagg_partial_reader_open(const char *path, slagg_partial *p, slagg
         st = corrupt(err, path, "unknown flags");
         goto done;
     }
-    if (comp_size > n - HEADER - CHUNK_HDR - 8 || raw_size > ((uint64_t)1 << 40)) {
+    if (n < HEADER + CHUNK_HDR + 8 || comp_size > n - HEADER - CHUNK_HDR - 8 || raw_size > ((uint64_t)1 << 40)) {
         st = corrupt(err, path, "truncated file");
         goto done;
     }

@@ -20,6 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 static const char *const outputs[] = {"finance.csv", "finance.jsonl", "summary.json",
                                       "availability.slagg"};
 
@@ -321,6 +324,78 @@ Test(distributed, merge_applies_max_rejects_to_all_partials, .timeout = 280)
     h_rmtree(d);
 }
 
+/* Partials of shards only come from the shard engine (its cells streamed
+ * into the file as it finalises them, core/engine/fold_shards.c), the
+ * others from the generic scan: a merge of any mix writes the single
+ * fold's bytes, whatever the ring layout, the thread count, and when the
+ * rings spill into the overflow (whose leftovers are the partial's tail). */
+Test(distributed, merge_of_shard_engine_partials_writes_the_same_bytes, .timeout = 280)
+{
+    char *d = setup_fleet();
+    h_result r = h_slagg(d, NULL, "pack", "--out", "more", "fleet/records-001.csv", "fleet/records-002.csv",
+                         "fleet/records-003.csv", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    static const char *const layouts[] = {"window", "account"};
+    static const char *const threads[] = {"1", "2"};
+    static const char *const spill[] = {NULL, "5000"};
+    for (size_t l = 0; l < 2; l++)
+        for (size_t t = 0; t < 2; t++)
+            for (size_t k = 0; k < 2; k++) {
+                setenv("SLAGG_RING_LAYOUT", layouts[l], 1);
+                if (spill[k]) setenv("SLAGG_TEST_SPILL_LIMIT", spill[k], 1);
+                const char *a[] = {"fold", "--quiet", "--threads", threads[t], "--partial", "e/a.part", TABLES,
+                                   "shards", "more/records-002.shard", NULL};
+                const char *b[] = {"fold", "--quiet", "--threads", threads[t], "--partial", "e/b.part", TABLES,
+                                   "more/records-001.shard", "more/records-003.shard", NULL};
+                r = h_run(d, NULL, 0, a);
+                h_assert_code(r, 0);
+                h_result_free(&r);
+                r = h_run(d, NULL, 0, b);
+                h_assert_code(r, 0);
+                h_result_free(&r);
+                unsetenv("SLAGG_RING_LAYOUT");
+                unsetenv("SLAGG_TEST_SPILL_LIMIT");
+                char *out = h_fmt("m-%s-%s-%s", layouts[l], threads[t], spill[k] ? spill[k] : "0");
+                r = h_slagg(d, NULL, "merge", "--quiet", "--out", out, "e/b.part", "e/a.part", NULL);
+                h_assert_code(r, 0);
+                h_result_free(&r);
+                assert_same_outputs(d, "one", out);
+                free(out);
+            }
+    /* one block spanning the whole month, beyond any ring: its records
+     * go through the overflow, whose leftovers are the partial's tail */
+    r = h_exec(d, (const char *const[]){"/bin/sh", "-c",
+                                        "cat fleet/records-000.csv > month.csv && for i in 1 2 3; do "
+                                        "tail -n +2 fleet/records-00$i.csv >> month.csv; done",
+                                        NULL});
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    r = h_slagg(d, NULL, "pack", "--quiet", "--out", "wide", "--block-records", "262144", "month.csv", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    for (size_t t = 0; t < 2; t++) {
+        const char *a[] = {"fold", "--quiet", "--threads", threads[t], "--partial", "w.part", TABLES,
+                           "wide/month.shard", NULL};
+        r = h_run(d, NULL, 0, a);
+        h_assert_code(r, 0);
+        h_result_free(&r);
+        r = h_slagg(d, NULL, "merge", "--quiet", "--out", threads[t][0] == '1' ? "mw1" : "mw2", "w.part", NULL);
+        h_assert_code(r, 0);
+        h_result_free(&r);
+        assert_same_outputs(d, "one", threads[t][0] == '1' ? "mw1" : "mw2");
+    }
+    /* an engine partial merged with a generic one */
+    partial(d, "g/a.part", (const char *const[]){"fleet/records-001.csv", "fleet/records-002.csv",
+                                                  "fleet/records-003.csv", NULL});
+    partial(d, "g/b.part", (const char *const[]){"shards", NULL});
+    r = h_slagg(d, NULL, "merge", "--quiet", "--out", "mg", "g/a.part", "g/b.part", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    assert_same_outputs(d, "one", "mg");
+    h_rmtree(d);
+}
+
 static void assert_refused(const char *d, const char *out, h_result *r, const char *needle)
 {
     h_assert_code(*r, 2);
@@ -419,6 +494,17 @@ Test(distributed, merge_refuses_corrupt_partials, .timeout = 280)
     h_write_bytes(d, "f.part", data, n);
     r = h_slagg(d, NULL, "merge", "--out", "o2", "f.part", NULL);
     assert_refused(d, "o2", &r, "f.part: not an intact slagg partial");
+    /* a partial of format 1.x (an older slagg's): named, with what to do */
+    unsigned char old[48] = "SLAGGPRT";
+    old[8] = 1;
+    old[10] = 2;
+    uint64_t hash = XXH64(old, 32, 0);
+    for (int i = 0; i < 8; i++) old[32 + i] = (unsigned char)(hash >> (8 * i));
+    memcpy(old + 40, "SLAGGEND", 8);
+    h_write_bytes(d, "old.part", old, sizeof old);
+    r = h_slagg(d, NULL, "merge", "--out", "o4", "old.part", NULL);
+    assert_refused(d, "o4", &r, "old.part: a partial of format 1.2, written by an older slagg, which this one no "
+                                "longer merges: fold its inputs again with this slagg's 'fold --partial'");
     /* not a partial at all */
     r = h_slagg(d, NULL, "merge", "--out", "o3", "fleet/contracts.csv", NULL);
     assert_refused(d, "o3", &r, "not an intact slagg partial: no partial header");
