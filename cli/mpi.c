@@ -6,13 +6,13 @@
  *   A  rank 0 expands the inputs and loads the tables; the others wait for
  *      its verdict (MPI_Bcast)
  *   B  rank 0 shares the tables (io/partial.h codec) and the input list
- *   C  rank r scans inputs r, r+K, r+2K, ... (slagg_fold_scan, all threads)
- *   D  counters reduced to rank 0
- *   E  buckets sorted and encoded per destination rank (account % K),
- *      exchanged (chunked MPI_Alltoallv), merged per rank
- *   F  each rank's merged accounts and its rejected rows gathered to rank 0
- *   G  rank 0: the job (core/engine/job.c) finishes the merged state and writes, the
- *      very code a single process runs; its exit code is shared
+ *   C  rank r folds inputs r, r+K, r+2K, ... with all its threads into a
+ *      partial file in its $TMPDIR (slagg_fold_partial_file: the shard
+ *      engine's cells streamed out, bounded memory), as `fold --partial`
+ *   D  the partials cross to rank 0, in chunks, into its $TMPDIR
+ *   E  rank 0: the job (core/engine/job.c) merges them as `slagg merge`
+ *      does (streamed, bounded) and writes what one process writes; its
+ *      exit code is shared. Every rank removes its temporary files.
  */
 #include "cli/mpi.h"
 
@@ -45,8 +45,12 @@ int slagg_mpi_launched(int *rank)
 
 #if SLAGG_HAVE_MPI
 
+#include <errno.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include "cli/msg.h"
 #include "core/alloc.h"
@@ -263,121 +267,72 @@ static double now_s(void) { return MPI_Wtime(); }
 
 /* ---- the job ------------------------------------------------------------- */
 
-typedef struct row_pos {
-    slagg_reject_row row;
-    size_t pos;
-} row_pos;
-
-static int row_pos_cmp(const void *pa, const void *pb)
-{
-    const row_pos *a = pa, *b = pb;
-    if (a->row.file != b->row.file) return a->row.file < b->row.file ? -1 : 1;
-    return (a->pos > b->pos) - (a->pos < b->pos);
-}
-
 static char *human_bytes(uint64_t n, char buf[32])
 {
-    if (n < 10000) snprintf(buf, 32, "%llu B", (unsigned long long)n);
-    else if (n < 10000000) snprintf(buf, 32, "%.1f KB", (double)n / 1e3);
-    else snprintf(buf, 32, "%.1f MB", (double)n / 1e6);
+    if (n >= (1ULL << 30)) snprintf(buf, 32, "%.2f GB", (double)n / (1ULL << 30));
+    else if (n >= (1ULL << 20)) snprintf(buf, 32, "%.2f MB", (double)n / (1ULL << 20));
+    else if (n >= (1ULL << 10)) snprintf(buf, 32, "%.1f KB", (double)n / (1ULL << 10));
+    else snprintf(buf, 32, "%llu B", (unsigned long long)n);
     return buf;
 }
 
-/* ---- merging sorted bucket streams ---------------------------------------- */
+#define FILE_CHUNK ((size_t)16 << 20)
+#define TAG_FILE 17
 
-static int key_less(const slagg_bucket *a, const slagg_bucket *b)
+/* D: rank `from` sends the file at path to rank 0, which writes it to
+ * out_path: u64 size, then chunks of at most FILE_CHUNK bytes. A sender
+ * that cannot read pads with zeros (its failure is agreed on next), a
+ * receiver that cannot write drains the rest: neither leaves the other
+ * waiting. Returns 0, or an exit code with msg set. */
+static int send_file(const char *path, char *buf, char *msg, size_t msg_n)
 {
-    if (a->account != b->account) return a->account < b->account;
-    return a->window < b->window;
-}
-
-static void sift_down(int *heap, int nh, const slagg_bucket *head, int i)
-{
-    for (;;) {
-        int l = 2 * i + 1, r = l + 1, m = i;
-        if (l < nh && key_less(&head[heap[l]], &head[heap[m]])) m = l;
-        if (r < nh && key_less(&head[heap[r]], &head[heap[m]])) m = r;
-        if (m == i) return;
-        int t = heap[i];
-        heap[i] = heap[m];
-        heap[m] = t;
-        i = m;
+    int rc = 0;
+    FILE *f = fopen(path, "rb");
+    uint64_t size = 0;
+    if (f && fseeko(f, 0, SEEK_END) == 0) size = (uint64_t)ftello(f);
+    if (f) rewind(f);
+    if (!f) {
+        rc = 3;
+        snprintf(msg, msg_n, "%s: cannot read: %s", path, strerror(errno));
     }
-}
-
-/* Merges k sorted streams (a binary heap of their heads), summing the
- * counters of equal (account, window) entries, and passes each result, in
- * order, to emit (which returns 0, or -1 when out of memory). Returns 0;
- * -1 with err set for a corrupt stream; -2 when out of memory. */
-static int kmerge(slagg_bucket_dec *dec, int k, int (*emit)(void *, const slagg_bucket *), void *ctx,
-                  slagg_err *err)
-{
-    slagg_bucket *head = calloc((size_t)k, sizeof *head), cur;
-    int *heap = calloc((size_t)k, sizeof *heap), nh = 0, have = 0, rc = 0;
-    if (!head || !heap) {
-        rc = -2;
-        goto out;
-    }
-    for (int s = 0; s < k; s++) {
-        int r = slagg_bucket_next(&dec[s], &head[s], err);
-        if (r < 0) {
-            rc = -1;
-            goto out;
+    MPI_Send(&size, 1, MPI_UINT64_T, 0, TAG_FILE, MPI_COMM_WORLD);
+    for (uint64_t off = 0; off < size; off += FILE_CHUNK) {
+        size_t n = size - off < FILE_CHUNK ? (size_t)(size - off) : FILE_CHUNK;
+        if (!rc && fread(buf, 1, n, f) != n) {
+            rc = 3;
+            snprintf(msg, msg_n, "%s: cannot read: %s", path, strerror(errno));
         }
-        if (r > 0) heap[nh++] = s;
+        if (rc) memset(buf, 0, n);
+        MPI_Send(buf, (int)n, MPI_BYTE, 0, TAG_FILE, MPI_COMM_WORLD);
     }
-    for (int i = nh / 2 - 1; i >= 0; i--) sift_down(heap, nh, head, i);
-    while (nh) {
-        int s = heap[0];
-        const slagg_bucket *h = &head[s];
-        if (have && h->account == cur.account && h->window == cur.window) {
-            for (int c = 0; c < SLAGG_CLASS_COUNT; c++) cur.cls[c] += h->cls[c];
-        } else {
-            if (have && emit(ctx, &cur) != 0) {
-                rc = -2;
-                goto out;
-            }
-            cur = *h;
-            have = 1;
-        }
-        int r = slagg_bucket_next(&dec[s], &head[s], err);
-        if (r < 0) {
-            rc = -1;
-            goto out;
-        }
-        if (r == 0) heap[0] = heap[--nh];
-        sift_down(heap, nh, head, 0);
-    }
-    if (have && emit(ctx, &cur) != 0) rc = -2;
-out:
-    free(head);
-    free(heap);
+    if (f) fclose(f);
     return rc;
 }
 
-typedef struct enc_sink {
-    slagg_bucket_enc *enc;
-    slagg_buf *buf;
-} enc_sink;
-
-static int emit_enc(void *ctx, const slagg_bucket *b)
+static int recv_file(int from, const char *out_path, char *buf, uint64_t *bytes, char *msg, size_t msg_n)
 {
-    enc_sink *e = ctx;
-    slagg_bucket_put(e->enc, e->buf, b);
-    return 0; /* the buffer's failure is sticky: checked by the caller */
-}
-
-typedef struct slot_sink {
-    slagg_bucket *slot;
-    size_t n, cap;
-} slot_sink;
-
-static int emit_slot(void *ctx, const slagg_bucket *b)
-{
-    slot_sink *s = ctx;
-    if (s->n == s->cap) return -1; /* cannot happen: cap >= entries sent */
-    s->slot[s->n++] = *b;
-    return 0;
+    int rc = 0;
+    uint64_t size = 0;
+    MPI_Recv(&size, 1, MPI_UINT64_T, from, TAG_FILE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    FILE *f = fopen(out_path, "wb");
+    if (!f) {
+        rc = 3;
+        snprintf(msg, msg_n, "%s: cannot write: %s", out_path, strerror(errno));
+    }
+    for (uint64_t off = 0; off < size; off += FILE_CHUNK) {
+        size_t n = size - off < FILE_CHUNK ? (size_t)(size - off) : FILE_CHUNK;
+        MPI_Recv(buf, (int)n, MPI_BYTE, from, TAG_FILE, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        if (!rc && fwrite(buf, 1, n, f) != n) {
+            rc = 3;
+            snprintf(msg, msg_n, "%s: cannot write: %s", out_path, strerror(errno));
+        }
+    }
+    if (f && fclose(f) != 0 && !rc) {
+        rc = 3;
+        snprintf(msg, msg_n, "%s: cannot write: %s", out_path, strerror(errno));
+    }
+    *bytes = size;
+    return rc;
 }
 
 static int run(job *j)
@@ -386,19 +341,17 @@ static int run(job *j)
     const int k = j->k, rank = j->rank;
     slagg_path_list all = {0}, skipped = {0};  /* skipped: rank 0's, for the manifest */
     slagg_tables tables = {0};
-    slagg_fold_state st = {0}, fin = {0};
-    slagg_buf setup = {0}, mine_blob = {0};
-    slagg_buf *obuf = NULL;
-    slagg_bucket_enc *enc = NULL;
+    slagg_buf setup = {0};
     const char **mine = NULL;
-    row_pos *rows = NULL;
-    slagg_bucket_dec *dec = NULL;
+    char **paths = NULL;          /* rank 0: the K partials */
+    size_t **input_of = NULL;     /* rank 0: partial r's input i -> the job's input */
+    char *buf = NULL;
+    char tmpdir[4096] = "", own[4200] = "";
     slagg_err err = {0};
     char msg[1024] = "";
     int rc, lrc = 0;
-    uint32_t n_accounts = 0;
-    double t_start = now_s(), t_scan = 0, t_exch = 0, t_gather = 0;
-    uint64_t exch_bytes = 0, gather_bytes = 0, n_entries_sent = 0;
+    double t_start = now_s(), t_fold = 0, t_send = 0;
+    uint64_t part_bytes = 0, moved = 0;
 
     if (job_alloc(j) != 0) lrc = 3;
     if ((rc = agree(j, lrc, "out of memory"))) goto done;
@@ -469,287 +422,118 @@ static int run(job *j)
     if ((rc = agree(j, lrc, msg))) goto done;
     /* rank 0's tables are the job's, the others' decoded from rank 0 */
     const slagg_tables *tabs = rank == 0 ? slagg_fold_tables(a->job) : &tables;
-    n_accounts = slagg_tables_account_count(tabs);
 
-    /* C: scan inputs rank, rank + K, ... with all this rank's threads */
+    /* C: inputs rank, rank + K, ... into this rank's partial, in a
+     * private directory of its $TMPDIR */
+    const char *td = getenv("TMPDIR");
+    snprintf(tmpdir, sizeof tmpdir, "%s/slagg-mpi-XXXXXX", td && *td ? td : "/tmp");
     size_t n_mine = 0;
     mine = slagg_calloc(all.n ? all.n : 1, sizeof *mine);
-    if (!mine) {
+    buf = malloc(FILE_CHUNK);
+    double my[2] = {0, 0};
+    if (!mine || !buf) {
         lrc = 3;
         snprintf(msg, sizeof msg, "out of memory");
+    } else if (!mkdtemp(tmpdir)) {
+        lrc = 3;
+        snprintf(msg, sizeof msg, "%s: cannot create a temporary directory (TMPDIR): %s", tmpdir, strerror(errno));
+        tmpdir[0] = '\0';
     } else {
         for (size_t i = (size_t)rank; i < all.n; i += (size_t)k) mine[n_mine++] = all.v[i];
         slagg_fold_opts fo = *slagg_fold_options(a->job);
         fo.progress = NULL; /* K ranks writing \r lines would interleave */
+        snprintf(own, sizeof own, "%s/rank-%d.part", tmpdir, rank);
+        slagg_partial_stats ps;
         double t0 = now_s();
-        slagg_status s = slagg_fold_scan(tabs, mine, n_mine, &fo, &st, &err);
-        double scan_s = now_s() - t0;
+        slagg_status s = slagg_fold_partial_file(tabs, &fo, mine, n_mine, own, &ps, &err);
+        my[0] = (double)ps.records;
+        my[1] = now_s() - t0;
+        part_bytes = ps.bytes;
         if (s != SLAGG_OK) {
             lrc = slagg_status_exit_code(s);
             snprintf(msg, sizeof msg, "%s", err.msg);
-        }
-        double my[2] = {(double)st.records_read, scan_s};
-        MPI_Gather(my, 2, MPI_DOUBLE, j->stats, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    }
-    /* the gather above must be reached by all: a rank without `mine` joins it here */
-    if (!mine) {
-        double my[2] = {0, 0};
-        MPI_Gather(my, 2, MPI_DOUBLE, j->stats, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    }
-    if ((rc = agree(j, lrc, msg))) goto done;
-    t_scan = now_s();
-
-    /* D: counters */
-    /* before_from is counted while scanning (SPEC 2), so it is summed like
-     * the other scan counters */
-    uint64_t cnt[4] = {st.records_read, st.rejected, st.rejects.total, st.before_from}, tot[4] = {0, 0, 0, 0};
-    MPI_Reduce(cnt, tot, 4, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
-    int64_t mx = st.has_record ? st.max_ms : INT64_MIN, gmx = INT64_MIN;
-    MPI_Reduce(&mx, &gmx, 1, MPI_INT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
-
-    /* E: bucket entries to rank (account % K); each stream starts with its
-     * entry count (u64) */
-    obuf = calloc((size_t)k, sizeof *obuf);
-    enc = calloc((size_t)k, sizeof *enc);
-    if (!obuf || !enc) {
-        lrc = 3;
-    } else {
-        size_t nb = slagg_buckets_sort(&st.buckets);
-        for (int d = 0; d < k; d++) slagg_buf_le64(&obuf[d], 0);
-        for (size_t i = 0; i < nb; i++) {
-            const slagg_bucket *b = &st.buckets.slot[i];
-            int d = (int)(b->account % (uint32_t)k);
-            slagg_bucket_put(&enc[d], &obuf[d], b);
-        }
-        slagg_buckets_free(&st.buckets);
-        for (int d = 0; d < k; d++) {
-            if (slagg_buf_failed(&obuf[d])) {
-                lrc = 3;
-                continue;
-            }
-            slagg_le64_store(obuf[d].data, enc[d].n);
-            exch_bytes += obuf[d].len - 8;
-            n_entries_sent += enc[d].n;
+            own[0] = '\0';
         }
     }
-    if ((rc = agree(j, lrc, "out of memory"))) goto done;
-    for (int d = 0; d < k; d++) j->send[d] = (blob){obuf[d].data, obuf[d].len};
-    exchange(j);
-    for (int d = 0; d < k; d++) slagg_buf_free(&obuf[d]);
-    /* merge the K sorted streams received straight into this rank's
-     * (sorted) partition stream: no hash table, no second sort */
-    slagg_buf bk = {0};
-    slagg_bucket_enc e = {0};
-    dec = calloc((size_t)k, sizeof *dec);
-    if (!dec) {
-        lrc = 3;
-        snprintf(msg, sizeof msg, "out of memory");
-    }
-    for (int s = 0; !lrc && s < k; s++) {
-        const slagg_buf *b = &j->recv[s];
-        if (slagg_buf_failed(b)) {
-            lrc = 3;
-            snprintf(msg, sizeof msg, "out of memory");
-            break;
-        }
-        rd r = {(const unsigned char *)b->data, b->len, 0};
-        uint64_t n = rd64(&r);
-        if (r.bad) {
-            lrc = 2;
-            snprintf(msg, sizeof msg, "MPI exchange from rank %d: truncated", s);
-            break;
-        }
-        slagg_bucket_dec_init(&dec[s], r.p, r.left, n, n_accounts, "MPI exchange");
-    }
-    if (!lrc) {
-        enc_sink sink = {&e, &bk};
-        int m = kmerge(dec, k, emit_enc, &sink, &err);
-        if (m < 0) {
-            lrc = m == -2 ? 3 : slagg_status_exit_code(err.code);
-            snprintf(msg, sizeof msg, "%s", m == -2 ? "out of memory" : err.msg);
-        } else if (slagg_buf_failed(&bk)) {
-            lrc = 3;
-            snprintf(msg, sizeof msg, "out of memory");
-        }
-    }
-    reset_io(j);
-    if ((rc = agree(j, lrc, msg))) {
-        slagg_buf_free(&bk);
-        goto done;
-    }
-    t_exch = now_s();
-
-    /* F: this rank's accounts and its rejected rows, to rank 0:
-     * u64 n_entries, u64 bytes, bucket stream, u64 n_rows, per row
-     * u64 file (global index), u64 line, u64 length + reason */
+    MPI_Gather(my, 2, MPI_DOUBLE, j->stats, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     {
-        slagg_buf_le64(&mine_blob, e.n);
-        slagg_buf_le64(&mine_blob, bk.len);
-        slagg_buf_put(&mine_blob, bk.data, bk.len);
-        gather_bytes = bk.len;
-        slagg_buf_free(&bk);
-        slagg_buf_le64(&mine_blob, st.rejects.n);
-        for (size_t i = 0; i < st.rejects.n; i++) {
-            const slagg_reject_row *row = &st.rejects.rows[i];
-            slagg_buf_le64(&mine_blob, (uint64_t)row->file * (uint64_t)k + (uint64_t)rank);
-            slagg_buf_le64(&mine_blob, row->line);
-            put_str64(&mine_blob, row->reason);
-        }
-        /* then u64 has_record, i64 min_ms and the coverage codec (io/partial.h) */
-        slagg_buf_le64(&mine_blob, st.has_record ? 1 : 0);
-        slagg_buf_le64(&mine_blob, (uint64_t)(st.has_record ? st.min_ms : 0));
-        slagg_cov_encode(&st.cov, &mine_blob);
-        if (slagg_buf_failed(&mine_blob)) lrc = 3;
+        /* the test hook of tests/e2e/test_distributed.c: a rank killed mid-run */
+        const char *kill_rank = getenv("SLAGG_TEST_MPI_KILL_RANK");
+        if (kill_rank && atoi(kill_rank) == rank) raise(SIGKILL);
     }
-    if ((rc = agree(j, lrc, "out of memory"))) goto done;
-    j->send[0] = (blob){mine_blob.data, mine_blob.len};
-    exchange(j);
-    slagg_buf_free(&mine_blob);
-    if (rank == 0) {
-        size_t n_rows = 0, cap_rows = 0;
-        uint64_t total = 0;
-        int has_min = 0;
-        int64_t gmin = 0;
-        if (slagg_cov_acc_init(&fin.cov) != 0) {
-            lrc = 3;
-            snprintf(msg, sizeof msg, "out of memory");
-        }
-        for (int s = 0; !lrc && s < k; s++) {
-            const slagg_buf *b = &j->recv[s];
-            rd r = {(const unsigned char *)b->data, b->len, slagg_buf_failed(b) ? 2 : 0};
-            uint64_t ne = rd64(&r), bl = rd64(&r);
-            const unsigned char *bp = rd_take(&r, bl);
-            if (!r.bad) {
-                slagg_bucket_dec_init(&dec[s], bp, (size_t)bl, ne, n_accounts, "MPI gather");
-                total += ne;
-            }
-            uint64_t nr = rd64(&r);
-            for (uint64_t i = 0; i < nr && !r.bad; i++) {
-                uint64_t file = rd64(&r), line = rd64(&r);
-                char *reason = rd_str(&r);
-                if (r.bad) {
-                    slagg_free(reason);
-                    break;
-                }
-                if (file >= all.n) {
-                    slagg_free(reason);
-                    r.bad = 1;
-                    break;
-                }
-                if (n_rows == cap_rows) {
-                    size_t nc = cap_rows ? cap_rows * 2 : 64;
-                    row_pos *p = slagg_reallocarray(rows, nc, sizeof *p);
-                    if (!p) {
-                        slagg_free(reason);
-                        r.bad = 2;
-                        break;
-                    }
-                    rows = p;
-                    cap_rows = nc;
-                }
-                rows[n_rows] = (row_pos){{(uint32_t)file, line, reason}, n_rows};
-                n_rows++;
-            }
-            uint64_t has = rd64(&r);
-            int64_t mn = (int64_t)rd64(&r);
-            if (!r.bad && has) {
-                if (!has_min || mn < gmin) gmin = mn;
-                has_min = 1;
-            }
-            if (!r.bad) {
-                size_t used = 0;
-                slagg_status cs = slagg_cov_decode_add(r.p, r.left, &used, &fin.cov, "MPI gather", &err);
-                if (cs == SLAGG_E_NOMEM) r.bad = 2;
-                else if (cs != SLAGG_OK) r.bad = 1;
-                else rd_take(&r, used);
-            }
-            if (r.bad || r.left) {
-                lrc = r.bad == 2 ? 3 : 2;
-                if (lrc == 3) snprintf(msg, sizeof msg, "out of memory");
-                else snprintf(msg, sizeof msg, "MPI gather from rank %d: malformed", s);
-            }
-        }
-        /* the K partitions (disjoint accounts, each sorted) merged into one
-         * sorted slot array: slagg_fold_finish only sorts and reads it */
-        if (!lrc) {
-            size_t cap = 1024;
-            while (cap < total) cap *= 2;
-            slot_sink sink = {slagg_calloc(cap, sizeof(slagg_bucket)), 0, cap};
-            int m = sink.slot ? kmerge(dec, k, emit_slot, &sink, &err) : -2;
-            if (m < 0) {
-                lrc = m == -2 ? 3 : slagg_status_exit_code(err.code);
-                snprintf(msg, sizeof msg, "%s", m == -2 ? "out of memory" : err.msg);
-                slagg_free(sink.slot);
-            } else {
-                fin.buckets.slot = sink.slot;
-                fin.buckets.mask = cap - 1;
-                fin.buckets.n = sink.n;
-            }
-        }
-        /* rows of one input all come from one rank, in line order: sorting
-         * by (input, arrival) gives the single-process order */
-        if (n_rows) qsort(rows, n_rows, sizeof *rows, row_pos_cmp);
-        fin.rejects.rows = slagg_calloc(n_rows ? n_rows : 1, sizeof *fin.rejects.rows);
-        if (!fin.rejects.rows && !lrc) {
-            lrc = 3;
-            snprintf(msg, sizeof msg, "out of memory");
-        }
-        for (size_t i = 0; i < n_rows; i++) {
-            if (fin.rejects.rows) fin.rejects.rows[fin.rejects.n++] = rows[i].row;
-            else slagg_free(rows[i].row.reason);
-        }
-        slagg_free(rows);
-        rows = NULL;
-        fin.records_read = tot[0];
-        fin.rejected = tot[1];
-        fin.rejects.total = tot[2];
-        fin.before_from = tot[3];
-        fin.has_record = gmx != INT64_MIN;
-        fin.max_ms = fin.has_record ? gmx : 0;
-        fin.min_ms = has_min ? gmin : 0;
-    }
-    reset_io(j);
-    uint64_t sums[3] = {exch_bytes, gather_bytes, n_entries_sent}, gsums[3] = {0, 0, 0};
-    MPI_Reduce(sums, gsums, 3, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
     if ((rc = agree(j, lrc, msg))) goto done;
-    t_gather = now_s();
+    t_fold = now_s();
 
-    /* G: rank 0 writes, exactly as one process would */
+    /* D: every other rank's partial to rank 0, one rank at a time */
+    if (rank == 0) {
+        paths = slagg_calloc((size_t)k, sizeof *paths);
+        input_of = slagg_calloc((size_t)k, sizeof *input_of);
+        if (!paths || !input_of) {
+            lrc = 3;
+            snprintf(msg, sizeof msg, "out of memory");
+        }
+        for (int r = 0; r < k; r++) {
+            char p[4200];
+            if (r == 0) snprintf(p, sizeof p, "%s", own);
+            else snprintf(p, sizeof p, "%s/from-%d.part", tmpdir, r);
+            if (paths) paths[r] = slagg_strndup(p, strlen(p));
+            if (!lrc && (!paths[r] || !(input_of[r] = slagg_calloc(all.n / (size_t)k + 1, sizeof **input_of)))) {
+                lrc = 3;
+                snprintf(msg, sizeof msg, "out of memory");
+            }
+            for (size_t i = (size_t)r, m = 0; !lrc && i < all.n; i += (size_t)k) input_of[r][m++] = i;
+            if (r == 0) continue;
+            uint64_t got = 0;
+            int frc = recv_file(r, p, buf, &got, msg, sizeof msg);
+            moved += got;
+            if (!lrc) lrc = frc;
+        }
+    } else {
+        lrc = send_file(own, buf, msg, sizeof msg);
+    }
+    uint64_t gb = 0;
+    MPI_Reduce(&part_bytes, &gb, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    if ((rc = agree(j, lrc, msg))) goto done;
+    t_send = now_s();
+
+    /* E: rank 0 merges and writes, exactly as one process would */
     if (rank == 0) {
         char extra[512], b1[32], b2[32];
-        double slowest = 0, rate = 0;
+        double slowest = 0, rate = 0, recs = 0;
         for (int r = 0; r < k; r++) {
+            recs += j->stats[2 * r];
             if (j->stats[2 * r + 1] > slowest) slowest = j->stats[2 * r + 1];
             if (j->stats[2 * r + 1] > 0) rate += j->stats[2 * r] / j->stats[2 * r + 1];
         }
+        double t_merge = now_s();
+        slagg_status ps = slagg_fold_adopt_partials(a->job, (const char *const *)paths, (size_t)k,
+                                                    (const size_t *const *)input_of);
+        if (ps == SLAGG_OK) ps = slagg_fold_run(a->job);
         snprintf(extra, sizeof extra,
-                 "  mpi: %d rank%s; scan %.2f s (slowest rank), %.2f M records/s per rank;\n"
-                 "       exchange %.2f s, %llu buckets in %s (%.1f B each, %.0f B per account);\n"
-                 "       gather %.2f s, %s\n",
-                 k, k == 1 ? "" : "s", slowest, rate / k / 1e6, t_exch - t_scan,
-                 (unsigned long long)gsums[2], human_bytes(gsums[0], b1),
-                 gsums[2] ? (double)gsums[0] / (double)gsums[2] : 0.0,
-                 n_accounts ? (double)gsums[0] / n_accounts : 0.0, t_gather - t_exch,
-                 human_bytes(gsums[1], b2));
+                 "  mpi: %d rank%s; fold %.2f s (slowest rank), %.2f M records/s per rank;\n"
+                 "       partials %s (%.2f B per record), %s moved to rank 0 in %.2f s; merge %.2f s\n",
+                 k, k == 1 ? "" : "s", slowest, rate / k / 1e6, human_bytes(gb, b1),
+                 recs > 0 ? (double)gb / recs : 0.0, human_bytes(moved, b2), t_send - t_fold, now_s() - t_merge);
         (void)t_start;
-        /* the job finishes the merged state as one process would */
-        slagg_fold_adopt_state(a->job, &fin);
-        lrc = slagg_cli_job_finish("fold", a->job, slagg_fold_run(a->job), a->out, a->rejects != NULL, a->quiet,
-                                   extra);
+        lrc = slagg_cli_job_finish("fold", a->job, ps, a->out, a->rejects != NULL, a->quiet, extra);
     }
     MPI_Bcast(&lrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     rc = lrc;
 done:
-    if (obuf)
-        for (int d = 0; d < k; d++) slagg_buf_free(&obuf[d]);
-    free(obuf);
-    free(enc);
-    free(dec);
+    if (paths) {
+        for (int r = 0; r < k; r++) {
+            if (paths[r] && r) remove(paths[r]);
+            slagg_free(paths[r]);
+            if (input_of) slagg_free(input_of[r]);
+        }
+    }
+    slagg_free(paths);
+    slagg_free(input_of);
+    if (own[0]) remove(own);
+    if (tmpdir[0] && strstr(tmpdir, "XXXXXX") == NULL) rmdir(tmpdir);
+    free(buf);
     slagg_free(mine);
     slagg_buf_free(&setup);
-    slagg_buf_free(&mine_blob);
-    slagg_fold_state_free(&st);
-    slagg_fold_state_free(&fin);
     slagg_tables_free(&tables);
     slagg_strv_free(&all);
     slagg_strv_free(&skipped);

@@ -67,6 +67,7 @@ struct slagg_fold {
     slagg_partial *parts;        /* merge: the partials' meta sections */
     slagg_partial_reader **readers;  /* merge: their cells, streamed */
     slagg_cov_acc mcov;          /* merge: their coverage, added up */
+    strv mpaths;                 /* MPI: the ranks' partials (slagg_fold_adopt_partials) */
     int is_merge;
     size_t n_read;
     strv names;                  /* merge: the partials' inputs, by path */
@@ -128,6 +129,7 @@ void slagg_fold_free(slagg_fold *j)
     slagg_strv_free(&j->skipped);
     slagg_strv_free(&j->partials);
     slagg_strv_free(&j->names);
+    slagg_strv_free(&j->mpaths);
     slagg_free(j->summary);
     slagg_free(j->rejects_path);
     slagg_free(j->pin);
@@ -921,8 +923,8 @@ slagg_status slagg_fold_run(slagg_fold *j)
         /* merge: the partials streamed into one fleet (core/engine/merge.c) */
         j->rejects = j->state.rejects;
         memset(&j->state.rejects, 0, sizeof j->state.rejects);
-        st = slagg_merge_partials(j->used, &j->fo, j->partials.v, j->parts, j->readers, j->n_read, &j->mcov,
-                                  &j->fleet, &j->err);
+        st = slagg_merge_partials(j->used, &j->fo, j->partials.n ? j->partials.v : j->mpaths.v, j->parts, j->readers,
+                                  j->n_read, &j->mcov, &j->fleet, &j->err);
     } else if (j->has_state) {
         /* MPI: a merged state over the inputs, finished here */
         j->rejects = j->state.rejects;
@@ -1019,8 +1021,8 @@ static slagg_status generic_cells_put(slagg_cell *c, size_t n, const slagg_fleet
 
 /* The partial's meta from the fold's fleet f (periods with their class
  * totals, counters, names counted uncontracted) and window map. */
-static slagg_status write_meta(slagg_fold *j, slagg_partial *p, const slagg_fleet *f, const slagg_cov_map *map,
-                               slagg_partial_writer *w, slagg_err *err)
+static slagg_status write_meta(const slagg_tables *t, slagg_partial *p, const slagg_fleet *f,
+                               const slagg_cov_map *map, slagg_partial_writer *w, uint64_t *bytes, slagg_err *err)
 {
     slagg_cov_acc acc;
     if (slagg_cov_acc_init(&acc) != 0) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
@@ -1048,7 +1050,7 @@ static slagg_status write_meta(slagg_fold *j, slagg_partial *p, const slagg_flee
     p->own_through = f->through;
     p->uncontracted = f->uncontracted;
     p->after_through = f->after_through;
-    if (st == SLAGG_OK) st = slagg_partial_writer_commit(w, p, &j->tables, &acc, &j->partial_bytes, err);
+    if (st == SLAGG_OK) st = slagg_partial_writer_commit(w, p, t, &acc, bytes, err);
     else slagg_partial_writer_discard(w);
     acc.map = own;
     slagg_cov_acc_free(&acc);
@@ -1057,15 +1059,84 @@ static slagg_status write_meta(slagg_fold *j, slagg_partial *p, const slagg_flee
     return st;
 }
 
-slagg_status slagg_fold_run_partial(slagg_fold *j, const char *path)
+slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opts *fo, const char *const *inputs,
+                                     size_t n, const char *path, slagg_partial_stats *out, slagg_err *err)
 {
     slagg_partial_input *fps = NULL;
     slagg_partial p = {0};
     slagg_partial_writer *w = NULL;
     slagg_fleet f = {0};
     slagg_cov_map map = {0};
+    slagg_fold_state s = {0};
     slagg_cell *cells = NULL;
     size_t n_cells = 0;
+    slagg_status st = SLAGG_OK;
+    memset(out, 0, sizeof *out);
+    fps = slagg_calloc(n ? n : 1, sizeof *fps);
+    if (!fps) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        fps[i].path = (char *)inputs[i];
+        if ((st = slagg_input_fingerprint(inputs[i], &fps[i].size, &fps[i].fingerprint, err)) != SLAGG_OK) goto done;
+    }
+    if ((st = slagg_partial_writer_open(path, slagg_tables_account_count(t), &w, err)) != SLAGG_OK) goto done;
+    /* the shard engine, its cells streamed into the file as it finalises
+     * them (bounded memory); else the generic scan */
+    const slagg_cell_sink sink = {sink_cells, sink_tail, w};
+    int used = 0;
+    st = slagg_fold_shards_partial(t, inputs, n, fo, &sink, &f, &map, &used, err);
+    if (st == SLAGG_OK && used) {
+        p.records_read = f.records_read;
+        p.rejected = f.rejected;
+        p.has_record = f.cov.has_record;
+        p.min_ms = f.cov.first_ms;
+        p.max_ms = f.cov.last_ms;
+        p.before_from = f.before_from;
+    } else if (st == SLAGG_OK) {
+        st = slagg_fold_scan(t, inputs, n, fo, &s, err);
+        if (st == SLAGG_OK) {
+            p.records_read = s.records_read;
+            p.rejected = s.rejected;
+            p.has_record = s.has_record;
+            p.min_ms = s.has_record ? s.min_ms : 0;
+            p.max_ms = s.has_record ? s.max_ms : 0;
+            p.before_from = s.before_from;
+            p.rejects = s.rejects;     /* borrowed: freed with s */
+            map = s.cov.map;           /* moved: s keeps none */
+            memset(&s.cov.map, 0, sizeof s.cov.map);
+            st = generic_cells_take(&s, &cells, &n_cells, err);
+            if (st == SLAGG_OK) st = slagg_fold_finish(t, fo, &s, &f, err);
+        }
+        if (st == SLAGG_OK) st = generic_cells_put(cells, n_cells, &f, w, err);
+    }
+    if (st != SLAGG_OK) goto done;
+    /* the settings, the inputs' fingerprints, the counters and the rest
+     * of what the merge needs (io/partial.h), then the file into place */
+    p.tz_s = fo->tz_s;
+    p.has_through = fo->has_through;
+    p.through = fo->through;
+    p.has_from = fo->has_from;
+    p.from = fo->from;
+    p.max_rejects = fo->max_rejects;
+    p.inputs = fps;
+    p.n_inputs = n;
+    p.gap_min = fo->gap_min;
+    p.strict = fo->strict;
+    out->records = p.records_read;
+    out->rejected = p.rejected;
+    st = write_meta(t, &p, &f, map.bits ? &map : NULL, w, &out->bytes, err);
+    w = NULL;   /* committed or discarded */
+done:
+    slagg_partial_writer_discard(w);
+    slagg_free(cells);
+    slagg_fleet_free(&f);
+    slagg_cov_map_free(&map);
+    slagg_fold_state_free(&s);
+    slagg_free(fps);
+    return st;
+}
+
+slagg_status slagg_fold_run_partial(slagg_fold *j, const char *path)
+{
     slagg_status st;
     if (j->ran) return slagg_err_set(&j->err, SLAGG_E_USAGE, "the job has run already");
     j->ran = j->prepared = j->is_partial = 1;
@@ -1077,74 +1148,48 @@ slagg_status slagg_fold_run_partial(slagg_fold *j, const char *path)
             return slagg_err_set(&j->err, SLAGG_E_USAGE,
                                  "'-' (standard input) cannot be used with --partial (its inputs are fingerprinted)");
     if ((st = load_tables(j)) != SLAGG_OK) return st;
-    fps = slagg_calloc(j->inputs.n ? j->inputs.n : 1, sizeof *fps);
-    if (!fps) return nomem(j);
-    for (size_t i = 0; i < j->inputs.n; i++) {
-        fps[i].path = j->inputs.v[i];
-        if ((st = slagg_input_fingerprint(j->inputs.v[i], &fps[i].size, &fps[i].fingerprint, &j->err)) != SLAGG_OK)
-            goto done;
-    }
-    if ((st = slagg_partial_writer_open(path, slagg_tables_account_count(&j->tables), &w, &j->err)) != SLAGG_OK)
-        goto done;
-    /* the shard engine, its cells streamed into the file as it finalises
-     * them (bounded memory); else the generic scan */
-    const slagg_cell_sink sink = {sink_cells, sink_tail, w};
-    int used = 0;
-    slagg_fold_state *s = &j->state;
-    st = slagg_fold_shards_partial(&j->tables, (const char *const *)j->inputs.v, j->inputs.n, &j->fo, &sink, &f, &map,
-                                   &used, &j->err);
-    if (st == SLAGG_OK && used) {
-        p.records_read = f.records_read;
-        p.rejected = f.rejected;
-        p.has_record = f.cov.has_record;
-        p.min_ms = f.cov.first_ms;
-        p.max_ms = f.cov.last_ms;
-        p.before_from = f.before_from;
-    } else if (st == SLAGG_OK) {
-        st = slagg_fold_scan(&j->tables, (const char *const *)j->inputs.v, j->inputs.n, &j->fo, s, &j->err);
-        if (st == SLAGG_OK) {
-            p.records_read = s->records_read;
-            p.rejected = s->rejected;
-            p.has_record = s->has_record;
-            p.min_ms = s->has_record ? s->min_ms : 0;
-            p.max_ms = s->has_record ? s->max_ms : 0;
-            p.before_from = s->before_from;
-            p.rejects = s->rejects;
-            map = s->cov.map;          /* moved: the state keeps none */
-            memset(&s->cov.map, 0, sizeof s->cov.map);
-            memset(&s->rejects, 0, sizeof s->rejects);
-            slagg_rejects_free(&j->rejects);
-            j->rejects = p.rejects;    /* freed with the job */
-            st = generic_cells_take(s, &cells, &n_cells, &j->err);
-            if (st == SLAGG_OK) st = slagg_fold_finish(&j->tables, &j->fo, s, &f, &j->err);
-        }
-        if (st == SLAGG_OK) st = generic_cells_put(cells, n_cells, &f, w, &j->err);
-    }
-    if (st != SLAGG_OK) goto done;
-    /* the settings, the inputs' fingerprints, the counters and the rest
-     * of what the merge needs (io/partial.h), then the file into place */
-    p.tz_s = j->fo.tz_s;
-    p.has_through = j->fo.has_through;
-    p.through = j->fo.through;
-    p.has_from = j->fo.has_from;
-    p.from = j->fo.from;
-    p.max_rejects = j->fo.max_rejects;
-    p.inputs = fps;
-    p.n_inputs = j->inputs.n;
-    p.gap_min = j->fo.gap_min;
-    p.strict = j->fo.strict;
+    slagg_partial_stats ps;
+    st = slagg_fold_partial_file(&j->tables, &j->fo, (const char *const *)j->inputs.v, j->inputs.n, path, &ps,
+                                 &j->err);
     j->n_inputs = j->inputs.n;
-    j->part_records = p.records_read;
-    j->part_rejected = p.rejected;
-    st = write_meta(j, &p, &f, map.bits ? &map : NULL, w, &j->err);
-    w = NULL;   /* committed or discarded */
-done:
-    slagg_partial_writer_discard(w);
-    slagg_free(cells);
-    slagg_fleet_free(&f);
-    slagg_cov_map_free(&map);
-    slagg_free(fps);
+    j->part_records = ps.records;
+    j->part_rejected = ps.rejected;
+    j->partial_bytes = ps.bytes;
     return st;
+}
+
+slagg_status slagg_fold_adopt_partials(slagg_fold *j, const char *const *paths, size_t n,
+                                       const size_t *const *input_of)
+{
+    slagg_status st = slagg_fold_begin(j);
+    if (st != SLAGG_OK) return st;
+    j->is_merge = 1;
+    j->parts = slagg_calloc(n ? n : 1, sizeof *j->parts);
+    j->readers = slagg_calloc(n ? n : 1, sizeof *j->readers);
+    if (!j->parts || !j->readers || slagg_cov_acc_init(&j->mcov) != 0) return nomem(j);
+    slagg_rejects *rj = &j->state.rejects;
+    for (size_t i = 0; i < n; i++) {
+        if (slagg_strv_push(&j->mpaths, paths[i]) != 0) return nomem(j);
+        st = slagg_partial_reader_open(paths[i], &j->parts[i], &j->mcov, &j->readers[i], &j->err);
+        if (st != SLAGG_OK) return st;
+        j->n_read++;
+        slagg_partial *p = &j->parts[i];
+        rj->total += p->rejects.total;
+        if (p->rejects.n) {
+            slagg_reject_row *rw = slagg_reallocarray(rj->rows, rj->n + p->rejects.n, sizeof *rw);
+            if (!rw) return nomem(j);
+            rj->rows = rw;
+            for (size_t k = 0; k < p->rejects.n; k++) {
+                rw[rj->n] = p->rejects.rows[k];
+                rw[rj->n].file = (uint32_t)input_of[i][p->rejects.rows[k].file];
+                rj->n++;
+                p->rejects.rows[k].reason = NULL; /* now the job's */
+            }
+        }
+    }
+    /* rows of one input come from one partial, in line order */
+    if (rj->n) qsort(rj->rows, rj->n, sizeof *rj->rows, row_cmp);
+    return SLAGG_OK;
 }
 
 /* ---- results ---------------------------------------------------------------------------- */

@@ -43,6 +43,22 @@ const char *const *slagg_fold_input_list(const slagg_fold *job, size_t *n);
  * reading the inputs. */
 void slagg_fold_adopt_state(slagg_fold *job, slagg_fold_state *s);
 
+/* One process's share of an MPI fold, or `fold --partial`: the inputs
+ * folded under t and fo into the partial file at path (io/partial.h,
+ * written atomically; the shard engine when every input is a shard, else
+ * the generic scan). out gets its size and counters. */
+typedef struct slagg_partial_stats {
+    uint64_t bytes, records, rejected;
+} slagg_partial_stats;
+slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opts *fo, const char *const *inputs,
+                                     size_t n, const char *path, slagg_partial_stats *out, slagg_err *err);
+/* MPI rank 0: the ranks' partials of the job's own inputs (partial i's
+ * input k is the job's input input_of[i][k]), which slagg_fold_run then
+ * merges (core/engine/merge.c) instead of reading the inputs, writing what
+ * one process writes. The files must stay until slagg_fold_run returns. */
+slagg_status slagg_fold_adopt_partials(slagg_fold *job, const char *const *paths, size_t n,
+                                       const size_t *const *input_of);
+
 /* The finished run's fleet, report (finance rows and totals) and warnings,
  * once the run got past max_rejects (also when strict then failed it);
  * NULL before. For the CLI's --metrics file and export's before/after

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define XXH_INLINE_ALL
@@ -231,6 +232,49 @@ Test(distributed, mpirun_bad_input_on_one_rank_fails_the_job, .timeout = 280)
     cr_assert(h_contains(r.err, "no-such-file.csv"), "stderr:\n%s", r.err);
     h_result_free(&r);
     h_assert_no_outputs(d, "nope");
+    free(m);
+    h_rmtree(d);
+}
+
+/* A rank killed mid-run (after it folded its share, before its partial
+ * reached rank 0: the CLI's SLAGG_TEST_MPI_KILL_RANK): the MPI runtime
+ * fails the job, naming the rank and the signal; nothing is written and
+ * the previous export stays as it was. */
+Test(distributed, mpirun_a_killed_rank_fails_the_job_and_writes_nothing, .timeout = 280)
+{
+    char *m = need_mpirun();
+    mpi_env();
+    char *d = setup_fleet();
+    h_result r = h_slagg(d, NULL, "fold", "--quiet", "--out", "keep", TABLES, "fleet/records-001.csv", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    char *before = h_read_in(d, "keep/finance.csv", NULL);
+    /* a killed rank cannot remove its temporary partial: keep it in d */
+    char *tmp = h_fmt("%s/tmp", d);
+    cr_assert(mkdir(tmp, 0755) == 0);
+    setenv("TMPDIR", tmp, 1);
+    const char *args[] = {"--quiet", "--out", "keep", TABLES, INPUTS, NULL};
+    setenv("SLAGG_TEST_MPI_KILL_RANK", "1", 1);
+    r = mpirun_fold(d, m, "2", args);
+    unsetenv("SLAGG_TEST_MPI_KILL_RANK");
+    cr_assert_neq(r.code, 0, "a killed rank fails the job; stderr:\n%s", r.err);
+    cr_assert(h_contains(r.err, "rank 1") && h_contains(r.err, "signal 9"),
+              "the runtime names the rank and the signal:\n%s", r.err);
+    h_result_free(&r);
+    char *after = h_read_in(d, "keep/finance.csv", NULL);
+    cr_assert_str_eq(before, after, "a failed job changed the export");
+    free(before);
+    free(after);
+    /* and into a new directory: none of the outputs */
+    const char *fresh[] = {"--quiet", "--out", "fresh", TABLES, INPUTS, NULL};
+    setenv("SLAGG_TEST_MPI_KILL_RANK", "1", 1);
+    r = mpirun_fold(d, m, "2", fresh);
+    unsetenv("SLAGG_TEST_MPI_KILL_RANK");
+    cr_assert_neq(r.code, 0);
+    h_result_free(&r);
+    h_assert_no_outputs(d, "fresh");
+    unsetenv("TMPDIR");
+    free(tmp);
     free(m);
     h_rmtree(d);
 }
