@@ -2,15 +2,15 @@
  * partial.h - partial fold results, for folding one day's inputs on many
  * machines (docs/DISTRIBUTED.md):
  *
- *  - the bucket codec: (account, window) class counters as a compact byte
- *    stream (varints, deltas), used both in partial files and in the MPI
- *    exchange (cli/mpi.c), so both move the same bytes;
  *  - the tables codec: contracts, fees, maintenance and holidays as parsed
  *    rows (with their file paths and line numbers), so `slagg merge` and
  *    MPI ranks other than 0 need no table file;
- *  - the partial file (`slagg fold --partial`), read back by `slagg merge`:
- *    versioned, little-endian, magic, one zstd frame, XXH64 header hash,
- *    fully bounds-checked like io/summary_file.c.
+ *  - the coverage codec, in partial files;
+ *  - the partial file (`slagg fold --partial`, and each MPI rank's share),
+ *    read back by `slagg merge` and MPI rank 0 (io/partial_file.c): format
+ *    2.0, cells streamed in zstd chunks, then a meta section; versioned,
+ *    little-endian, XXH64 on the header and on every chunk, fully
+ *    bounds-checked like io/summary_file.c.
  *
  * Formats: docs/DISTRIBUTED.md, "The partial file".
  */
@@ -20,7 +20,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/buckets.h"
 #include "core/cell.h"
 #include "core/classify.h"
 #include "core/coverage.h"
@@ -31,57 +30,11 @@
 
 #define SLAGG_PARTIAL_MAGIC "SLAGGPRT"
 #define SLAGG_PARTIAL_END "SLAGGEND"
-#define SLAGG_PARTIAL_MAJOR 1
-#define SLAGG_PARTIAL_MINOR 2   /* 1: --gap, --strict and coverage after the buckets; 2: --from, before_from */
 
 /* Day numbers a table or a partial may hold: years 0000..9999
  * (io/timestamp.c parses no others), with a margin, so that corrupt days
  * never overflow the period arithmetic. */
 static inline int slagg_partial_day_ok(int64_t d) { return d >= -800000LL && d <= 3000000LL; }
-
-/* ---- bucket codec -------------------------------------------------------- */
-
-/* Encoder state of one stream: entries must be put in (account, window)
- * order, accounts compared as u32 (so SLAGG_DICT_NONE, the bucket of
- * records of unknown accounts, comes last). Zero-initialise. */
-typedef struct slagg_bucket_enc {
-    uint32_t account;
-    int64_t window;
-    int started;
-    uint64_t n;      /* entries put */
-} slagg_bucket_enc;
-
-/* Appends one bucket (skipped when all its counters are 0). */
-void slagg_bucket_put(slagg_bucket_enc *e, slagg_buf *out, const slagg_bucket *b);
-
-/* A cursor over one encoded stream, for merging sorted streams without a
- * hash table (cli/mpi.c). */
-typedef struct slagg_bucket_dec {
-    const unsigned char *p;
-    size_t left;
-    uint64_t n, i;           /* entries in the stream, entries read */
-    uint32_t n_accounts;
-    uint32_t account;
-    int64_t window;
-    const char *what;        /* names the stream in messages */
-} slagg_bucket_dec;
-
-void slagg_bucket_dec_init(slagg_bucket_dec *d, const void *p, size_t len, uint64_t n_entries,
-                           uint32_t n_accounts, const char *what);
-/* The next entry into *out (account, window, cls; used = 1): 1; 0 at the
- * end of the stream (every byte consumed); -1 with err set (SLAGG_E_INPUT)
- * when corrupt. Checks as slagg_buckets_decode_add. */
-int slagg_bucket_next(slagg_bucket_dec *d, slagg_bucket *out, slagg_err *err);
-
-/* Decodes a stream of exactly n_entries buckets (p, len bytes) and adds
- * every counter into `into`. Every entry is checked: account < n_accounts
- * or SLAGG_DICT_NONE (then the window is a day's first), (account, window)
- * strictly increasing, class mask and counters non-zero, varints at most
- * 10 bytes, no window overflow, no byte left over. Returns SLAGG_OK,
- * SLAGG_E_INPUT "WHAT: corrupt bucket stream (...)" or SLAGG_E_NOMEM. */
-slagg_status slagg_buckets_decode_add(const void *p, size_t len, uint64_t n_entries,
-                                      uint32_t n_accounts, slagg_buckets *into, const char *what,
-                                      slagg_err *err);
 
 /* ---- coverage codec ------------------------------------------------------
  * What a fold state knows of coverage besides its counters (core/coverage.h):
