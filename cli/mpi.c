@@ -49,6 +49,7 @@ int slagg_mpi_launched(int *rank)
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -493,12 +494,16 @@ static int run(job *j)
     }
     uint64_t gb = 0;
     MPI_Reduce(&part_bytes, &gb, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    /* the largest peak RSS of the ranks so far (rank 0's merge comes after) */
+    struct rusage ru;
+    uint64_t rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss * 1024 : 0, max_rss = 0;
+    MPI_Reduce(&rss, &max_rss, 1, MPI_UINT64_T, MPI_MAX, 0, MPI_COMM_WORLD);
     if ((rc = agree(j, lrc, msg))) goto done;
     t_send = now_s();
 
     /* E: rank 0 merges and writes, exactly as one process would */
     if (rank == 0) {
-        char extra[512], b1[32], b2[32];
+        char extra[640], b1[32], b2[32], b3[32], b4[32];
         double slowest = 0, rate = 0, recs = 0;
         for (int r = 0; r < k; r++) {
             recs += j->stats[2 * r];
@@ -511,9 +516,11 @@ static int run(job *j)
         if (ps == SLAGG_OK) ps = slagg_fold_run(a->job);
         snprintf(extra, sizeof extra,
                  "  mpi: %d rank%s; fold %.2f s (slowest rank), %.2f M records/s per rank;\n"
-                 "       partials %s (%.2f B per record), %s moved to rank 0 in %.2f s; merge %.2f s\n",
+                 "       partials %s (%.2f B per record), %s moved to rank 0 in %.2f s; merge %.2f s;\n"
+                 "       peak RSS %s (the largest rank's fold), %s (rank 0 after the merge)\n",
                  k, k == 1 ? "" : "s", slowest, rate / k / 1e6, human_bytes(gb, b1),
-                 recs > 0 ? (double)gb / recs : 0.0, human_bytes(moved, b2), t_send - t_fold, now_s() - t_merge);
+                 recs > 0 ? (double)gb / recs : 0.0, human_bytes(moved, b2), t_send - t_fold, now_s() - t_merge,
+                 human_bytes(max_rss, b3), human_bytes(getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss * 1024 : 0, b4));
         (void)t_start;
         lrc = slagg_cli_job_finish("fold", a->job, ps, a->out, a->rejects != NULL, a->quiet, extra);
     }
