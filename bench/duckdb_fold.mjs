@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// duckdb_fold.mjs - the DuckDB peer for bench/fold_vs_duckdb.sh (issue 4):
-// the same per-account, per-period availability as `slagg fold`, in SQL.
+// duckdb_fold.mjs - the DuckDB peer for bench/fold_vs_duckdb.sh (issue 4)
+// and bench/text_vs_duckdb.sh (issue 13): the same per-account, per-period
+// availability as `slagg fold`, in SQL.
 //
 //   node bench/duckdb_fold.mjs parquet [--threads N] --out OUT.parquet CSV...
 //       request records as CSV (ts,account,status,cause: what `slagg cat
@@ -8,16 +9,32 @@
 //       zstd, V2: ts BIGINT Unix ms, account VARCHAR, status SMALLINT,
 //       cause VARCHAR (empty -> NULL), in input order.
 //   node bench/duckdb_fold.mjs fold [--threads N] [--through YYYY-MM-DD]
-//       --contracts FILE [--maintenance FILE] --out OUT.csv IN.parquet
+//       [--input parquet|csv|ndjson] [--text-scan once|each]
+//       --contracts FILE [--maintenance FILE] --out OUT.csv IN...
 //       the SLA rules (../shared/SPEC.md sections 1-2) for a fleet at the
 //       service time zone +08:00 -> OUT.csv:
 //       account,period_start,days,availability_pct,tier_pct,near_boundary
+//       --input parquet (the default): one Parquet file as `parquet` makes.
+//       --input csv / ndjson: the request logs themselves, one or more
+//       files as `slagg gen` writes them (CSV: header
+//       ts,account,status,cause,request_id, ts RFC 3339 with an offset,
+//       cause empty or a word; NDJSON: ts, account, status, optional
+//       cause, other keys ignored), all plain or all zstd (*.zst), read by
+//       read_csv (auto_detect off, explicit columns) / read_json
+//       (newline_delimited, explicit columns). Reading the text is part of
+//       the SQL's time: with --text-scan once (the default, DuckDB's
+//       faster way) a first stage reads the text once into a temporary
+//       table (ts BIGINT ms, account, status, cause) and the plan below
+//       runs on it; with --text-scan each the plan reads the text itself
+//       wherever it reads the Parquet file (three times, two with
+//       --through).
 //   node bench/duckdb_fold.mjs check --slagg finance.csv --duckdb OUT.csv
 //       joins both on (account, period_start) and compares tiers and
 //       availability_pct.
 //
 // Each prints one line of JSON (rows, seconds of the SQL alone,
-// total_seconds since the process started, ...); `check` exits 1 when the
+// total_seconds since the process started, ...; `fold` of text also
+// read_seconds, the first stage's share of seconds); `check` exits 1 when the
 // two disagree, and lists the disagreeing rows on stderr.
 //
 // How the fold is written (a fair, not a naive, query): a window's error
@@ -54,7 +71,8 @@ function usage(msg) {
     process.stderr.write(
         'usage: node bench/duckdb_fold.mjs parquet [--threads N] --out OUT.parquet CSV...\n' +
         '       node bench/duckdb_fold.mjs fold [--threads N] [--through YYYY-MM-DD] --contracts FILE\n' +
-        '            [--maintenance FILE] --out OUT.csv IN.parquet\n' +
+        '            [--maintenance FILE] [--input parquet|csv|ndjson] [--text-scan once|each]\n' +
+        '            --out OUT.csv IN.parquet | LOG...\n' +
         '       node bench/duckdb_fold.mjs check --slagg finance.csv --duckdb OUT.csv\n');
     process.exit(1);
 }
@@ -62,7 +80,7 @@ function usage(msg) {
 const mode = process.argv[2];
 if (!['parquet', 'fold', 'check'].includes(mode)) usage(mode ? `unknown mode ${mode}` : 'no mode');
 const opt = { threads: 2, through: null, contracts: null, maintenance: null, out: null,
-              slagg: null, duckdb: null, inputs: [] };
+              slagg: null, duckdb: null, input: 'parquet', text_scan: 'once', inputs: [] };
 const argv = process.argv.slice(3);
 for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -75,6 +93,14 @@ for (let i = 0; i < argv.length; i++) {
     case '--through':
         opt.through = val();
         if (!/^\d{4}-\d{2}-\d{2}$/.test(opt.through)) usage('--through is YYYY-MM-DD');
+        break;
+    case '--input':
+        opt.input = val();
+        if (!['parquet', 'csv', 'ndjson'].includes(opt.input)) usage('--input is parquet, csv or ndjson');
+        break;
+    case '--text-scan':
+        opt.text_scan = val();
+        if (!['once', 'each'].includes(opt.text_scan)) usage('--text-scan is once or each');
         break;
     case '--contracts': opt.contracts = val(); break;
     case '--maintenance': opt.maintenance = val(); break;
@@ -119,8 +145,33 @@ if (mode === 'parquet') {
            seconds: Number(seconds.toFixed(3)), output: opt.out });
 } else if (mode === 'fold') {
     if (!opt.out || !opt.contracts) usage('--out and --contracts are required');
-    if (opt.inputs.length !== 1) usage('one Parquet file');
-    const P = `read_parquet(${q(resolve(opt.inputs[0]))})`;
+    let P;        // the records: ts BIGINT Unix ms, account, status, cause
+    let read = null;   // --text-scan once: the first stage, which reads the text
+    if (opt.input === 'parquet') {
+        if (opt.inputs.length !== 1) usage('one Parquet file');
+        P = `read_parquet(${q(resolve(opt.inputs[0]))})`;
+    } else {
+        if (opt.inputs.length === 0) usage('no input');
+        const zst = opt.inputs.filter((p) => p.endsWith('.zst')).length;
+        if (zst !== 0 && zst !== opt.inputs.length) usage('inputs all plain or all zstd (*.zst), not mixed');
+        const files = `[${opt.inputs.map((p) => q(resolve(p))).join(', ')}]`;
+        const compression = zst ? 'zstd' : 'none';   // read_json spells none 'uncompressed'
+        const reader = opt.input === 'csv'
+            ? `read_csv(${files}, header = true, auto_detect = false, delim = ',', quote = '"',
+                        compression = '${compression}',
+                        columns = {'ts': 'TIMESTAMPTZ', 'account': 'VARCHAR', 'status': 'SMALLINT',
+                                   'cause': 'VARCHAR', 'request_id': 'VARCHAR'})`
+            : `read_json(${files}, format = 'newline_delimited', compression = '${zst ? 'zstd' : 'uncompressed'}',
+                         columns = {'ts': 'TIMESTAMPTZ', 'account': 'VARCHAR', 'status': 'SMALLINT',
+                                    'cause': 'VARCHAR'})`;
+        const select = `SELECT epoch_ms(ts) AS ts, account, status, cause FROM ${reader}`;
+        if (opt.text_scan === 'once') {
+            read = `CREATE TEMP TABLE records AS ${select}`;
+            P = 'records';
+        } else {
+            P = `(${select})`;
+        }
+    }
     const maint = opt.maintenance
         ? `SELECT epoch_ms("start") AS s, epoch_ms("end") AS e, scope
            FROM read_csv(${q(resolve(opt.maintenance))}, header = true, auto_detect = false,
@@ -186,12 +237,20 @@ if (mode === 'parquet') {
          ) TO ${q(resolve(opt.out))} (HEADER, DELIMITER ',')`,
     ];
     const t0 = performance.now();
+    if (read) await con.run(read);
+    const read_seconds = (performance.now() - t0) / 1000;
     for (const s of sql) await con.run(s);
     const seconds = (performance.now() - t0) / 1000;
+    const text = opt.input === 'parquet' ? {} : {
+        input: opt.input, files: opt.inputs.length, text_scan: opt.text_scan,
+        read_seconds: read ? Number(read_seconds.toFixed(3)) : null,
+        // rows read (the temporary table; not counted again with --text-scan each)
+        records: read ? Number((await rowsOf(`SELECT count(*)::BIGINT AS n FROM ${P}`))[0].n) : null,
+    };
     const [stats] = await rowsOf(`SELECT (SELECT count(*) FROM periods)::BIGINT AS periods,
         (SELECT count(*) FROM ew)::BIGINT AS error_windows, (SELECT d::VARCHAR FROM through) AS through`);
     done({ rows: Number(stats.periods), error_windows: Number(stats.error_windows), through: stats.through,
-           seconds: Number(seconds.toFixed(3)), output: opt.out });
+           seconds: Number(seconds.toFixed(3)), ...text, output: opt.out });
 } else {
     if (!opt.slagg || !opt.duckdb) usage('--slagg and --duckdb are required');
     await con.run(`CREATE TEMP TABLE j AS
