@@ -43,6 +43,7 @@
 # report). Delete bench/data/fleet-* to start from scratch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 RECORDS=${BENCH_RECORDS:-1000000000}
 ACCOUNTS=${BENCH_ACCOUNTS:-100000}
@@ -66,12 +67,9 @@ PARQUET=$FLEET.parquet
 RESULTS=bench/RESULTS.md
 SECTION="## Fold benchmark (issue 4)"
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'fold_vs_duckdb.sh: %s\n' "$*" >&2; exit 1; }
-now() { date +%s.%N; }
 json_field() { node -p "JSON.parse(process.argv[1]).$2" "$1"; }
 mrps() { awk -v n="$1" -v s="$2" 'BEGIN {printf "%.1f M", n / 1e6 / s}'; }
-mib() { awk -v k="$1" 'BEGIN {printf "%.1f MiB", k / 1024}'; }
 
 for v in RECORDS ACCOUNTS RSS_RECORDS THREADS REPEAT DUCKDB_RUNS IDLE_WAIT FOLD_LIMIT_MB; do
     [[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "BENCH_$v must be a positive integer (got '${!v}')"
@@ -170,49 +168,10 @@ RSS_SHARDS=("$RSS_FLEET"/records-*.shard)
 # ------------------------------------------------------------------ 4. measure
 # Waits (up to IDLE_WAIT s, polling every 30 s) for the 1-minute load average
 # to drop below IDLE_LOAD: other builds and tests share this machine.
-wait_idle() {
-    local waited=0
-    while awk -v m="$IDLE_LOAD" '{exit !($1 >= m)}' /proc/loadavg && [ "$waited" -lt "$IDLE_WAIT" ]; do
-        [ $((waited % 120)) -eq 0 ] && say "waiting for the machine to go idle (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-        sleep 30
-        waited=$((waited + 30))
-    done
-    if awk -v m="$IDLE_LOAD" '{exit !($1 >= m)}' /proc/loadavg; then
-        say "warning: the machine is not idle after ${IDLE_WAIT}s (load average $(cut -d' ' -f1-3 /proc/loadavg)); timings may be pessimistic"
-        IDLE_OK=no
-    fi
-}
-load() { cut -d' ' -f1 /proc/loadavg; }
 # after time_v of slagg fold: empty when it succeeded, else why not
 fold_failure() {
     if [ -n "$KILLED" ]; then echo "killed by the watchdog at $(mib "$KILLED") RSS after $WALL s"
     elif [ "$RC" -ne 0 ]; then echo "failed (exit $RC) after $WALL s"; fi
-}
-# time_v LOG LIMIT_KB CMD...: runs CMD under /usr/bin/time -v (log in LOG);
-# sets WALL (s), RSS_KB and RC. With LIMIT_KB > 0, a watchdog kills CMD once
-# its RSS passes LIMIT_KB (the machine is shared) and sets KILLED to the RSS
-# it saw.
-time_v() {
-    local log=$1 limit=$2 tpid cpid r
-    shift 2
-    /usr/bin/time -v -o "$log" "$@" &
-    tpid=$!
-    KILLED=
-    while [ "$limit" -gt 0 ] && kill -0 "$tpid" 2>/dev/null; do
-        sleep 1
-        cpid=$(pgrep -P "$tpid" | head -n 1 || true)
-        [ -n "$cpid" ] || continue
-        r=$(awk '/^VmRSS:/ {print $2}' "/proc/$cpid/status" 2>/dev/null || true)
-        if [ "${r:-0}" -gt "$limit" ]; then
-            KILLED=$r
-            kill "$cpid" 2>/dev/null || true
-            break
-        fi
-    done
-    RC=0
-    wait "$tpid" || RC=$?
-    WALL=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.3f", s}' "$log")
-    RSS_KB=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
 }
 
 WORK=$(mktemp -d)
@@ -409,24 +368,5 @@ report() {
 REPORT=$(report)
 printf '%s\n' "$REPORT"
 
-# replace (or add) the section in RESULTS.md, leaving the rest alone
-if [ ! -f "$RESULTS" ]; then
-    cat > "$RESULTS" <<'EOF'
-# Benchmark results
-
-Measurements made by the scripts in `bench/` (each section names its script
-and how to rerun it). Numbers are from one machine on one day: compare rows
-within a section, not across machines.
-EOF
-fi
-tmp=$(mktemp "$RESULTS.XXXXXX")
-REPORT=$REPORT SECTION=$SECTION awk '
-    BEGIN { report = ENVIRON["REPORT"]; section = ENVIRON["SECTION"] }
-    $0 == section { skip = 1; if (!done) { print report; done = 1 }; next }
-    skip && /^## / { skip = 0; print "" }
-    !skip { print }
-    END { if (!done) { print ""; print report } }
-' "$RESULTS" > "$tmp"
-mv "$tmp" "$RESULTS"
-say "wrote the section to $RESULTS"
+write_section "$RESULTS" "$SECTION" "$REPORT"
 [ -z "$SF_FAIL" ] || die "slagg fold did not finish ($SF_FAIL): agreement not checked"
