@@ -20,6 +20,7 @@ typedef struct pack_ctx {
     slagg_pack *p;
     slagg_reject_log *logs;
     slagg_err *errs;          /* one per input */
+    unsigned char *wfail;     /* one per input: errs[i] came from the shard writer */
     atomic_size_t next;
     atomic_int stop;
     atomic_uint_fast64_t raw_bytes;
@@ -36,9 +37,11 @@ static int pack_one(pack_ctx *c, size_t i)
     if (slagg_record_reader_open(c->inputs[i], &rd, err) != SLAGG_OK) return -1;
     slagg_status st = slagg_shard_writer_open_err(c->outputs[i], &c->o->writer, &w, err);
     if (st != SLAGG_OK) {
+        c->wfail[i] = 1;
         slagg_record_reader_close(rd);
         return -1;
     }
+    if (c->o->scratch) slagg_shard_writer_no_sync(w);
     c->p->writers[i] = w;
     int r;
     uint64_t keep = c->o->max_rejects + SLAGG_REJECTS_KEEP;
@@ -55,6 +58,7 @@ static int pack_one(pack_ctx *c, size_t i)
         slagg_shard_record sr = {rec.ts_ms, rec.account, rec.account_len, rec.status, rec.cause};
         if ((st = slagg_shard_writer_append(w, &sr)) != SLAGG_OK) {
             slagg_err_set(err, st, "%s", slagg_shard_writer_error(w));
+            c->wfail[i] = 1;
             r = SLAGG_RECORD_FAILED;
             break;
         }
@@ -66,7 +70,10 @@ static int pack_one(pack_ctx *c, size_t i)
     /* the input is done: its shard waits for the commit with no open
      * file, so any number of inputs packs under a small file limit
      * (SPEC 6) */
-    if (r == SLAGG_RECORD_END && slagg_shard_writer_seal(w, err) != SLAGG_OK) r = SLAGG_RECORD_FAILED;
+    if (r == SLAGG_RECORD_END && slagg_shard_writer_seal(w, err) != SLAGG_OK) {
+        c->wfail[i] = 1;
+        r = SLAGG_RECORD_FAILED;
+    }
     return r == SLAGG_RECORD_FAILED ? -1 : 0;
 }
 
@@ -105,7 +112,9 @@ slagg_status slagg_pack_files(const char *const *inputs, const char *const *outp
     p->records = slagg_calloc(n ? n : 1, sizeof *p->records);
     c.logs = slagg_calloc(n ? n : 1, sizeof *c.logs);
     c.errs = slagg_calloc(n ? n : 1, sizeof *c.errs);
-    if (!p->writers || !p->records || !c.logs || !c.errs) {
+    c.wfail = slagg_calloc(n ? n : 1, 1);
+    if (o->writer_failed) *o->writer_failed = 0;
+    if (!p->writers || !p->records || !c.logs || !c.errs || !c.wfail) {
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         goto done;
     }
@@ -123,6 +132,7 @@ slagg_status slagg_pack_files(const char *const *inputs, const char *const *outp
         if (c.errs[i].code != SLAGG_OK) {
             *err = c.errs[i];
             st = err->code;
+            if (o->writer_failed) *o->writer_failed = c.wfail[i];
             goto done;
         }
     }
@@ -132,6 +142,7 @@ done:
         for (size_t i = 0; i < n; i++) slagg_reject_log_free(&c.logs[i]);
     slagg_free(c.logs);
     slagg_free(c.errs);
+    slagg_free(c.wfail);
     if (st != SLAGG_OK) {
         slagg_pack_discard(p);
         slagg_rejects_free(rej);

@@ -80,6 +80,7 @@ struct slagg_shard_writer {
     slagg_shard_block_info *index;
     size_t n_blocks, index_cap;
     int sealed;                 /* slagg_shard_writer_seal done: only the rename is left */
+    int no_sync;                /* a scratch shard: no fsync (slagg_shard_writer_no_sync) */
 };
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -635,7 +636,7 @@ static slagg_status seal(slagg_shard_writer *w)
     if (write_all(w, t, sizeof t) != SLAGG_OK) return w->sticky;
 
     if (fchmod(w->fd, 0644) != 0) return fail(w, SLAGG_E_IO, "cannot chmod: %s", strerror(errno));
-    if (fsync(w->fd) != 0) return fail(w, SLAGG_E_IO, "cannot sync: %s", strerror(errno));
+    if (!w->no_sync && fsync(w->fd) != 0) return fail(w, SLAGG_E_IO, "cannot sync: %s", strerror(errno));
     int fd = w->fd;
     w->fd = -1;
     if (close(fd) != 0) return fail(w, SLAGG_E_IO, "cannot close: %s", strerror(errno));
@@ -657,6 +658,7 @@ static slagg_status finish(slagg_shard_writer *w)
         return fail(w, SLAGG_E_IO, "cannot rename into place: %s", strerror(errno));
     slagg_free(w->tmp_path);
     w->tmp_path = NULL;   /* renamed: nothing to remove any more */
+    if (w->no_sync) return SLAGG_OK;
     int dfd = open(w->dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
         int rc = fsync(dfd);
@@ -666,6 +668,11 @@ static slagg_status finish(slagg_shard_writer *w)
             return fail(w, SLAGG_E_IO, "cannot sync directory %s: %s", w->dir, strerror(e));
     }
     return SLAGG_OK;
+}
+
+void slagg_shard_writer_no_sync(slagg_shard_writer *w)
+{
+    w->no_sync = 1;
 }
 
 slagg_status slagg_shard_writer_seal(slagg_shard_writer *w, slagg_err *err)

@@ -1,0 +1,165 @@
+/*
+ * text_shards.c - text inputs of a fold as scratch shards (io/text_shards.h,
+ * docs/DESIGN.md "Text inputs through the shard engine").
+ */
+#include "io/text_shards.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/alloc.h"
+#include "io/pack.h"
+#include "io/shard.h"
+
+struct slagg_text_shards {
+    char *dir;                /* the private directory, or NULL */
+    size_t n;                 /* inputs */
+    const char **paths;       /* [n]: an input's own path or its scratch shard */
+    char **scratch;           /* [n_text]: owned scratch shard paths */
+    size_t n_text;
+};
+
+/* Removes dir and whatever is in it (flat: the scratch shards and any
+ * writer temporaries a failure left). */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+            size_t len = strlen(dir) + strlen(e->d_name) + 2;
+            char *p = slagg_malloc(len);
+            if (!p) continue;
+            snprintf(p, len, "%s/%s", dir, e->d_name);
+            unlink(p);
+            slagg_free(p);
+        }
+        closedir(d);
+    }
+    rmdir(dir);
+}
+
+void slagg_text_shards_free(slagg_text_shards *ts)
+{
+    if (!ts) return;
+    for (size_t i = 0; i < ts->n_text; i++) {
+        if (ts->scratch[i]) unlink(ts->scratch[i]);
+        slagg_free(ts->scratch[i]);
+    }
+    if (ts->dir) remove_dir(ts->dir);
+    slagg_free(ts->dir);
+    slagg_free(ts->scratch);
+    slagg_free(ts->paths);
+    slagg_free(ts);
+}
+
+size_t slagg_text_shards_count(const slagg_text_shards *ts)
+{
+    return ts ? ts->n_text : 0;
+}
+
+const char *slagg_text_shards_dir(const slagg_text_shards *ts)
+{
+    return ts ? ts->dir : NULL;
+}
+
+slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const slagg_text_shards_opts *o,
+                                    const char *const **paths_out, slagg_rejects *rej,
+                                    slagg_text_shards **out, int *scratch_failed, slagg_err *err)
+{
+    slagg_status st = SLAGG_OK;
+    const char **text_in = NULL;
+    size_t *text_at = NULL;   /* index into inputs of each text input */
+    int wfail = 0;
+    *out = NULL;
+    *paths_out = NULL;
+    memset(rej, 0, sizeof *rej);
+    if (scratch_failed) *scratch_failed = 0;
+
+    slagg_text_shards *ts = slagg_calloc(1, sizeof *ts);
+    if (!ts) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    ts->n = n;
+    ts->paths = slagg_calloc(n ? n : 1, sizeof *ts->paths);
+    ts->scratch = slagg_calloc(n ? n : 1, sizeof *ts->scratch);
+    text_in = slagg_calloc(n ? n : 1, sizeof *text_in);
+    text_at = slagg_calloc(n ? n : 1, sizeof *text_at);
+    if (!ts->paths || !ts->scratch || !text_in || !text_at) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ts->paths[i] = inputs[i];
+        if (!slagg_is_shard(inputs[i])) {
+            text_at[ts->n_text] = i;
+            text_in[ts->n_text++] = inputs[i];
+        }
+    }
+    if (ts->n_text) {
+        const char *tmp = o->tmp_dir && *o->tmp_dir ? o->tmp_dir : "/tmp";
+        size_t len = strlen(tmp) + sizeof "/slagg-fold-XXXXXX";
+        ts->dir = slagg_malloc(len);
+        if (!ts->dir) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            goto done;
+        }
+        snprintf(ts->dir, len, "%s%sslagg-fold-XXXXXX", tmp, tmp[strlen(tmp) - 1] == '/' ? "" : "/");
+        if (!mkdtemp(ts->dir)) {
+            int e = errno;
+            slagg_free(ts->dir);
+            ts->dir = NULL;
+            if (scratch_failed) *scratch_failed = 1;
+            st = slagg_err_set(err, SLAGG_E_IO,
+                               "%s: cannot create a scratch directory for the text inputs: %s "
+                               "(set TMPDIR to a writable directory)", tmp, strerror(e));
+            goto done;
+        }
+        for (size_t k = 0; k < ts->n_text; k++) {
+            size_t plen = strlen(ts->dir) + 32;
+            ts->scratch[k] = slagg_malloc(plen);
+            if (!ts->scratch[k]) {
+                st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+                goto done;
+            }
+            snprintf(ts->scratch[k], plen, "%s/%zu.shard", ts->dir, text_at[k]);
+        }
+        slagg_pack_opts po;
+        memset(&po, 0, sizeof po);
+        po.threads = o->threads ? o->threads : 1;
+        po.max_rejects = o->max_rejects;
+        po.writer.level = o->level ? o->level : SLAGG_TEXT_SHARDS_LEVEL;
+        po.writer.block_records = o->block_records;
+        po.scratch = 1;
+        po.writer_failed = &wfail;
+        slagg_pack pk;
+        st = slagg_pack_files((const char *const *)text_in, (const char *const *)ts->scratch, ts->n_text, &po, &pk, rej, err);
+        if (st == SLAGG_OK) {
+            st = slagg_pack_commit(&pk, err);
+            if (st != SLAGG_OK) wfail = 1;
+            slagg_pack_discard(&pk);
+        }
+        if (st != SLAGG_OK) {
+            if (scratch_failed) *scratch_failed = wfail;
+            goto done;
+        }
+        /* the rows name the text inputs by their index among them: give
+         * them the index of the input they came from */
+        for (size_t r = 0; r < rej->n; r++) rej->rows[r].file = (uint32_t)text_at[rej->rows[r].file];
+        for (size_t k = 0; k < ts->n_text; k++) ts->paths[text_at[k]] = ts->scratch[k];
+    }
+done:
+    slagg_free(text_in);
+    slagg_free(text_at);
+    if (st != SLAGG_OK) {
+        slagg_rejects_free(rej);
+        slagg_text_shards_free(ts);
+        return st;
+    }
+    *paths_out = (const char *const *)ts->paths;
+    *out = ts;
+    return SLAGG_OK;
+}
