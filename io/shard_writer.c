@@ -42,6 +42,20 @@
 /* (status, cause) key: status * 8 + cause; statuses are 0..599. */
 #define SC_KEYS (600 * 8)
 
+/* A slot of the account table: the id, a hash tag and the name's first
+ * bytes, so that a lookup of a name of up to ACC_HEAD bytes reads one
+ * cache line of the table and nothing else. With thousands of accounts in
+ * random order, the former id-only table cost three dependent cache
+ * misses a record (table, offset, name): 15 % of `fold` on CSV. */
+#define ACC_HEAD 23
+typedef struct acc_slot {
+    uint32_t id1;               /* id + 1; 0 = empty */
+    uint32_t tag;               /* hash bits above the table's index bits */
+    uint8_t len;
+    char head[ACC_HEAD];
+} acc_slot;
+_Static_assert(sizeof(acc_slot) == 32, "account slot: half a cache line");
+
 struct slagg_shard_writer {
     char *path, *tmp_path, *dir;
     int fd;
@@ -58,10 +72,12 @@ struct slagg_shard_writer {
     size_t names_len, names_cap;
     size_t *name_off;           /* id -> offset of its length byte in names */
     uint32_t n_acc, acc_cap;
-    uint32_t *ht;               /* open addressing, id + 1, 0 = empty */
+    acc_slot *ht;               /* open addressing (acc_slot), id1 = 0: empty */
     size_t ht_mask;
     uint32_t last_id;           /* cache: the previous record's account */
     int have_last;
+    uint8_t last_len;           /* ... and its name, here: comparing it costs no cache miss */
+    char last_name[SLAGG_ACCOUNT_MAX];
 
     /* the block being filled */
     int64_t *ts;
@@ -224,22 +240,42 @@ static uint64_t acc_hash(const char *s, size_t n)
     return XXH3_64bits(s, n);
 }
 
-static int acc_equal(const slagg_shard_writer *w, uint32_t id, const char *s, size_t n)
+static void slot_fill(acc_slot *e, uint32_t id, uint64_t h, const char *s, size_t n)
 {
-    const unsigned char *e = w->names + w->name_off[id];
-    return e[0] == n && memcmp(e + 1, s, n) == 0;
+    e->id1 = id + 1;
+    e->tag = (uint32_t)(h >> 32);
+    e->len = (uint8_t)n;
+    memcpy(e->head, s, n < ACC_HEAD ? n : ACC_HEAD);
+}
+
+/* 1 when slot e holds name s (hash h). */
+static int slot_is(const slagg_shard_writer *w, const acc_slot *e, uint64_t h, const char *s, size_t n)
+{
+    if (e->tag != (uint32_t)(h >> 32) || e->len != n) return 0;
+    if (memcmp(e->head, s, n < ACC_HEAD ? n : ACC_HEAD) != 0) return 0;
+    return n <= ACC_HEAD || memcmp(w->names + w->name_off[e->id1 - 1] + 1 + ACC_HEAD, s + ACC_HEAD, n - ACC_HEAD) == 0;
+}
+
+/* The last-record cache of acc_id. */
+static void remember(slagg_shard_writer *w, uint32_t id, const char *s, size_t n)
+{
+    w->last_id = id;
+    w->last_len = (uint8_t)n;
+    memcpy(w->last_name, s, n);
+    w->have_last = 1;
 }
 
 static slagg_status ht_grow(slagg_shard_writer *w)
 {
     size_t cap = (w->ht_mask + 1) * 2;
-    uint32_t *t = slagg_calloc(cap, sizeof *t);
+    acc_slot *t = slagg_calloc(cap, sizeof *t);
     if (!t) return fail(w, SLAGG_E_NOMEM, "out of memory");
     for (uint32_t id = 0; id < w->n_acc; id++) {
         const unsigned char *e = w->names + w->name_off[id];
-        size_t i = (size_t)acc_hash((const char *)e + 1, e[0]) & (cap - 1);
-        while (t[i]) i = (i + 1) & (cap - 1);
-        t[i] = id + 1;
+        uint64_t h = acc_hash((const char *)e + 1, e[0]);
+        size_t i = (size_t)h & (cap - 1);
+        while (t[i].id1) i = (i + 1) & (cap - 1);
+        slot_fill(&t[i], id, h, (const char *)e + 1, e[0]);
     }
     slagg_free(w->ht);
     w->ht = t;
@@ -251,16 +287,17 @@ static slagg_status ht_grow(slagg_shard_writer *w)
  * Returns SLAGG_E_INPUT for an invalid name, with w->err set. */
 static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, uint32_t *id)
 {
-    if (w->have_last && acc_equal(w, w->last_id, s, n)) {
+    if (w->have_last && n == w->last_len && memcmp(w->last_name, s, n) == 0) {
         *id = w->last_id;
         return SLAGG_OK;
     }
+    uint64_t h = 0;
     if (n >= 1 && n <= SLAGG_ACCOUNT_MAX) {
-        size_t i = (size_t)acc_hash(s, n) & w->ht_mask;
-        for (; w->ht[i]; i = (i + 1) & w->ht_mask) {
-            if (acc_equal(w, w->ht[i] - 1, s, n)) {
-                *id = w->last_id = w->ht[i] - 1;
-                w->have_last = 1;
+        h = acc_hash(s, n);
+        for (size_t i = (size_t)h & w->ht_mask; w->ht[i].id1; i = (i + 1) & w->ht_mask) {
+            if (slot_is(w, &w->ht[i], h, s, n)) {
+                *id = w->ht[i].id1 - 1;
+                remember(w, *id, s, n);
                 return SLAGG_OK;
             }
         }
@@ -292,11 +329,11 @@ static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, uint3
     w->names[w->names_len] = (unsigned char)n;
     memcpy(w->names + w->names_len + 1, s, n);
     w->names_len += 1 + n;
-    size_t i = (size_t)acc_hash(s, n) & w->ht_mask;
-    while (w->ht[i]) i = (i + 1) & w->ht_mask;
-    w->ht[i] = nid + 1;
-    *id = w->last_id = nid;
-    w->have_last = 1;
+    size_t i = (size_t)h & w->ht_mask;
+    while (w->ht[i].id1) i = (i + 1) & w->ht_mask;
+    slot_fill(&w->ht[i], nid, h, s, n);
+    *id = nid;
+    remember(w, nid, s, n);
     return SLAGG_OK;
 }
 

@@ -132,7 +132,7 @@ slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const s
         po.threads = o->threads ? o->threads : 1;
         po.max_rejects = o->max_rejects;
         po.writer.level = o->level ? o->level : SLAGG_TEXT_SHARDS_LEVEL;
-        po.writer.block_records = o->block_records;
+        po.writer.block_records = o->block_records ? o->block_records : SLAGG_TEXT_SHARDS_BLOCK;
         po.scratch = 1;
         po.writer_failed = &wfail;
         slagg_pack pk;
