@@ -12,6 +12,8 @@
 #include "io/shard.h"
 #include "io/source.h"
 
+#define PACK_BATCH 256
+
 typedef struct pack_ctx {
     const char *const *inputs;
     const char *const *outputs;
@@ -45,25 +47,40 @@ static int pack_one(pack_ctx *c, size_t i)
     c->p->writers[i] = w;
     int r;
     uint64_t keep = c->o->max_rejects + SLAGG_REJECTS_KEEP;
-    while ((r = slagg_record_reader_next(rd, &rec, &rej, err)) != SLAGG_RECORD_END) {
-        if (r == SLAGG_RECORD_FAILED) break;
-        if (r == SLAGG_RECORD_REJECTED) {
+    /* records go to the writer PACK_BATCH at a time (it overlaps their
+     * account lookups); a record's account is valid only until the next
+     * read, so the batch keeps copies */
+    slagg_shard_record batch[PACK_BATCH];
+    char names[PACK_BATCH][SLAGG_ACCOUNT_MAX];
+    size_t nb = 0;
+    for (;;) {
+        r = slagg_record_reader_next(rd, &rec, &rej, err);
+        if (r == SLAGG_RECORD_OK) {
+            memcpy(names[nb], rec.account, rec.account_len);
+            batch[nb] = (slagg_shard_record){rec.ts_ms, names[nb], rec.account_len, rec.status, rec.cause};
+            if (++nb < PACK_BATCH) continue;
+        } else if (r == SLAGG_RECORD_REJECTED) {
             if (slagg_reject_log_add(&c->logs[i], (uint32_t)i, rej.line, rej.reason, keep) != 0) {
                 slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
                 r = SLAGG_RECORD_FAILED;
                 break;
             }
             continue;
+        } else if (r == SLAGG_RECORD_FAILED || nb == 0) {
+            break;
         }
-        slagg_shard_record sr = {rec.ts_ms, rec.account, rec.account_len, rec.status, rec.cause};
-        if ((st = slagg_shard_writer_append(w, &sr)) != SLAGG_OK) {
+        size_t done = 0;
+        st = slagg_shard_writer_append_batch(w, batch, nb, &done);
+        c->p->records[i] += done;
+        nb = 0;
+        if (st != SLAGG_OK) {
             slagg_err_set(err, st, "%s", slagg_shard_writer_error(w));
             c->wfail[i] = 1;
             r = SLAGG_RECORD_FAILED;
             break;
         }
-        c->p->records[i]++;
-        if ((c->p->records[i] & 0xffff) == 0 && atomic_load(&c->stop)) break;
+        if (r == SLAGG_RECORD_END) break;
+        if ((c->p->records[i] & 0xffff) < PACK_BATCH && atomic_load(&c->stop)) break;
     }
     atomic_fetch_add(&c->raw_bytes, slagg_record_reader_raw_bytes(rd));
     slagg_record_reader_close(rd);

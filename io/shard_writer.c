@@ -285,7 +285,7 @@ static slagg_status ht_grow(slagg_shard_writer *w)
 
 /* The id of account s, adding it (after validating it) when new.
  * Returns SLAGG_E_INPUT for an invalid name, with w->err set. */
-static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, uint32_t *id)
+static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, const uint64_t *hp, uint32_t *id)
 {
     if (w->have_last && n == w->last_len && memcmp(w->last_name, s, n) == 0) {
         *id = w->last_id;
@@ -293,7 +293,7 @@ static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, uint3
     }
     uint64_t h = 0;
     if (n >= 1 && n <= SLAGG_ACCOUNT_MAX) {
-        h = acc_hash(s, n);
+        h = hp ? *hp : acc_hash(s, n);
         for (size_t i = (size_t)h & w->ht_mask; w->ht[i].id1; i = (i + 1) & w->ht_mask) {
             if (slot_is(w, &w->ht[i], h, s, n)) {
                 *id = w->ht[i].id1 - 1;
@@ -579,7 +579,9 @@ static slagg_status grow_block(slagg_shard_writer *w)
     return SLAGG_OK;
 }
 
-slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_record *r)
+/* slagg_shard_writer_append, given the hash of r's account when hp is not
+ * NULL (append_batch computes it ahead, to prefetch its table slot). */
+static slagg_status append_one(slagg_shard_writer *w, const slagg_shard_record *r, const uint64_t *hp)
 {
     if (w->sticky != SLAGG_OK) return w->sticky;
     if (w->sealed) return fail(w, SLAGG_E_USAGE, "append after the shard was sealed");
@@ -593,7 +595,7 @@ slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_
         return fail(w, SLAGG_E_INPUT, "record %llu: ts %lld ms is outside 1970-01-01..2099-12-31",
                     (unsigned long long)w->count + 1, (long long)r->ts_ms);
     uint32_t id = 0;
-    slagg_status st = acc_id(w, r->account, r->account ? r->account_len : 0, &id);
+    slagg_status st = acc_id(w, r->account, r->account ? r->account_len : 0, hp, &id);
     if (st != SLAGG_OK) return st;
     if (w->n == w->cap && grow_block(w) != SLAGG_OK) return w->sticky;
     uint32_t i = w->n++;
@@ -605,12 +607,37 @@ slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_
     return SLAGG_OK;
 }
 
+slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_record *r)
+{
+    return append_one(w, r, NULL);
+}
+
+/* Records whose account slots a batch asks for ahead: with thousands of
+ * accounts in random order a lookup is one cache miss, and asking for a
+ * group's slots together overlaps those misses instead of paying them one
+ * after the other. */
+#define BATCH_AHEAD 32
+
 slagg_status slagg_shard_writer_append_batch(slagg_shard_writer *w, const slagg_shard_record *r,
                                              size_t n, size_t *appended)
 {
     uint64_t before = w->count;
     slagg_status st = SLAGG_OK;
-    for (size_t i = 0; i < n && st == SLAGG_OK; i++) st = slagg_shard_writer_append(w, &r[i]);
+    uint64_t h[BATCH_AHEAD];
+    for (size_t i = 0; i < n && st == SLAGG_OK; i += BATCH_AHEAD) {
+        size_t m = n - i < BATCH_AHEAD ? n - i : BATCH_AHEAD;
+        for (size_t j = 0; j < m; j++) {
+            const slagg_shard_record *x = &r[i + j];
+            h[j] = 0;
+            if (w->ht && x->account && x->account_len >= 1 && x->account_len <= SLAGG_ACCOUNT_MAX) {
+                h[j] = acc_hash(x->account, x->account_len);
+#if defined(__GNUC__)
+                __builtin_prefetch(&w->ht[(size_t)h[j] & w->ht_mask]);
+#endif
+            }
+        }
+        for (size_t j = 0; j < m && st == SLAGG_OK; j++) st = append_one(w, &r[i + j], &h[j]);
+    }
     /* by the count: a record whose block then failed to write was stored */
     if (appended) *appended = (size_t)(w->count - before);
     return st;
