@@ -126,6 +126,24 @@ static int jp_string(json_parser *jp, const char **out, size_t *outn)
     /* Fast path: a run of printable ASCII other than '"' and '\\' decodes
      * to itself, in place, so it is only skipped (d follows i exactly until
      * the first escape); the loop below decides the byte that ends it. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* eight bytes at a time: a byte's flag (bit 7) is set for < 0x20, '"',
+     * '\\' and >= 0x80. A borrow only leaves a byte that is itself
+     * flagged, so the lowest flag is exact: it is the run's end. */
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    while (i + 8 <= jp->n) {
+        uint64_t v, q, b;
+        memcpy(&v, s + i, 8);
+        q = v ^ (ones * '"');
+        b = v ^ (ones * '\\');
+        uint64_t m = (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v) & high;
+        if (m) {
+            i += (size_t)__builtin_ctzll(m) >> 3;
+            break;
+        }
+        i += 8;
+    }
+#endif
     while (i < jp->n && jp_plain[(unsigned char)s[i]]) i++;
     d = s + i;
     for (;;) {
