@@ -6,9 +6,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -42,6 +45,80 @@ static void remove_dir(const char *dir)
         closedir(d);
     }
     rmdir(dir);
+}
+
+/* The start time of process pid (field 22 of /proc/PID/stat, clock ticks
+ * since boot), or 0 when it cannot be read (not Linux, no such process):
+ * with the pid it names a process even after its pid is reused. */
+static unsigned long long proc_start(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');   /* the name may hold spaces and parentheses */
+    if (!p) return 0;
+    /* p is at the space before field 3: 19 more spaces lead to field 22 */
+    p++;
+    for (int f = 0; f < 19 && p; f++) p = strchr(p + 1, ' ');
+    return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+#define OWNER_FILE "owner"
+
+/* Writes DIR/owner: this process's pid and start time. */
+static void write_owner(const char *dir)
+{
+    char path[4096], line[64];
+    if ((size_t)snprintf(path, sizeof path, "%s/" OWNER_FILE, dir) >= sizeof path) return;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    long pid = (long)getpid();
+    int n = snprintf(line, sizeof line, "%ld %llu\n", pid, proc_start(pid));
+    if (n > 0 && write(fd, line, (size_t)n) != n) { /* best effort: the sweep then keeps the directory */ }
+    close(fd);
+}
+
+/* A fold killed (SIGKILL, a crash) cannot remove its scratch directory.
+ * The next fold that makes one removes, from tmp, every slagg-fold-XXXXXX
+ * directory of this user whose owner file names a process that is gone
+ * (no such pid, or a pid reused by a process started at another time).
+ * A directory without an owner file (being made, or made by an older
+ * slagg) or of another user is left alone. Best effort: nothing here can
+ * fail the fold. */
+static void sweep_stale(const char *tmp)
+{
+    DIR *d = opendir(tmp);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "slagg-fold-", 11) != 0 || strlen(e->d_name) != 17) continue;
+        char dir[4096], owner[4200], line[64];
+        if ((size_t)snprintf(dir, sizeof dir, "%s/%s", tmp, e->d_name) >= sizeof dir) continue;
+        struct stat st;
+        if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) continue;
+        snprintf(owner, sizeof owner, "%s/" OWNER_FILE, dir);
+        int fd = open(owner, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) continue;
+        ssize_t n = read(fd, line, sizeof line - 1);
+        close(fd);
+        if (n <= 0) continue;
+        line[n] = '\0';
+        long pid = 0;
+        unsigned long long start = 0;
+        if (sscanf(line, "%ld %llu", &pid, &start) != 2 || pid <= 0 || pid == (long)getpid()) continue;
+        int gone = kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+        if (!gone && start != 0) {
+            unsigned long long now = proc_start(pid);
+            gone = now != 0 && now != start;
+        }
+        if (gone) remove_dir(dir);
+    }
+    closedir(d);
 }
 
 void slagg_text_shards_free(slagg_text_shards *ts)
@@ -108,6 +185,7 @@ slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const s
             goto done;
         }
         snprintf(ts->dir, len, "%s%sslagg-fold-XXXXXX", tmp, tmp[strlen(tmp) - 1] == '/' ? "" : "/");
+        sweep_stale(tmp);
         if (!mkdtemp(ts->dir)) {
             int e = errno;
             slagg_free(ts->dir);
@@ -118,6 +196,7 @@ slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const s
                                "(set TMPDIR to a writable directory)", tmp, strerror(e));
             goto done;
         }
+        write_owner(ts->dir);
         for (size_t k = 0; k < ts->n_text; k++) {
             size_t plen = strlen(ts->dir) + 32;
             ts->scratch[k] = slagg_malloc(plen);

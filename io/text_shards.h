@@ -9,7 +9,10 @@
  * TMP/slagg-fold-XXXXXX (mkdtemp, mode 0700), at a fast zstd level and
  * without fsync: the shards are read once by this process. Shard inputs
  * pass through unchanged. slagg_text_shards_free removes the directory and
- * everything in it, whatever happened before.
+ * everything in it, whatever happened before. A fold killed outright
+ * (SIGKILL) cannot: its directory holds an owner file (pid, start time),
+ * and the next fold that makes a directory under the same TMP removes the
+ * directories of this user whose owner is gone.
  *
  * Independent of the fold's internals: `fold`, and later `fold --partial`,
  * call it the same way.

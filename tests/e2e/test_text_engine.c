@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <zstd.h>
 
 static const char *const outs[] = {"finance.csv", "finance.jsonl", "summary.json", "availability.slagg"};
@@ -314,5 +316,47 @@ Test(text_engine, all_rejected_falls_back_with_the_rejects)
     cr_assert_eq(h_json_int(sum, "records_read"), 2, "%s", sum);
     cr_assert_eq(h_json_int(sum, "rejected"), 2, "%s", sum);
     free(sum);
+    h_rmtree(d);
+}
+
+/* A fold killed with SIGKILL leaves its scratch directory; the next fold
+ * that makes one removes those of processes that are gone (the owner file:
+ * pid and start time) and leaves the others alone: a live owner, a
+ * directory without an owner file. */
+Test(text_engine, stale_scratch_of_dead_folds_is_swept)
+{
+    char *d = h_tmpdir();
+    fleet(d, "csv");
+    char *tmp = h_path(d, "tmp2");
+    cr_assert_eq(mkdir(tmp, 0700), 0);
+    pid_t dead = fork();
+    if (dead == 0) _exit(0);
+    cr_assert(dead > 0);
+    cr_assert_eq(waitpid(dead, NULL, 0), dead);
+    static const char *const names[] = {"slagg-fold-AAAAAA", "slagg-fold-BBBBBB", "slagg-fold-CCCCCC",
+                                        "slagg-fold-DDDDDD"};
+    char *owners[4] = {h_fmt("%ld 0\n", (long)dead), h_fmt("%ld 0\n", (long)getpid()), NULL,
+                       h_fmt("%ld 1\n", (long)getpid())};   /* D: our pid, another start: a reused pid */
+    for (size_t i = 0; i < 4; i++) {
+        char *p = h_fmt("%s/%s", tmp, names[i]);
+        cr_assert_eq(mkdir(p, 0700), 0);
+        h_write(p, "0.shard", "left by a killed fold");
+        if (owners[i]) h_write(p, "owner", owners[i]);
+        free(p);
+        free(owners[i]);
+    }
+    setenv("TMPDIR", tmp, 1);
+    h_result r = h_slagg(d, NULL, "fold", "--quiet", "--out", "o", "--contracts", "fleet/contracts.csv",
+                         "--max-rejects", "100", "fleet/records-001.csv", NULL);
+    unsetenv("TMPDIR");
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    cr_assert(h_missing(tmp, names[0]), "a dead fold's scratch was kept");
+    cr_assert(!h_missing(tmp, names[1]), "a live fold's scratch was removed");
+    cr_assert(!h_missing(tmp, names[2]), "a scratch without owner was removed");
+    struct stat sb;
+    if (stat("/proc/self/stat", &sb) == 0) cr_assert(h_missing(tmp, names[3]), "a reused pid's scratch was kept");
+    cr_assert_eq(entries(tmp), 2 + !h_missing(tmp, names[3]), "the fold left its own scratch");
+    free(tmp);
     h_rmtree(d);
 }
