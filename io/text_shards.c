@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/alloc.h"
@@ -70,26 +71,35 @@ static unsigned long long proc_start(long pid)
 
 #define OWNER_FILE "owner"
 
-/* Writes DIR/owner: this process's pid and start time. */
+/* Writes DIR/owner: this process's pid and start time, through a rename,
+ * so an owner file is whole or absent even when the fold is killed. */
 static void write_owner(const char *dir)
 {
-    char path[4096], line[64];
-    if ((size_t)snprintf(path, sizeof path, "%s/" OWNER_FILE, dir) >= sizeof path) return;
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    char path[4096], tmp[4096], line[64];
+    if ((size_t)snprintf(path, sizeof path, "%s/" OWNER_FILE, dir) >= sizeof path ||
+        (size_t)snprintf(tmp, sizeof tmp, "%s/." OWNER_FILE, dir) >= sizeof tmp)
+        return;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return;
     long pid = (long)getpid();
     int n = snprintf(line, sizeof line, "%ld %llu\n", pid, proc_start(pid));
-    if (n > 0 && write(fd, line, (size_t)n) != n) { /* best effort: the sweep then keeps the directory */ }
+    int ok = n > 0 && write(fd, line, (size_t)n) == n;
     close(fd);
+    if (!ok || rename(tmp, path) != 0) unlink(tmp);
 }
+
+/* A scratch directory without an owner file this old (seconds) is taken
+ * for one whose fold was killed before writing it. */
+#define OWNERLESS_STALE_S (24 * 3600)
 
 /* A fold killed (SIGKILL, a crash) cannot remove its scratch directory.
  * The next fold that makes one removes, from tmp, every slagg-fold-XXXXXX
  * directory of this user whose owner file names a process that is gone
- * (no such pid, or a pid reused by a process started at another time).
- * A directory without an owner file (being made, or made by an older
- * slagg) or of another user is left alone. Best effort: nothing here can
- * fail the fold. */
+ * (no such pid, or a pid reused by a process started at another time),
+ * and those without an owner file (killed before writing it) untouched
+ * for OWNERLESS_STALE_S. Directories of other users, of live processes,
+ * or younger and ownerless (being made) are left alone. Best effort:
+ * nothing here can fail the fold. */
 static void sweep_stale(const char *tmp)
 {
     DIR *d = opendir(tmp);
@@ -103,10 +113,12 @@ static void sweep_stale(const char *tmp)
         if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) continue;
         snprintf(owner, sizeof owner, "%s/" OWNER_FILE, dir);
         int fd = open(owner, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) continue;
-        ssize_t n = read(fd, line, sizeof line - 1);
-        close(fd);
-        if (n <= 0) continue;
+        ssize_t n = fd < 0 ? -1 : read(fd, line, sizeof line - 1);
+        if (fd >= 0) close(fd);
+        if (n <= 0) {
+            if (time(NULL) - st.st_mtime > OWNERLESS_STALE_S) remove_dir(dir);
+            continue;
+        }
         line[n] = '\0';
         long pid = 0;
         unsigned long long start = 0;

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -321,8 +323,8 @@ Test(text_engine, all_rejected_falls_back_with_the_rejects)
 
 /* A fold killed with SIGKILL leaves its scratch directory; the next fold
  * that makes one removes those of processes that are gone (the owner file:
- * pid and start time) and leaves the others alone: a live owner, a
- * directory without an owner file. */
+ * pid and start time), and ownerless ones a day old, and leaves the
+ * others alone: a live owner, a young directory without an owner file. */
 Test(text_engine, stale_scratch_of_dead_folds_is_swept)
 {
     char *d = h_tmpdir();
@@ -334,14 +336,18 @@ Test(text_engine, stale_scratch_of_dead_folds_is_swept)
     cr_assert(dead > 0);
     cr_assert_eq(waitpid(dead, NULL, 0), dead);
     static const char *const names[] = {"slagg-fold-AAAAAA", "slagg-fold-BBBBBB", "slagg-fold-CCCCCC",
-                                        "slagg-fold-DDDDDD"};
-    char *owners[4] = {h_fmt("%ld 0\n", (long)dead), h_fmt("%ld 0\n", (long)getpid()), NULL,
-                       h_fmt("%ld 1\n", (long)getpid())};   /* D: our pid, another start: a reused pid */
-    for (size_t i = 0; i < 4; i++) {
+                                        "slagg-fold-DDDDDD", "slagg-fold-EEEEEE"};
+    char *owners[5] = {h_fmt("%ld 0\n", (long)dead), h_fmt("%ld 0\n", (long)getpid()), NULL,
+                       h_fmt("%ld 1\n", (long)getpid()), NULL};   /* D: our pid, another start: a reused pid */
+    for (size_t i = 0; i < 5; i++) {
         char *p = h_fmt("%s/%s", tmp, names[i]);
         cr_assert_eq(mkdir(p, 0700), 0);
         h_write(p, "0.shard", "left by a killed fold");
         if (owners[i]) h_write(p, "owner", owners[i]);
+        if (i == 4) {   /* E: ownerless, two days old */
+            struct timespec old[2] = {{time(NULL) - 2 * 86400, 0}, {time(NULL) - 2 * 86400, 0}};
+            cr_assert_eq(utimensat(AT_FDCWD, p, old, 0), 0);
+        }
         free(p);
         free(owners[i]);
     }
@@ -353,7 +359,8 @@ Test(text_engine, stale_scratch_of_dead_folds_is_swept)
     h_result_free(&r);
     cr_assert(h_missing(tmp, names[0]), "a dead fold's scratch was kept");
     cr_assert(!h_missing(tmp, names[1]), "a live fold's scratch was removed");
-    cr_assert(!h_missing(tmp, names[2]), "a scratch without owner was removed");
+    cr_assert(!h_missing(tmp, names[2]), "a young scratch without owner was removed");
+    cr_assert(h_missing(tmp, names[4]), "a two-day-old scratch without owner was kept");
     struct stat sb;
     if (stat("/proc/self/stat", &sb) == 0) cr_assert(h_missing(tmp, names[3]), "a reused pid's scratch was kept");
     cr_assert_eq(entries(tmp), 2 + !h_missing(tmp, names[3]), "the fold left its own scratch");
