@@ -12,7 +12,7 @@
  * everything in it, whatever happened before. A fold killed outright
  * (SIGKILL) cannot: its directory holds an owner file (pid, start time),
  * and the next fold that makes a directory under the same TMP removes the
- * directories of this user whose owner is gone.
+ * directories of this user whose owner is gone (or, ownerless, a day old).
  *
  * Independent of the fold's internals: `fold`, and later `fold --partial`,
  * call it the same way.
