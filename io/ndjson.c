@@ -102,6 +102,20 @@ static size_t utf8_put(char *d, uint32_t cp)
     return 4;
 }
 
+/* 1 for the bytes a JSON string holds as themselves: 0x20-0x7F but '"' and '\\'. */
+static const unsigned char jp_plain[256] = {
+#define JP_R4(x) x, x, x, x
+#define JP_R16(x) JP_R4(x), JP_R4(x), JP_R4(x), JP_R4(x)
+    JP_R16(0), JP_R16(0),                       /* 0x00-0x1F */
+    1, 1, 0, 1, JP_R4(1), JP_R4(1), JP_R4(1),   /* 0x20-0x2F: '"' is 0x22 */
+    JP_R16(1),                                  /* 0x30-0x3F */
+    JP_R16(1),                                  /* 0x40-0x4F */
+    JP_R4(1), JP_R4(1), JP_R4(1), 0, 1, 1, 1,   /* 0x50-0x5F: '\\' is 0x5C */
+    JP_R16(1), JP_R16(1),                       /* 0x60-0x7F */
+#undef JP_R16
+#undef JP_R4
+};
+
 /* Parses the string at s[i] == '"', decoding it in place at s[i+1..).
  * Sets *out / *outn to the decoded bytes. */
 static int jp_string(json_parser *jp, const char **out, size_t *outn)
@@ -109,6 +123,29 @@ static int jp_string(json_parser *jp, const char **out, size_t *outn)
     char *s = jp->s;
     size_t i = jp->i + 1;
     char *start = s + i, *d = start;
+    /* Fast path: a run of printable ASCII other than '"' and '\\' decodes
+     * to itself, in place, so it is only skipped (d follows i exactly until
+     * the first escape); the loop below decides the byte that ends it. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* eight bytes at a time: a byte's flag (bit 7) is set for < 0x20, '"',
+     * '\\' and >= 0x80. A borrow only leaves a byte that is itself
+     * flagged, so the lowest flag is exact: it is the run's end. */
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    while (i + 8 <= jp->n) {
+        uint64_t v, q, b;
+        memcpy(&v, s + i, 8);
+        q = v ^ (ones * '"');
+        b = v ^ (ones * '\\');
+        uint64_t m = (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v) & high;
+        if (m) {
+            i += (size_t)__builtin_ctzll(m) >> 3;
+            break;
+        }
+        i += 8;
+    }
+#endif
+    while (i < jp->n && jp_plain[(unsigned char)s[i]]) i++;
+    d = s + i;
     for (;;) {
         if (i >= jp->n) {
             jp->i = i;

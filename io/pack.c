@@ -12,6 +12,8 @@
 #include "io/shard.h"
 #include "io/source.h"
 
+#define PACK_BATCH 256
+
 typedef struct pack_ctx {
     const char *const *inputs;
     const char *const *outputs;
@@ -20,6 +22,7 @@ typedef struct pack_ctx {
     slagg_pack *p;
     slagg_reject_log *logs;
     slagg_err *errs;          /* one per input */
+    unsigned char *wfail;     /* one per input: errs[i] came from the shard writer */
     atomic_size_t next;
     atomic_int stop;
     atomic_uint_fast64_t raw_bytes;
@@ -36,37 +39,58 @@ static int pack_one(pack_ctx *c, size_t i)
     if (slagg_record_reader_open(c->inputs[i], &rd, err) != SLAGG_OK) return -1;
     slagg_status st = slagg_shard_writer_open_err(c->outputs[i], &c->o->writer, &w, err);
     if (st != SLAGG_OK) {
+        c->wfail[i] = 1;
         slagg_record_reader_close(rd);
         return -1;
     }
+    if (c->o->scratch) slagg_shard_writer_no_sync(w);
     c->p->writers[i] = w;
     int r;
     uint64_t keep = c->o->max_rejects + SLAGG_REJECTS_KEEP;
-    while ((r = slagg_record_reader_next(rd, &rec, &rej, err)) != SLAGG_RECORD_END) {
-        if (r == SLAGG_RECORD_FAILED) break;
-        if (r == SLAGG_RECORD_REJECTED) {
+    /* records go to the writer PACK_BATCH at a time (it overlaps their
+     * account lookups); a record's account is valid only until the next
+     * read, so the batch keeps copies */
+    slagg_shard_record batch[PACK_BATCH];
+    char names[PACK_BATCH][SLAGG_ACCOUNT_MAX];
+    size_t nb = 0;
+    for (;;) {
+        r = slagg_record_reader_next(rd, &rec, &rej, err);
+        if (r == SLAGG_RECORD_OK) {
+            memcpy(names[nb], rec.account, rec.account_len);
+            batch[nb] = (slagg_shard_record){rec.ts_ms, names[nb], rec.account_len, rec.status, rec.cause};
+            if (++nb < PACK_BATCH) continue;
+        } else if (r == SLAGG_RECORD_REJECTED) {
             if (slagg_reject_log_add(&c->logs[i], (uint32_t)i, rej.line, rej.reason, keep) != 0) {
                 slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
                 r = SLAGG_RECORD_FAILED;
                 break;
             }
             continue;
+        } else if (r == SLAGG_RECORD_FAILED || nb == 0) {
+            break;
         }
-        slagg_shard_record sr = {rec.ts_ms, rec.account, rec.account_len, rec.status, rec.cause};
-        if ((st = slagg_shard_writer_append(w, &sr)) != SLAGG_OK) {
+        size_t done = 0;
+        st = slagg_shard_writer_append_batch(w, batch, nb, &done);
+        c->p->records[i] += done;
+        nb = 0;
+        if (st != SLAGG_OK) {
             slagg_err_set(err, st, "%s", slagg_shard_writer_error(w));
+            c->wfail[i] = 1;
             r = SLAGG_RECORD_FAILED;
             break;
         }
-        c->p->records[i]++;
-        if ((c->p->records[i] & 0xffff) == 0 && atomic_load(&c->stop)) break;
+        if (r == SLAGG_RECORD_END) break;
+        if ((c->p->records[i] & 0xffff) < PACK_BATCH && atomic_load(&c->stop)) break;
     }
     atomic_fetch_add(&c->raw_bytes, slagg_record_reader_raw_bytes(rd));
     slagg_record_reader_close(rd);
     /* the input is done: its shard waits for the commit with no open
      * file, so any number of inputs packs under a small file limit
      * (SPEC 6) */
-    if (r == SLAGG_RECORD_END && slagg_shard_writer_seal(w, err) != SLAGG_OK) r = SLAGG_RECORD_FAILED;
+    if (r == SLAGG_RECORD_END && slagg_shard_writer_seal(w, err) != SLAGG_OK) {
+        c->wfail[i] = 1;
+        r = SLAGG_RECORD_FAILED;
+    }
     return r == SLAGG_RECORD_FAILED ? -1 : 0;
 }
 
@@ -105,7 +129,9 @@ slagg_status slagg_pack_files(const char *const *inputs, const char *const *outp
     p->records = slagg_calloc(n ? n : 1, sizeof *p->records);
     c.logs = slagg_calloc(n ? n : 1, sizeof *c.logs);
     c.errs = slagg_calloc(n ? n : 1, sizeof *c.errs);
-    if (!p->writers || !p->records || !c.logs || !c.errs) {
+    c.wfail = slagg_calloc(n ? n : 1, 1);
+    if (o->writer_failed) *o->writer_failed = 0;
+    if (!p->writers || !p->records || !c.logs || !c.errs || !c.wfail) {
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         goto done;
     }
@@ -123,6 +149,7 @@ slagg_status slagg_pack_files(const char *const *inputs, const char *const *outp
         if (c.errs[i].code != SLAGG_OK) {
             *err = c.errs[i];
             st = err->code;
+            if (o->writer_failed) *o->writer_failed = c.wfail[i];
             goto done;
         }
     }
@@ -132,6 +159,7 @@ done:
         for (size_t i = 0; i < n; i++) slagg_reject_log_free(&c.logs[i]);
     slagg_free(c.logs);
     slagg_free(c.errs);
+    slagg_free(c.wfail);
     if (st != SLAGG_OK) {
         slagg_pack_discard(p);
         slagg_rejects_free(rej);

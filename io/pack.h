@@ -21,6 +21,14 @@ typedef struct slagg_pack_opts {
     unsigned threads;
     uint64_t max_rejects;             /* kept rows: max_rejects + SLAGG_REJECTS_KEEP per input */
     slagg_shard_writer_opts writer;
+    /* 1: the shards are scratch, read once by this process and removed
+     * (io/text_shards.c): no fsync of the file or its directory. */
+    int scratch;
+    /* May be NULL. Set to 1 when the failure slagg_pack_files reports came
+     * from a shard writer (creating, writing or sealing a shard, or a
+     * writer limit) rather than from reading the input, so a caller whose
+     * shards are only a means can fall back to reading the inputs itself. */
+    int *writer_failed;
 } slagg_pack_opts;
 
 typedef struct slagg_pack {

@@ -152,5 +152,10 @@ slagg_status slagg_shard_writer_close_err(slagg_shard_writer *w, slagg_err *err)
  * close then only renames it into place, abort removes it. Appending is
  * refused from then on. err may be NULL. */
 slagg_status slagg_shard_writer_seal(slagg_shard_writer *w, slagg_err *err);
+/* A scratch shard (io/text_shards.c: read once by the same process, then
+ * removed): seal and close skip the fsyncs of the file and its directory,
+ * which durability needs and a scratch file does not. Call before the
+ * first append. */
+void slagg_shard_writer_no_sync(slagg_shard_writer *w);
 
 #endif

@@ -42,6 +42,20 @@
 /* (status, cause) key: status * 8 + cause; statuses are 0..599. */
 #define SC_KEYS (600 * 8)
 
+/* A slot of the account table: the id, a hash tag and the name's first
+ * bytes, so that a lookup of a name of up to ACC_HEAD bytes reads one
+ * cache line of the table and nothing else. With thousands of accounts in
+ * random order, the former id-only table cost three dependent cache
+ * misses a record (table, offset, name): 15 % of `fold` on CSV. */
+#define ACC_HEAD 23
+typedef struct acc_slot {
+    uint32_t id1;               /* id + 1; 0 = empty */
+    uint32_t tag;               /* hash bits above the table's index bits */
+    uint8_t len;
+    char head[ACC_HEAD];
+} acc_slot;
+_Static_assert(sizeof(acc_slot) == 32, "account slot: half a cache line");
+
 struct slagg_shard_writer {
     char *path, *tmp_path, *dir;
     int fd;
@@ -58,10 +72,12 @@ struct slagg_shard_writer {
     size_t names_len, names_cap;
     size_t *name_off;           /* id -> offset of its length byte in names */
     uint32_t n_acc, acc_cap;
-    uint32_t *ht;               /* open addressing, id + 1, 0 = empty */
+    acc_slot *ht;               /* open addressing (acc_slot), id1 = 0: empty */
     size_t ht_mask;
     uint32_t last_id;           /* cache: the previous record's account */
     int have_last;
+    uint8_t last_len;           /* ... and its name, here: comparing it costs no cache miss */
+    char last_name[SLAGG_ACCOUNT_MAX];
 
     /* the block being filled */
     int64_t *ts;
@@ -80,6 +96,7 @@ struct slagg_shard_writer {
     slagg_shard_block_info *index;
     size_t n_blocks, index_cap;
     int sealed;                 /* slagg_shard_writer_seal done: only the rename is left */
+    int no_sync;                /* a scratch shard: no fsync (slagg_shard_writer_no_sync) */
 };
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -223,22 +240,42 @@ static uint64_t acc_hash(const char *s, size_t n)
     return XXH3_64bits(s, n);
 }
 
-static int acc_equal(const slagg_shard_writer *w, uint32_t id, const char *s, size_t n)
+static void slot_fill(acc_slot *e, uint32_t id, uint64_t h, const char *s, size_t n)
 {
-    const unsigned char *e = w->names + w->name_off[id];
-    return e[0] == n && memcmp(e + 1, s, n) == 0;
+    e->id1 = id + 1;
+    e->tag = (uint32_t)(h >> 32);
+    e->len = (uint8_t)n;
+    memcpy(e->head, s, n < ACC_HEAD ? n : ACC_HEAD);
+}
+
+/* 1 when slot e holds name s (hash h). */
+static int slot_is(const slagg_shard_writer *w, const acc_slot *e, uint64_t h, const char *s, size_t n)
+{
+    if (e->tag != (uint32_t)(h >> 32) || e->len != n) return 0;
+    if (memcmp(e->head, s, n < ACC_HEAD ? n : ACC_HEAD) != 0) return 0;
+    return n <= ACC_HEAD || memcmp(w->names + w->name_off[e->id1 - 1] + 1 + ACC_HEAD, s + ACC_HEAD, n - ACC_HEAD) == 0;
+}
+
+/* The last-record cache of acc_id. */
+static void remember(slagg_shard_writer *w, uint32_t id, const char *s, size_t n)
+{
+    w->last_id = id;
+    w->last_len = (uint8_t)n;
+    memcpy(w->last_name, s, n);
+    w->have_last = 1;
 }
 
 static slagg_status ht_grow(slagg_shard_writer *w)
 {
     size_t cap = (w->ht_mask + 1) * 2;
-    uint32_t *t = slagg_calloc(cap, sizeof *t);
+    acc_slot *t = slagg_calloc(cap, sizeof *t);
     if (!t) return fail(w, SLAGG_E_NOMEM, "out of memory");
     for (uint32_t id = 0; id < w->n_acc; id++) {
         const unsigned char *e = w->names + w->name_off[id];
-        size_t i = (size_t)acc_hash((const char *)e + 1, e[0]) & (cap - 1);
-        while (t[i]) i = (i + 1) & (cap - 1);
-        t[i] = id + 1;
+        uint64_t h = acc_hash((const char *)e + 1, e[0]);
+        size_t i = (size_t)h & (cap - 1);
+        while (t[i].id1) i = (i + 1) & (cap - 1);
+        slot_fill(&t[i], id, h, (const char *)e + 1, e[0]);
     }
     slagg_free(w->ht);
     w->ht = t;
@@ -248,18 +285,19 @@ static slagg_status ht_grow(slagg_shard_writer *w)
 
 /* The id of account s, adding it (after validating it) when new.
  * Returns SLAGG_E_INPUT for an invalid name, with w->err set. */
-static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, uint32_t *id)
+static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, const uint64_t *hp, uint32_t *id)
 {
-    if (w->have_last && acc_equal(w, w->last_id, s, n)) {
+    if (w->have_last && n == w->last_len && memcmp(w->last_name, s, n) == 0) {
         *id = w->last_id;
         return SLAGG_OK;
     }
+    uint64_t h = 0;
     if (n >= 1 && n <= SLAGG_ACCOUNT_MAX) {
-        size_t i = (size_t)acc_hash(s, n) & w->ht_mask;
-        for (; w->ht[i]; i = (i + 1) & w->ht_mask) {
-            if (acc_equal(w, w->ht[i] - 1, s, n)) {
-                *id = w->last_id = w->ht[i] - 1;
-                w->have_last = 1;
+        h = hp ? *hp : acc_hash(s, n);
+        for (size_t i = (size_t)h & w->ht_mask; w->ht[i].id1; i = (i + 1) & w->ht_mask) {
+            if (slot_is(w, &w->ht[i], h, s, n)) {
+                *id = w->ht[i].id1 - 1;
+                remember(w, *id, s, n);
                 return SLAGG_OK;
             }
         }
@@ -291,11 +329,11 @@ static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, uint3
     w->names[w->names_len] = (unsigned char)n;
     memcpy(w->names + w->names_len + 1, s, n);
     w->names_len += 1 + n;
-    size_t i = (size_t)acc_hash(s, n) & w->ht_mask;
-    while (w->ht[i]) i = (i + 1) & w->ht_mask;
-    w->ht[i] = nid + 1;
-    *id = w->last_id = nid;
-    w->have_last = 1;
+    size_t i = (size_t)h & w->ht_mask;
+    while (w->ht[i].id1) i = (i + 1) & w->ht_mask;
+    slot_fill(&w->ht[i], nid, h, s, n);
+    *id = nid;
+    remember(w, nid, s, n);
     return SLAGG_OK;
 }
 
@@ -541,7 +579,9 @@ static slagg_status grow_block(slagg_shard_writer *w)
     return SLAGG_OK;
 }
 
-slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_record *r)
+/* slagg_shard_writer_append, given the hash of r's account when hp is not
+ * NULL (append_batch computes it ahead, to prefetch its table slot). */
+static slagg_status append_one(slagg_shard_writer *w, const slagg_shard_record *r, const uint64_t *hp)
 {
     if (w->sticky != SLAGG_OK) return w->sticky;
     if (w->sealed) return fail(w, SLAGG_E_USAGE, "append after the shard was sealed");
@@ -555,7 +595,7 @@ slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_
         return fail(w, SLAGG_E_INPUT, "record %llu: ts %lld ms is outside 1970-01-01..2099-12-31",
                     (unsigned long long)w->count + 1, (long long)r->ts_ms);
     uint32_t id = 0;
-    slagg_status st = acc_id(w, r->account, r->account ? r->account_len : 0, &id);
+    slagg_status st = acc_id(w, r->account, r->account ? r->account_len : 0, hp, &id);
     if (st != SLAGG_OK) return st;
     if (w->n == w->cap && grow_block(w) != SLAGG_OK) return w->sticky;
     uint32_t i = w->n++;
@@ -567,12 +607,37 @@ slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_
     return SLAGG_OK;
 }
 
+slagg_status slagg_shard_writer_append(slagg_shard_writer *w, const slagg_shard_record *r)
+{
+    return append_one(w, r, NULL);
+}
+
+/* Records whose account slots a batch asks for ahead: with thousands of
+ * accounts in random order a lookup is one cache miss, and asking for a
+ * group's slots together overlaps those misses instead of paying them one
+ * after the other. */
+#define BATCH_AHEAD 32
+
 slagg_status slagg_shard_writer_append_batch(slagg_shard_writer *w, const slagg_shard_record *r,
                                              size_t n, size_t *appended)
 {
     uint64_t before = w->count;
     slagg_status st = SLAGG_OK;
-    for (size_t i = 0; i < n && st == SLAGG_OK; i++) st = slagg_shard_writer_append(w, &r[i]);
+    uint64_t h[BATCH_AHEAD];
+    for (size_t i = 0; i < n && st == SLAGG_OK; i += BATCH_AHEAD) {
+        size_t m = n - i < BATCH_AHEAD ? n - i : BATCH_AHEAD;
+        for (size_t j = 0; j < m; j++) {
+            const slagg_shard_record *x = &r[i + j];
+            h[j] = 0;
+            if (w->ht && x->account && x->account_len >= 1 && x->account_len <= SLAGG_ACCOUNT_MAX) {
+                h[j] = acc_hash(x->account, x->account_len);
+#if defined(__GNUC__)
+                __builtin_prefetch(&w->ht[(size_t)h[j] & w->ht_mask]);
+#endif
+            }
+        }
+        for (size_t j = 0; j < m && st == SLAGG_OK; j++) st = append_one(w, &r[i + j], &h[j]);
+    }
     /* by the count: a record whose block then failed to write was stored */
     if (appended) *appended = (size_t)(w->count - before);
     return st;
@@ -635,7 +700,7 @@ static slagg_status seal(slagg_shard_writer *w)
     if (write_all(w, t, sizeof t) != SLAGG_OK) return w->sticky;
 
     if (fchmod(w->fd, 0644) != 0) return fail(w, SLAGG_E_IO, "cannot chmod: %s", strerror(errno));
-    if (fsync(w->fd) != 0) return fail(w, SLAGG_E_IO, "cannot sync: %s", strerror(errno));
+    if (!w->no_sync && fsync(w->fd) != 0) return fail(w, SLAGG_E_IO, "cannot sync: %s", strerror(errno));
     int fd = w->fd;
     w->fd = -1;
     if (close(fd) != 0) return fail(w, SLAGG_E_IO, "cannot close: %s", strerror(errno));
@@ -657,6 +722,7 @@ static slagg_status finish(slagg_shard_writer *w)
         return fail(w, SLAGG_E_IO, "cannot rename into place: %s", strerror(errno));
     slagg_free(w->tmp_path);
     w->tmp_path = NULL;   /* renamed: nothing to remove any more */
+    if (w->no_sync) return SLAGG_OK;
     int dfd = open(w->dir, O_RDONLY | O_DIRECTORY);
     if (dfd >= 0) {
         int rc = fsync(dfd);
@@ -666,6 +732,11 @@ static slagg_status finish(slagg_shard_writer *w)
             return fail(w, SLAGG_E_IO, "cannot sync directory %s: %s", w->dir, strerror(e));
     }
     return SLAGG_OK;
+}
+
+void slagg_shard_writer_no_sync(slagg_shard_writer *w)
+{
+    w->no_sync = 1;
 }
 
 slagg_status slagg_shard_writer_seal(slagg_shard_writer *w, slagg_err *err)

@@ -31,6 +31,7 @@
 #include "io/records.h"
 #include "io/shard.h"
 #include "io/source.h"
+#include "io/text_shards.h"
 
 /* Records of accounts without a contract are kept per day, not per window:
  * only their day matters (after_through or uncontracted). */
@@ -507,23 +508,74 @@ void slagg_fold_state_free(slagg_fold_state *s)
     memset(s, 0, sizeof *s);
 }
 
-slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
-                             const slagg_fold_opts *o, slagg_fleet *f, slagg_rejects *rej,
-                             slagg_err *err)
+/* The generic path: scan, then finish. */
+static slagg_status fold_generic(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                                 const slagg_fold_opts *o, slagg_fleet *f, slagg_rejects *rej,
+                                 slagg_rejects *text_rej, slagg_err *err)
 {
     slagg_fold_state s;
-    int used;
-    memset(f, 0, sizeof *f);
-    memset(rej, 0, sizeof *rej);
-    /* shards only: the time-ordered engine (core/engine/fold_shards.c) */
-    slagg_status st = slagg_fold_shards(t, inputs, n_inputs, o, f, &used, err);
-    if (st != SLAGG_OK || used) return st;
-    st = slagg_fold_scan(t, inputs, n_inputs, o, &s, err);
+    slagg_status st = slagg_fold_scan(t, inputs, n_inputs, o, &s, err);
     if (st != SLAGG_OK) return st;
+    if (text_rej) {
+        /* the inputs are scratch shards of text inputs: their rejected
+         * rows were seen while packing (SPEC 6: records_read counts them) */
+        s.records_read += text_rej->total;
+        s.rejected += text_rej->total;
+        slagg_rejects_free(&s.rejects);
+        s.rejects = *text_rej;
+        memset(text_rej, 0, sizeof *text_rej);
+    }
     *rej = s.rejects;
     memset(&s.rejects, 0, sizeof s.rejects);
     st = slagg_fold_finish(t, o, &s, f, err);
     slagg_fold_state_free(&s);
     if (st != SLAGG_OK) slagg_rejects_free(rej);
+    return st;
+}
+
+slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
+                             const slagg_fold_opts *o, slagg_fleet *f, slagg_rejects *rej,
+                             slagg_err *err)
+{
+    int used = 0, scratch_failed = 0;
+    memset(f, 0, sizeof *f);
+    memset(rej, 0, sizeof *rej);
+    /* SLAGG_ENGINE=generic: the generic scan reads every input itself (the
+     * oracle of the tests) */
+    if (o->engine_generic || n_inputs == 0) return fold_generic(t, inputs, n_inputs, o, f, rej, NULL, err);
+
+    /* Text inputs become scratch shards (io/text_shards.h), so the shard
+     * engine (core/engine/fold_shards.c) folds every input with bounded
+     * memory; shard inputs pass through. */
+    slagg_text_shards_opts to = {o->threads, o->max_rejects, o->tmp_dir, 0, 0};
+    const char *const *paths;
+    slagg_rejects trej;
+    slagg_text_shards *ts;
+    slagg_status st = slagg_text_shards_make(inputs, n_inputs, &to, &paths, &trej, &ts, &scratch_failed, err);
+    if (st != SLAGG_OK) {
+        /* The scratch side failed (no writable TMPDIR, a full disk, a shard
+         * writer limit: UINT32_MAX accounts in one shard), not an input:
+         * the generic scan reads the inputs itself, unless stdin was among
+         * them (already read, it cannot be read again: the error stands). */
+        int stdin_in = 0;
+        for (size_t i = 0; i < n_inputs; i++) stdin_in |= strcmp(inputs[i], "-") == 0;
+        if (!scratch_failed || stdin_in) return st;
+        memset(err, 0, sizeof *err);
+        return fold_generic(t, inputs, n_inputs, o, f, rej, NULL, err);
+    }
+    st = slagg_fold_shards(t, paths, n_inputs, o, f, &used, err);
+    if (st == SLAGG_OK && used) {
+        f->records_read += trej.total;
+        f->rejected += trej.total;
+        *rej = trej;
+        memset(&trej, 0, sizeof trej);
+    } else if (st == SLAGG_OK) {
+        /* the shard engine declined (no block at all, or a time span too
+         * long for its day table): the generic scan folds the same
+         * shards, which hold every accepted record of the text inputs */
+        st = fold_generic(t, paths, n_inputs, o, f, rej, &trej, err);
+    }
+    slagg_rejects_free(&trej);
+    slagg_text_shards_free(ts);
     return st;
 }

@@ -32,6 +32,7 @@ typedef struct slagg_fold_opts {
     int ring_layout;          /* 0: from the blocks' spans, 1: window-major, 2: account-major */
     int no_flat;              /* 1: window-major chunks take the run path, not the flat loop */
     uint64_t spill_limit;     /* test hook: records per ring before it spills; 0: default */
+    const char *tmp_dir;      /* where text inputs become scratch shards (io/text_shards.h); NULL: /tmp */
 } slagg_fold_opts;
 
 #endif

@@ -50,6 +50,7 @@ struct slagg_fold {
     slagg_fold_opts fo;
     unsigned opts_set;           /* OPT_* given by the caller */
     char *rejects_path;
+    char *tmp_dir;            /* fo.tmp_dir's storage */
     slagg_commit_opts co;
     slagg_run_lock lock;
     char *lock_dir;
@@ -132,6 +133,7 @@ void slagg_fold_free(slagg_fold *j)
     slagg_strv_free(&j->mpaths);
     slagg_free(j->summary);
     slagg_free(j->rejects_path);
+    slagg_free(j->tmp_dir);
     slagg_free(j->pin);
     slagg_free(j->ppart);
     slagg_free((void *)j->prov.skipped);
@@ -270,6 +272,19 @@ slagg_status slagg_fold_set_strict(slagg_fold *j, uint32_t mask)
 slagg_status slagg_fold_set_rejects_file(slagg_fold *j, const char *path)
 {
     return set_str(j, &j->rejects_path, path);
+}
+
+slagg_status slagg_fold_set_tmp_dir(slagg_fold *j, const char *dir)
+{
+    if (!dir || !*dir) {
+        slagg_free(j->tmp_dir);
+        j->tmp_dir = NULL;
+        j->fo.tmp_dir = NULL;
+        return SLAGG_OK;
+    }
+    slagg_status st = set_str(j, &j->tmp_dir, dir);
+    if (st == SLAGG_OK) j->fo.tmp_dir = j->tmp_dir;
+    return st;
 }
 
 slagg_status slagg_fold_set_progress(slagg_fold *j, slagg_progress_fn fn, void *ctx)

@@ -113,6 +113,10 @@ slagg_status slagg_fold_set_rejects_file(slagg_fold *job, const char *path);
  * input bytes read so far out of bytes_total (0: unknown). */
 typedef void (*slagg_progress_fn)(void *ctx, uint64_t records, uint64_t bytes, uint64_t bytes_total);
 slagg_status slagg_fold_set_progress(slagg_fold *job, slagg_progress_fn fn, void *ctx);
+/* Where text inputs (CSV, NDJSON) become scratch shards for the shard
+ * engine, in a private directory removed when the fold ends (the CLI
+ * passes $TMPDIR); NULL or "": /tmp. No output byte depends on it. */
+slagg_status slagg_fold_set_tmp_dir(slagg_fold *job, const char *dir);
 /* The fold kernel: "scalar", "avx2", "avx512", "neon", or NULL (the best
  * this CPU runs). Refused when unknown, not built in, or not runnable
  * here; the message is "NAME: reason". */

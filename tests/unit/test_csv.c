@@ -799,3 +799,54 @@ Test(source, alloc_failure_reported)
     cr_assert_eq(slagg_source_open(puts_file("af", "x"), &s, &err), SLAGG_E_NOMEM);
     cr_assert_null(s);
 }
+
+/* The fast path (csv_fast: a whole unquoted line in the buffer) and the
+ * state machine take turns: lines of every length cross the 64 KiB buffer's
+ * end, quoted lines (with a comma and a newline inside), CRLF lines, empty
+ * lines and lines of more fields than the arrays first hold (40 > 16) sit
+ * between plain ones. Every row must come out with its fields and line. */
+Test(csv, fast_path_and_state_machine_agree)
+{
+    size_t cap = 8u << 20, len = 0;
+    char *text = malloc(cap);
+    cr_assert_not_null(text);
+    uint64_t line = 1;
+    for (int i = 0; i < 20000; i++) {
+        int kind = i % 13 == 5 ? 1 : i % 17 == 3 ? 2 : i % 19 == 7 ? 3 : i % 23 == 11 ? 4 : 0;
+        size_t pad = (size_t)(i * 7919) % 300;
+        if (kind == 4) len += (size_t)snprintf(text + len, cap - len, "\n");   /* an empty line */
+        len += (size_t)snprintf(text + len, cap - len, "r%d,", i);
+        for (size_t k = 0; k < pad; k++) text[len++] = (char)('a' + (int)(k % 26));
+        if (kind == 1) len += (size_t)snprintf(text + len, cap - len, ",\"q,%d\nz\"", i);
+        if (kind == 2)
+            for (int k = 0; k < 38; k++) len += (size_t)snprintf(text + len, cap - len, ",f%d", k);
+        len += (size_t)snprintf(text + len, cap - len, kind == 3 ? ",\r\n" : ",\n");
+    }
+    slagg_csv *c = open_csv(put("fast.csv", text, len));
+    char pad_s[301], q[32], id[16], fk[38][8];
+    for (int i = 0; i < 20000; i++) {
+        int kind = i % 13 == 5 ? 1 : i % 17 == 3 ? 2 : i % 19 == 7 ? 3 : i % 23 == 11 ? 4 : 0;
+        size_t pad = (size_t)(i * 7919) % 300;
+        if (kind == 4) line++;
+        for (size_t k = 0; k < pad; k++) pad_s[k] = (char)('a' + (int)(k % 26));
+        pad_s[pad] = '\0';
+        snprintf(id, sizeof id, "r%d", i);
+        const char *want[41] = {id, pad_s};
+        size_t nf = 2;
+        if (kind == 1) {
+            snprintf(q, sizeof q, "q,%d\nz", i);
+            want[nf++] = q;
+        }
+        if (kind == 2)
+            for (int k = 0; k < 38; k++) {
+                snprintf(fk[k], sizeof fk[k], "f%d", k);
+                want[nf++] = fk[k];
+            }
+        want[nf++] = "";
+        expect_row(c, line, nf, want);
+        line += kind == 1 ? 2 : 1;
+    }
+    expect_end(c);
+    slagg_csv_close(c);
+    free(text);
+}

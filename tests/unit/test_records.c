@@ -12,6 +12,7 @@
 #include <zstd.h>
 
 #include "io/csv.h"
+#include "io/ndjson.h"
 #include "io/records.h"
 
 static char tmpdir[64];
@@ -983,4 +984,47 @@ Test(records_ndjson, crlf_and_no_final_newline)
     expect_rec(r, 2000, "b", 300, SLAGG_CAUSE_NONE);
     expect_end(r);
     slagg_record_reader_close(r);
+}
+
+/* NDJSON strings skip their plain ASCII eight bytes at a time (io/ndjson.c
+ * jp_string): a quote, a backslash escape, a control byte or a UTF-8 byte
+ * an invalid UTF-8 byte at any position of an account of any length 1-40 must end the run
+ * exactly there. The account decodes to the expected bytes, or the line is
+ * refused for the control or invalid byte. */
+Test(records, ndjson_string_runs_end_at_every_position)
+{
+    for (size_t len = 1; len <= 40; len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (int kind = 0; kind < 6; kind++) {
+                char acct[64], want[64], line[256], reason[256];
+                size_t wn = 0, an = 0;
+                for (size_t k = 0; k < len; k++) {
+                    if (k != at) {
+                        acct[an++] = want[wn++] = (char)('a' + (int)(k % 26));
+                        continue;
+                    }
+                    switch (kind) {
+                    case 0: acct[an++] = '\\'; acct[an++] = '"'; want[wn++] = '"'; break;
+                    case 1: acct[an++] = '\\'; acct[an++] = '\\'; want[wn++] = '\\'; break;
+                    case 2: memcpy(acct + an, "\xc3\xa9", 2); an += 2; memcpy(want + wn, "\xc3\xa9", 2); wn += 2; break;
+                    case 3: memcpy(acct + an, "\\u00e9", 6); an += 6; memcpy(want + wn, "\xc3\xa9", 2); wn += 2; break;
+                    case 4: acct[an++] = '\t'; break;
+                    default: acct[an++] = (char)0xff; break;   /* not UTF-8 */
+                    }
+                }
+                int n = snprintf(line, sizeof line, "{\"ts\":\"2026-03-01T00:00:00Z\",\"account\":\"%.*s\",\"status\":200}",
+                                 (int)an, acct);
+                slagg_ndjson_record rec;
+                int r = slagg_ndjson_parse(line, (size_t)n, &rec, reason, sizeof reason);
+                if (kind >= 4) {
+                    cr_assert_eq(r, -1, "len %zu at %zu: byte %d was accepted", len, at, kind);
+                    cr_assert(strstr(reason, kind == 4 ? "control character" : "UTF-8") != NULL, "%s", reason);
+                    continue;
+                }
+                cr_assert_eq(r, 0, "len %zu at %zu kind %d: %s", len, at, kind, reason);
+                cr_assert_eq(rec.account.n, wn, "len %zu at %zu kind %d", len, at, kind);
+                cr_assert_eq(memcmp(rec.account.p, want, wn), 0, "len %zu at %zu kind %d", len, at, kind);
+            }
+        }
+    }
 }

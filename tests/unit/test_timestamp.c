@@ -4,6 +4,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/calendar.h"
@@ -264,4 +265,43 @@ Test(timestamp, format_parse_roundtrip)
             cr_assert_eq(back, samples[i], "%s", b);
         }
     }
+}
+
+/* The fixed-layout fast path ("YYYY-MM-DDTHH:MM:SS.mmm+HH:MM" or "...Z")
+ * and its per-thread date memo give what the general parser gives: each
+ * string is also parsed with a fourth fraction digit "0", a form only the
+ * general parser reads, and both must agree, in value and in refusing.
+ * Dates change from one string to the next (the memo), across month ends,
+ * leap days (2024-02-29 valid, 2025-02-29 and 2100-02-29 not), bad months
+ * and days, bad hours, offsets either side of UTC and bad offsets. */
+Test(timestamp, fixed_layout_equals_general_parser)
+{
+    static const char *const dates[] = {"2026-03-01", "2026-03-01", "2026-02-28", "2024-02-29", "2025-02-29",
+                                        "2100-02-29", "2026-12-31", "1970-01-01", "2026-13-01", "2026-00-10",
+                                        "2026-04-31", "2026-04-30", "20x6-04-30", "2026-04-00", "2026-03-01"};
+    static const char *const times[] = {"00:00:00.000", "23:59:59.999", "12:34:56.789", "24:00:00.000",
+                                        "12:60:00.000", "12:00:60.000", "1x:00:00.000", "08:00:00.0a0"};
+    static const char *const zones[] = {"+08:00", "-05:30", "+00:00", "Z", "+24:00", "+08:60", "*08:00", "+0800"};
+    size_t ok = 0, refused = 0;
+    for (size_t a = 0; a < sizeof dates / sizeof *dates; a++)
+        for (size_t b = 0; b < sizeof times / sizeof *times; b++)
+            for (size_t c = 0; c < sizeof zones / sizeof *zones; c++) {
+                char s[64], g[64];
+                int n = snprintf(s, sizeof s, "%sT%s%s", dates[a], times[b], zones[c]);
+                int m = snprintf(g, sizeof g, "%sT%s0%s", dates[a], times[b], zones[c]);
+                int64_t x = -1, y = -1;
+                int rx = slagg_parse_rfc3339(s, (size_t)n, &x);
+                int ry = slagg_parse_rfc3339(g, (size_t)m, &y);
+                cr_assert_eq(rx, ry, "%s: %d, %s: %d", s, rx, g, ry);
+                if (rx == 0) {
+                    cr_assert_eq(x, y, "%s: %lld, %s: %lld", s, (long long)x, g, (long long)y);
+                    ok++;
+                } else {
+                    refused++;
+                }
+            }
+    cr_assert(ok > 80 && refused > 500, "ok %zu refused %zu", ok, refused);
+    int64_t v;
+    cr_assert_eq(slagg_parse_rfc3339("2026-03-01T00:00:00.000+08:00", 29, &v), 0);
+    cr_assert_eq(v, 1772294400000LL);
 }
