@@ -711,10 +711,6 @@ int slagg_partial_reader_tail(slagg_partial_reader *r, slagg_cell **cells, size_
     *cells = NULL;
     *n = 0;
     if (r->n_tail == 0) return 0;
-    if (r->n_tail > (r->end - HEADER) / 4) {
-        corrupt(err, r->path, "bad tail count");
-        return -1;
-    }
     /* a second cursor over the same file (pread: no shared position) */
     slagg_partial_reader t;
     memset(&t, 0, sizeof t);
@@ -726,7 +722,9 @@ int slagg_partial_reader_tail(slagg_partial_reader *r, slagg_cell **cells, size_
     t.n_tail = r->n_tail;
     t.n_cells = r->n_cells;
     t.dctx = r->dctx;
-    slagg_cell *c = slagg_calloc((size_t)r->n_tail, sizeof *c);
+    /* grown as cells arrive: a corrupt count allocates nothing beyond them */
+    size_t cap = r->n_tail < 4096 ? (size_t)r->n_tail : 4096;
+    slagg_cell *c = slagg_calloc(cap, sizeof *c);
     int rc = c ? 0 : -1;
     if (!c) nomem(err);
     /* skip the main stream's chunks by their headers */
@@ -755,6 +753,17 @@ int slagg_partial_reader_tail(slagg_partial_reader *r, slagg_cell **cells, size_
             corrupt(err, t.path, "cell count mismatch");
             rc = -1;
             break;
+        }
+        if (k == cap) {
+            size_t nc = cap * 2 < r->n_tail ? cap * 2 : (size_t)r->n_tail;
+            slagg_cell *g = slagg_reallocarray(c, nc, sizeof *g);
+            if (!g) {
+                nomem(err);
+                rc = -1;
+                break;
+            }
+            c = g;
+            cap = nc;
         }
         c[k++] = x;
     }

@@ -26,6 +26,7 @@
 #include "io/manifest.h"
 #include "io/output.h"
 #include "io/partial.h"
+#include "io/text_shards.h"
 #include "io/summary_file.h"
 #include "io/timestamp.h"
 
@@ -1085,6 +1086,9 @@ slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opt
     slagg_fold_state s = {0};
     slagg_cell *cells = NULL;
     size_t n_cells = 0;
+    const char *const *paths = NULL;
+    slagg_rejects trej = {0};
+    slagg_text_shards *ts = NULL;
     slagg_status st = SLAGG_OK;
     memset(out, 0, sizeof *out);
     fps = slagg_calloc(n ? n : 1, sizeof *fps);
@@ -1097,16 +1101,30 @@ slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opt
     /* the shard engine, its cells streamed into the file as it finalises
      * them (bounded memory); else the generic scan */
     const slagg_cell_sink sink = {sink_cells, sink_tail, w};
-    int used = 0;
-    st = slagg_fold_shards_partial(t, inputs, n, fo, &sink, &f, &map, &used, err);
-    if (st == SLAGG_OK && used) {
-        p.records_read = f.records_read;
-        p.rejected = f.rejected;
+    int used = 0, scratch_failed = 0;
+    /* text inputs as scratch shards (io/text_shards.h), as a fold makes
+     * them; when the scratch side fails, the generic scan reads them (no
+     * stdin here: it can) */
+    if (!fo->engine_generic && n) {
+        slagg_text_shards_opts to = {fo->threads, fo->max_rejects, fo->tmp_dir, 0, 0};
+        st = slagg_text_shards_make(inputs, n, &to, &paths, &trej, &ts, &scratch_failed, err);
+        if (st != SLAGG_OK && scratch_failed) {
+            memset(err, 0, sizeof *err);
+            st = SLAGG_OK;
+        } else if (st == SLAGG_OK) {
+            st = slagg_fold_shards_partial(t, paths, n, fo, &sink, &f, &map, &used, err);
+        }
+        if (st != SLAGG_OK) goto done;
+    }
+    if (used) {
+        p.records_read = f.records_read + trej.total;
+        p.rejected = f.rejected + trej.total;
+        p.rejects = trej;
         p.has_record = f.cov.has_record;
         p.min_ms = f.cov.first_ms;
         p.max_ms = f.cov.last_ms;
         p.before_from = f.before_from;
-    } else if (st == SLAGG_OK) {
+    } else {
         st = slagg_fold_scan(t, inputs, n, fo, &s, err);
         if (st == SLAGG_OK) {
             p.records_read = s.records_read;
@@ -1146,6 +1164,8 @@ done:
     slagg_fleet_free(&f);
     slagg_cov_map_free(&map);
     slagg_fold_state_free(&s);
+    slagg_rejects_free(&trej);
+    slagg_text_shards_free(ts);
     slagg_free(fps);
     return st;
 }
