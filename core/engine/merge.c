@@ -90,44 +90,72 @@ static int key_less(const slagg_cell *a, const slagg_cell *b)
     return a->window < b->window || (a->window == b->window && a->account < b->account);
 }
 
-/* The k-way merge of the partials' cells and their tails: the merged
- * cells with E > 0 into errs. */
+/* The k-way merge of the partials' cells and their tails (stream n, held
+ * in memory): a binary heap of the live streams by their head cell, so a
+ * stream that stays the smallest (partials of time slices) costs two
+ * comparisons a cell, whatever the number of partials. */
+typedef struct kmerge {
+    slagg_partial_reader **rd;
+    size_t n;
+    const cell_vec *tails;
+    size_t ti;
+    slagg_cell *head;      /* [n + 1] */
+    size_t *heap, nh;      /* stream indices */
+} kmerge;
+
+static void sift_down(kmerge *m, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, s = i;
+        if (l < m->nh && key_less(&m->head[m->heap[l]], &m->head[m->heap[s]])) s = l;
+        if (r < m->nh && key_less(&m->head[m->heap[r]], &m->head[m->heap[s]])) s = r;
+        if (s == i) return;
+        size_t t = m->heap[i];
+        m->heap[i] = m->heap[s];
+        m->heap[s] = t;
+        i = s;
+    }
+}
+
+/* The next cell of stream i into head[i]: 1, 0 at its end, -1 (err). */
+static int advance(kmerge *m, size_t i, slagg_err *err)
+{
+    if (i < m->n) return slagg_partial_reader_next(m->rd[i], 0, &m->head[i], err);
+    if (m->ti >= m->tails->n) return 0;
+    m->head[i] = m->tails->v[m->ti++];
+    return 1;
+}
+
 static slagg_status merge_cells(slagg_partial_reader **rd, size_t n, const cell_vec *tails, cell_vec *errs,
                                 slagg_err *err)
 {
-    slagg_cell *head = slagg_calloc(n ? n : 1, sizeof *head);
-    int *live = slagg_calloc(n ? n : 1, sizeof *live);
+    kmerge m = {rd, n, tails, 0, slagg_calloc(n + 1, sizeof(slagg_cell)), slagg_calloc(n + 1, sizeof(size_t)), 0};
     slagg_status st = SLAGG_OK;
-    if (!head || !live) st = nomem(err);
-    for (size_t i = 0; st == SLAGG_OK && i < n; i++) {
-        int r = slagg_partial_reader_next(rd[i], 0, &head[i], err);
+    if (!m.head || !m.heap) st = nomem(err);
+    for (size_t i = 0; st == SLAGG_OK && i <= n; i++) {
+        int r = advance(&m, i, err);
         if (r < 0) st = err->code;
-        live[i] = r == 1;
+        else if (r) m.heap[m.nh++] = i;
     }
-    size_t ti = 0;
-    while (st == SLAGG_OK) {
-        const slagg_cell *min = ti < tails->n ? &tails->v[ti] : NULL;
-        for (size_t i = 0; i < n; i++)
-            if (live[i] && (!min || key_less(&head[i], min))) min = &head[i];
-        if (!min) break;
-        slagg_cell sum = {min->window, min->account, 0, 0};
-        if (ti < tails->n && tails->v[ti].window == sum.window && tails->v[ti].account == sum.account) {
-            sum.v += tails->v[ti].v;
-            sum.e += tails->v[ti].e;
-            ti++;
-        }
-        for (size_t i = 0; st == SLAGG_OK && i < n; i++) {
-            if (!live[i] || head[i].window != sum.window || head[i].account != sum.account) continue;
-            sum.v += head[i].v;
-            sum.e += head[i].e;
-            int r = slagg_partial_reader_next(rd[i], 0, &head[i], err);
+    for (size_t i = m.nh; st == SLAGG_OK && i-- > 0;) sift_down(&m, i);
+    while (st == SLAGG_OK && m.nh) {
+        slagg_cell sum = m.head[m.heap[0]];
+        sum.v = sum.e = 0;
+        /* every stream's cell of this key (at most one each) */
+        while (st == SLAGG_OK && m.nh && m.head[m.heap[0]].window == sum.window &&
+               m.head[m.heap[0]].account == sum.account) {
+            size_t i = m.heap[0];
+            sum.v += m.head[i].v;
+            sum.e += m.head[i].e;
+            int r = advance(&m, i, err);
             if (r < 0) st = err->code;
-            live[i] = r == 1;
+            else if (r == 0) m.heap[0] = m.heap[--m.nh];
+            if (m.nh) sift_down(&m, 0);
         }
         if (st == SLAGG_OK && sum.e && vec_push(errs, &sum) != 0) st = nomem(err);
     }
-    slagg_free(head);
-    slagg_free(live);
+    slagg_free(m.head);
+    slagg_free(m.heap);
     return st;
 }
 
