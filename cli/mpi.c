@@ -437,7 +437,7 @@ static int run(job *j)
         snprintf(msg, sizeof msg, "out of memory");
     } else if (!mkdtemp(tmpdir)) {
         lrc = 3;
-        snprintf(msg, sizeof msg, "%s: cannot create a temporary directory (TMPDIR): %s", tmpdir, strerror(errno));
+        snprintf(msg, sizeof msg, "%.900s: cannot create a temporary directory (TMPDIR): %s", tmpdir, strerror(errno));
         tmpdir[0] = '\0';
     } else {
         for (size_t i = (size_t)rank; i < all.n; i += (size_t)k) mine[n_mine++] = all.v[i];
