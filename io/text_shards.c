@@ -69,6 +69,25 @@ static unsigned long long proc_start(long pid)
     return p ? strtoull(p + 1, NULL, 10) : 0;
 }
 
+/* When process pid started, in seconds since the epoch (the boot time of
+ * /proc/stat plus its start in clock ticks), or 0 when it cannot be read. */
+static long long proc_start_epoch(long pid)
+{
+    unsigned long long ticks = proc_start(pid);
+    long tck = sysconf(_SC_CLK_TCK);
+    if (!ticks || tck <= 0) return 0;
+    char buf[4096];
+    int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = '\0';
+    const char *b = strstr(buf, "\nbtime ");
+    if (!b) return 0;
+    return strtoll(b + 7, NULL, 10) + (long long)(ticks / (unsigned long long)tck);
+}
+
 #define OWNER_FILE "owner"
 
 /* Writes DIR/owner: this process's pid and start time, through a rename,
@@ -95,7 +114,8 @@ static void write_owner(const char *dir)
 /* A fold killed (SIGKILL, a crash) cannot remove its scratch directory.
  * The next fold that makes one removes, from tmp, every slagg-fold-XXXXXX
  * directory of this user whose owner file names a process that is gone
- * (no such pid, or a pid reused by a process started at another time),
+ * (no such pid, or a pid reused by a process started after the owner
+ * file was written),
  * and those without an owner file (killed before writing it) untouched
  * for OWNERLESS_STALE_S. Directories of other users, of live processes,
  * or younger and ownerless (being made) are left alone. Best effort:
@@ -124,9 +144,15 @@ static void sweep_stale(const char *tmp)
         unsigned long long start = 0;
         if (sscanf(line, "%ld %llu", &pid, &start) != 2 || pid <= 0 || pid == (long)getpid()) continue;
         int gone = kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-        if (!gone && start != 0) {
-            unsigned long long now = proc_start(pid);
-            gone = now != 0 && now != start;
+        if (!gone) {
+            /* a live pid that started after the owner file was written is
+             * another process: the pid was reused. The start time is read
+             * here, from another process's /proc entry, never the one the
+             * owner wrote of itself (qemu-user fakes a process's own
+             * /proc/self/stat, so the two disagree for a live fold). */
+            long long started = proc_start_epoch(pid);
+            struct stat ost;
+            gone = started > 0 && stat(owner, &ost) == 0 && started > (long long)ost.st_mtime + 2;
         }
         if (gone) remove_dir(dir);
     }

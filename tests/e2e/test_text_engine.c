@@ -336,14 +336,24 @@ Test(text_engine, stale_scratch_of_dead_folds_is_swept)
     cr_assert(dead > 0);
     cr_assert_eq(waitpid(dead, NULL, 0), dead);
     static const char *const names[] = {"slagg-fold-AAAAAA", "slagg-fold-BBBBBB", "slagg-fold-CCCCCC",
-                                        "slagg-fold-DDDDDD", "slagg-fold-EEEEEE"};
-    char *owners[5] = {h_fmt("%ld 0\n", (long)dead), h_fmt("%ld 0\n", (long)getpid()), NULL,
-                       h_fmt("%ld 1\n", (long)getpid()), NULL};   /* D: our pid, another start: a reused pid */
-    for (size_t i = 0; i < 5; i++) {
+                                        "slagg-fold-DDDDDD", "slagg-fold-EEEEEE", "slagg-fold-FFFFFF"};
+    /* D: our pid, an owner file older than us: a reused pid. F: our pid
+     * with a start time that is not ours, written now: a live fold whose
+     * view of its own start differs (qemu-user fakes /proc/self/stat),
+     * which a sweep once removed under a running fold */
+    char *owners[6] = {h_fmt("%ld 0\n", (long)dead), h_fmt("%ld 0\n", (long)getpid()), NULL,
+                       h_fmt("%ld 1\n", (long)getpid()), NULL, h_fmt("%ld 1\n", (long)getpid())};
+    for (size_t i = 0; i < 6; i++) {
         char *p = h_fmt("%s/%s", tmp, names[i]);
         cr_assert_eq(mkdir(p, 0700), 0);
         h_write(p, "0.shard", "left by a killed fold");
         if (owners[i]) h_write(p, "owner", owners[i]);
+        if (i == 3) {   /* D: its owner file written two days ago, before this process started */
+            char *o = h_fmt("%s/owner", p);
+            struct timespec old[2] = {{time(NULL) - 2 * 86400, 0}, {time(NULL) - 2 * 86400, 0}};
+            cr_assert_eq(utimensat(AT_FDCWD, o, old, 0), 0);
+            free(o);
+        }
         if (i == 4) {   /* E: ownerless, two days old */
             struct timespec old[2] = {{time(NULL) - 2 * 86400, 0}, {time(NULL) - 2 * 86400, 0}};
             cr_assert_eq(utimensat(AT_FDCWD, p, old, 0), 0);
@@ -361,9 +371,10 @@ Test(text_engine, stale_scratch_of_dead_folds_is_swept)
     cr_assert(!h_missing(tmp, names[1]), "a live fold's scratch was removed");
     cr_assert(!h_missing(tmp, names[2]), "a young scratch without owner was removed");
     cr_assert(h_missing(tmp, names[4]), "a two-day-old scratch without owner was kept");
+    cr_assert(!h_missing(tmp, names[5]), "a live fold's scratch was removed (its own start time differed)");
     struct stat sb;
     if (stat("/proc/self/stat", &sb) == 0) cr_assert(h_missing(tmp, names[3]), "a reused pid's scratch was kept");
-    cr_assert_eq(entries(tmp), 2 + !h_missing(tmp, names[3]), "the fold left its own scratch");
+    cr_assert_eq(entries(tmp), 3 + !h_missing(tmp, names[3]), "the fold left its own scratch");
     free(tmp);
     h_rmtree(d);
 }
