@@ -16,4 +16,20 @@ typedef struct slagg_cell {
     uint64_t v, e;
 } slagg_cell;
 
+/* The stream order of cells (window, then account), and the order of a
+ * fleet's error windows (account, then window), for qsort. */
+static inline int slagg_cell_cmp_window(const void *pa, const void *pb)
+{
+    const slagg_cell *a = pa, *b = pb;
+    if (a->window != b->window) return a->window < b->window ? -1 : 1;
+    return (a->account > b->account) - (a->account < b->account);
+}
+
+static inline int slagg_cell_cmp_account(const void *pa, const void *pb)
+{
+    const slagg_cell *a = pa, *b = pb;
+    if (a->account != b->account) return a->account < b->account ? -1 : 1;
+    return (a->window > b->window) - (a->window < b->window);
+}
+
 #endif

@@ -161,13 +161,6 @@ static slagg_status put_cells(slagg_partial_writer *w, unsigned kind, const slag
     return SLAGG_OK;
 }
 
-static int cell_cmp(const void *pa, const void *pb)
-{
-    const slagg_cell *a = pa, *b = pb;
-    if (a->window != b->window) return a->window < b->window ? -1 : 1;
-    return (a->account > b->account) - (a->account < b->account);
-}
-
 static int key_after(int64_t w, uint32_t a, int64_t lw, uint32_t la) { return w > lw || (w == lw && a > la); }
 
 slagg_status slagg_partial_writer_cells(slagg_partial_writer *w, const slagg_cell *c, size_t n, slagg_err *err)
@@ -190,7 +183,7 @@ slagg_status slagg_partial_writer_tail(slagg_partial_writer *w, slagg_cell *c, s
     if (w->tail_done) return slagg_err_set(err, SLAGG_E_INTERNAL, "partial: a second tail");
     w->tail_done = 1;
     if (n == 0) return SLAGG_OK;
-    qsort(c, n, sizeof *c, cell_cmp);
+    qsort(c, n, sizeof *c, slagg_cell_cmp_window);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (k && c[k - 1].window == c[i].window && c[k - 1].account == c[i].account) {

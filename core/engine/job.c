@@ -980,20 +980,6 @@ static slagg_status sink_tail(void *ctx, slagg_cell *c, size_t n, slagg_err *err
     return slagg_partial_writer_tail(ctx, c, n, err);
 }
 
-static int cell_wa_cmp(const void *pa, const void *pb)
-{
-    const slagg_cell *a = pa, *b = pb;
-    if (a->window != b->window) return a->window < b->window ? -1 : 1;
-    return (a->account > b->account) - (a->account < b->account);
-}
-
-static int cell_aw_cmp(const void *pa, const void *pb)
-{
-    const slagg_cell *a = pa, *b = pb;
-    if (a->account != b->account) return a->account < b->account ? -1 : 1;
-    return (a->window > b->window) - (a->window < b->window);
-}
-
 /* The generic scan's cells, taken from its buckets before
  * slagg_fold_finish consumes them (*c, *n: every contracted account's
  * bucket with a valid record or an error). Memory grows with the buckets:
@@ -1018,7 +1004,7 @@ static slagg_status generic_cells_take(const slagg_fold_state *s, slagg_cell **c
 static slagg_status generic_cells_put(slagg_cell *c, size_t n, const slagg_fleet *f, slagg_partial_writer *w,
                                       slagg_err *err)
 {
-    qsort(c, n, sizeof *c, cell_aw_cmp);
+    qsort(c, n, sizeof *c, slagg_cell_cmp_account);
     size_t m = 0, p = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t day = slagg_floordiv(c[i].window, SLAGG_WINDOWS_PER_DAY);
@@ -1029,7 +1015,7 @@ static slagg_status generic_cells_put(slagg_cell *c, size_t n, const slagg_fleet
         if (p == f->n_periods || f->periods[p].account != c[i].account || f->periods[p].span.start > day) continue;
         c[m++] = c[i];
     }
-    qsort(c, m, sizeof *c, cell_wa_cmp);
+    qsort(c, m, sizeof *c, slagg_cell_cmp_window);
     slagg_status st = slagg_partial_writer_cells(w, c, m, err);
     if (st == SLAGG_OK) st = slagg_partial_writer_tail(w, NULL, 0, err);
     return st;

@@ -24,21 +24,6 @@
 
 static slagg_status nomem(slagg_err *err) { return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory"); }
 
-static int cell_cmp(const void *pa, const void *pb)
-{
-    const slagg_cell *a = pa, *b = pb;
-    if (a->window != b->window) return a->window < b->window ? -1 : 1;
-    return (a->account > b->account) - (a->account < b->account);
-}
-
-/* error windows, as (account, window) for the attach */
-static int err_cmp(const void *pa, const void *pb)
-{
-    const slagg_cell *a = pa, *b = pb;
-    if (a->account != b->account) return a->account < b->account ? -1 : 1;
-    return (a->window > b->window) - (a->window < b->window);
-}
-
 typedef struct cell_vec {
     slagg_cell *v;
     size_t n, cap;
@@ -71,7 +56,7 @@ static slagg_status load_tails(slagg_partial_reader **rd, size_t n, cell_vec *ta
             }
         slagg_free(c);
     }
-    if (tails->n) qsort(tails->v, tails->n, sizeof *tails->v, cell_cmp);
+    if (tails->n) qsort(tails->v, tails->n, sizeof *tails->v, slagg_cell_cmp_window);
     size_t k = 0;
     for (size_t i = 0; i < tails->n; i++) {
         if (k && tails->v[k - 1].window == tails->v[i].window && tails->v[k - 1].account == tails->v[i].account) {
@@ -163,7 +148,7 @@ static slagg_status merge_cells(slagg_partial_reader **rd, size_t n, const cell_
  * account, then start), in (account, window) order. */
 static slagg_status attach(slagg_fleet *f, cell_vec *errs, slagg_err *err)
 {
-    if (errs->n) qsort(errs->v, errs->n, sizeof *errs->v, err_cmp);
+    if (errs->n) qsort(errs->v, errs->n, sizeof *errs->v, slagg_cell_cmp_account);
     f->ev = slagg_calloc(errs->n ? errs->n : 1, sizeof *f->ev);
     f->win = slagg_calloc(errs->n ? errs->n : 1, sizeof *f->win);
     if (!f->ev || !f->win) return nomem(err);
