@@ -114,7 +114,7 @@ static int inspect_shard(const char *path, int list_blocks, int32_t tz)
         if (b->min_ts_ms < lo) lo = b->min_ts_ms;
         if (b->max_ts_ms > hi) hi = b->max_ts_ms;
     }
-    printf("%s: slagg shard, format %d.%u\n", path, SLAGG_SHARD_MAJOR, slagg_shard_version_minor(sh));
+    printf("%s: slagg shard, format %u.%u\n", path, slagg_shard_version_major(sh), slagg_shard_version_minor(sh));
     printf("  records %llu, blocks %zu, accounts %u\n", (unsigned long long)slagg_shard_records(sh), nb,
            slagg_shard_account_count(sh));
     uint64_t fsz = slagg_shard_file_size(sh);

@@ -72,6 +72,7 @@ static const char gen_usage[] =
     "                     larger blocks compress better and fold\n"
     "                     faster at a billion records, and take\n"
     "                     more memory per thread (bench/RESULTS.md)\n"
+    "  --shard-format N   shards only: 2, or 1 for slagg before 2.0 [2]\n"
     "  --quiet            print nothing on success\n"
     "  -h, --help         this help\n"
     "\n"
@@ -115,7 +116,7 @@ int slagg_cmd_gen(int argc, char **argv)
                         {"month", 1, NULL, 0},    {"seed", 1, NULL, 0},     {"format", 1, NULL, 0},
                         {"files", 1, NULL, 0},    {"tz", 1, NULL, 0},       {"threads", 1, NULL, 0},
                         {"block-records", 1, NULL, 0}, {"compress", 0, NULL, 0}, {"shards", 0, NULL, 0},
-                        {"months", 1, NULL, 0},
+                        {"months", 1, NULL, 0},   {"shard-format", 1, NULL, 0},
                         {"quiet", 0, NULL, 'q'},  {"help", 0, NULL, 'h'}};
     const size_t n_opts = sizeof opts / sizeof *opts;
     const char *pos[1];
@@ -173,6 +174,10 @@ int slagg_cmd_gen(int argc, char **argv)
             return gen_bad("--block-records must be an integer from 1 to 2097152", val);
         o.block_records = (uint32_t)v;
     }
+    if ((val = OPT("shard-format")) != NULL) {
+        if (slagg_parse_u64(val, 2, &v) || v == 0) return gen_bad("--shard-format must be 1 or 2", val);
+        o.shard_format = (int)v;
+    }
     if ((val = OPT("threads")) != NULL) {
         if (slagg_parse_u64(val, SLAGG_GEN_MAX_THREADS, &v) || v == 0)
             return gen_bad("--threads must be an integer from 1 to 256", val);
@@ -187,6 +192,7 @@ int slagg_cmd_gen(int argc, char **argv)
     if (!o.out_dir) return gen_bad("--out DIR is required", NULL);
     if (o.threads && !o.shards) return gen_bad("--threads applies to --shards only", NULL);
     if (o.block_records && !o.shards) return gen_bad("--block-records applies to --shards only", NULL);
+    if (o.shard_format && !o.shards) return gen_bad("--shard-format applies to --shards only", NULL);
     if (o.shards && !files_set) o.files = 0;   /* the library's default for shards */
 
     slagg_err err = {SLAGG_OK, ""};

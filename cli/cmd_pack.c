@@ -38,6 +38,11 @@ static const char pack_help[] =
     "  --threads N           inputs packed in parallel (default: cores)\n"
     "  --block-records N     records per block (default 262144)\n"
     "  --level N             zstd level 1-19 (default 3)\n"
+    "  --shard-format N      2 (default) or 1, for slagg before 2.0: the block\n"
+    "                        layout written (docs/FORMAT.md). An INPUT that is\n"
+    "                        itself a shard is rewritten in this format, the\n"
+    "                        same records in the same order: 'slagg pack\n"
+    "                        --out new old/*.shard' upgrades 1.0 shards\n"
     "  --rejects FILE        write rejected rows as CSV: file,line,reason\n"
     "  --max-rejects N       tolerate up to N rejected rows (default 0: any\n"
     "                        rejected row fails and no shard is written)\n"
@@ -90,6 +95,7 @@ int slagg_cmd_pack(int argc, char **argv)
     slagg_opt opts[] = {
         {"out", 1, NULL, 0},     {"threads", 1, NULL, 0}, {"block-records", 1, NULL, 0},
         {"level", 1, NULL, 0},   {"rejects", 1, NULL, 0}, {"max-rejects", 1, NULL, 0},
+        {"shard-format", 1, NULL, 0},
         {"quiet", 0, NULL, 'q'}, {"help", 0, NULL, 'h'},
     };
     const size_t n_opts = sizeof opts / sizeof *opts;
@@ -137,6 +143,13 @@ int slagg_cmd_pack(int argc, char **argv)
             goto done;
         }
         po.writer.level = (int)v;
+    }
+    if (OPT("shard-format")) {
+        if (slagg_parse_u64(OPT("shard-format"), 2, &v) != 0 || v == 0) {
+            slagg_cli_error("--shard-format '%s' is not 1 or 2", OPT("shard-format"));
+            goto done;
+        }
+        po.writer.format = (int)v;
     }
     if (OPT("max-rejects")) {
         if (slagg_parse_u64(OPT("max-rejects"), UINT64_MAX / 2, &v) != 0) {

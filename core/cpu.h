@@ -14,6 +14,7 @@
 
 #include "core/error.h"
 #include "core/kernels/fold.h"
+#include "core/kernels/scan.h"
 
 /* The kernels of one instruction set (core/kernels/fold.h says which loop
  * is which). */
@@ -21,6 +22,8 @@ typedef struct slagg_kernel {
     const char *name;        /* "scalar", "avx2", "avx512", "neon" */
     slagg_fold_run_fn run;   /* a day segment of one account's run */
     slagg_fold_flat_fn flat; /* a window-major chunk inside one day (scalar in every entry for now) */
+    slagg_scan8_fn scan8;    /* the non-OK codes of a 2.0 block (core/kernels/scan.h), u8 codes */
+    slagg_scan16_fn scan16;  /* ... u16 codes */
 } slagg_kernel;
 
 /* Every kernel compiled in, in priority order; *n gets the count. */

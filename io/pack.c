@@ -28,9 +28,63 @@ typedef struct pack_ctx {
     atomic_uint_fast64_t raw_bytes;
 } pack_ctx;
 
+/* Input i is a shard (1.0 or 2.0): its records, block by block in their
+ * stored order, into a shard of the writer's format (2.0 by default), so
+ * `slagg pack old.shard` upgrades a 1.0 shard and `slagg cat` prints the
+ * same records from both. Returns 0 or -1 with errs[i] set. */
+static int repack_one(pack_ctx *c, size_t i)
+{
+    slagg_err *err = &c->errs[i];
+    slagg_shard *s;
+    slagg_shard_writer *w;
+    if (slagg_shard_open(c->inputs[i], &s, err) != SLAGG_OK) return -1;
+    if (slagg_shard_writer_open_err(c->outputs[i], &c->o->writer, &w, err) != SLAGG_OK) {
+        c->wfail[i] = 1;
+        slagg_shard_close(s);
+        return -1;
+    }
+    if (c->o->scratch) slagg_shard_writer_no_sync(w);
+    c->p->writers[i] = w;
+    slagg_shard_block b;
+    memset(&b, 0, sizeof b);
+    slagg_shard_record batch[PACK_BATCH];
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < slagg_shard_block_count(s) && !atomic_load(&c->stop); k++) {
+        if (slagg_shard_read_block(s, k, &b, err) != SLAGG_OK) {
+            rc = -1;
+            break;
+        }
+        for (uint32_t j = 0; rc == 0 && j < b.n; j += PACK_BATCH) {
+            size_t nb = b.n - j < PACK_BATCH ? b.n - j : PACK_BATCH, done = 0;
+            for (size_t q = 0; q < nb; q++) {
+                size_t len;
+                const char *name = slagg_shard_account(s, b.account[j + q], &len);
+                batch[q] = (slagg_shard_record){b.ts_ms[j + q], name, len, b.status[j + q], (slagg_cause)b.cause[j + q]};
+            }
+            slagg_status st = slagg_shard_writer_append_batch(w, batch, nb, &done);
+            c->p->records[i] += done;
+            if (st != SLAGG_OK) {
+                slagg_err_set(err, st, "%s", slagg_shard_writer_error(w));
+                c->wfail[i] = 1;
+                rc = -1;
+            }
+        }
+    }
+    int stopped = atomic_load(&c->stop);   /* another input failed: nothing is committed */
+    slagg_shard_block_free(&b);
+    atomic_fetch_add(&c->raw_bytes, slagg_shard_file_size(s));
+    slagg_shard_close(s);
+    if (rc == 0 && !stopped && slagg_shard_writer_seal(w, err) != SLAGG_OK) {
+        c->wfail[i] = 1;
+        rc = -1;
+    }
+    return rc;
+}
+
 /* Packs input i. Returns 0 or -1 with errs[i] set. */
 static int pack_one(pack_ctx *c, size_t i)
 {
+    if (slagg_is_shard(c->inputs[i])) return repack_one(c, i);
     slagg_err *err = &c->errs[i];
     slagg_record_reader *rd;
     slagg_record rec;

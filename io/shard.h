@@ -21,8 +21,14 @@
 #include "slagg/shard.h"
 
 #define SLAGG_SHARD_MAGIC "SLAGGSHD"
-#define SLAGG_SHARD_MAJOR 1
+/* The newest format this reader reads, and what writers write by
+ * default: 2.0 (docs/FORMAT.md); 1.0 is still read. */
+#define SLAGG_SHARD_MAJOR 2
 #define SLAGG_SHARD_MINOR 0
+/* 2.0: a block's header, and the windows its head counts in (UTC
+ * 5-minute windows, floor(ts / 300000)). */
+#define SLAGG_SHARD_BLOCK2_HEADER 100
+#define SLAGG_SHARD_WINDOW_MS 300000
 
 typedef struct slagg_shard slagg_shard;
 
@@ -66,6 +72,12 @@ typedef struct slagg_shard_cursor {
     size_t block;
     const unsigned char *rp, *cp, *tp, *end;   /* runs, codes, timestamps */
     int code16;
+    /* a 2.0 block: its head, and the checks of the head against the records */
+    struct slagg_shard_head *head;
+    uint32_t v2_run, v2_exc, v2_cf, v2_cl, v2_gcnt, v2_gclaim;
+    int64_t v2_gwin;
+    uint8_t *v2_cover;
+    size_t v2_cover_cap;
     uint32_t records, runs_left, run_left, cur_account, run_pos, pos;
     int64_t lo, hi, prev, seen_lo, seen_hi;
     void *comp, *raw;
@@ -110,6 +122,7 @@ slagg_status slagg_shard_open_pooled(const char *path, slagg_shard_pool *pool, s
                                      slagg_err *err);
 
 const char *slagg_shard_path(const slagg_shard *s);
+uint32_t slagg_shard_version_major(const slagg_shard *s);
 uint32_t slagg_shard_version_minor(const slagg_shard *s);
 uint64_t slagg_shard_records(const slagg_shard *s);
 size_t slagg_shard_block_count(const slagg_shard *s);
@@ -132,6 +145,45 @@ slagg_status slagg_shard_cursor_open(const slagg_shard *s, size_t i, slagg_shard
  * done and passed its whole-block checks, -1 = corrupt (err set). */
 int slagg_shard_cursor_next(slagg_shard_cursor *c, slagg_err *err);
 void slagg_shard_cursor_free(slagg_shard_cursor *c);
+
+/* A 2.0 block's head (frame 0, docs/FORMAT.md "Request-record shards,
+ * version 2.0"): what the sparse fold (core/engine/shard_engine_sparse.c)
+ * reads of a block, and all it reads. Read and checked by
+ * slagg_shard_head_read without the block's codes and times; every field
+ * is within the bounds FORMAT.md gives. Reusable: buffers grow as needed,
+ * freed by slagg_shard_head_free; zero it before its first use. */
+typedef struct slagg_shard_head {
+    uint32_t records;
+    int64_t min_ts_ms, max_ts_ms;
+    int64_t w0;               /* UTC window of min_ts_ms */
+    uint32_t nw;              /* windows spanned: w0 .. w0 + nw - 1 */
+    uint32_t n_pairs;
+    uint16_t pair_status[SLAGG_SHARD_PAIRS_MAX];
+    uint8_t pair_cause[SLAGG_SHARD_PAIRS_MAX];
+    uint32_t ok_lo, ok_hi;    /* the OK pairs' codes: [ok_lo, ok_hi) */
+    uint32_t n_runs;
+    uint32_t *run_account;    /* shard-local ids, strictly increasing */
+    uint32_t *run_len;
+    uint32_t *run_first, *run_last;  /* records in window w0 / w0 + nw - 1 */
+    uint32_t n_exc;           /* the non-OK records, in record order */
+    uint32_t *exc_index;      /* record index in the block */
+    uint32_t *exc_run;        /* its run */
+    uint16_t *exc_code;
+    uint32_t *exc_win;        /* window offset from w0 */
+    uint32_t *exc_ms;         /* millisecond in the window */
+    uint32_t *exc_seg;        /* records of its run in its window, in this block */
+    const uint8_t *cover;     /* nw bits: window w0 + i holds a record */
+    /* internal */
+    size_t run_cap, exc_cap;
+    void *comp, *raw;
+    size_t comp_cap, raw_cap;
+    void *dctx;
+} slagg_shard_head;
+
+/* Reads and checks block i's head (a 2.0 shard's block only:
+ * SLAGG_E_INTERNAL for a 1.0 shard). */
+slagg_status slagg_shard_head_read(const slagg_shard *s, size_t i, slagg_shard_head *h, slagg_err *err);
+void slagg_shard_head_free(slagg_shard_head *h);
 
 /* Added for the writer (io/shard_writer.c) and its callers: */
 

@@ -49,6 +49,12 @@
  * pair table. */
 #define RAW_MIN(r) (11u + 2u * (uint64_t)(r))
 #define RAW_MAX(r) (6u + 3u * (uint64_t)SC_KEYS + 17u * (uint64_t)(r))
+/* 2.0 (docs/FORMAT.md): the head's fixed part, the pair table, at most 40
+ * bytes a record in runs and exceptions, 2 of code and 10 of time, and a
+ * cover bitmap no longer than the whole time range's windows. */
+#define NW_MAX ((uint64_t)(SLAGG_TS_MAX_MS - SLAGG_TS_MIN_MS) / SLAGG_SHARD_WINDOW_MS + 1)
+#define RAW_MAX2(r) (16u + 3u * (uint64_t)SC_KEYS + 52u * (uint64_t)(r) + NW_MAX / 8 + 1)
+#define BLOCK_HEADER(s) ((s)->major >= 2 ? SLAGG_SHARD_BLOCK2_HEADER : BLOCK_HEADER_SIZE)
 
 struct slagg_shard {
     char *path;
@@ -63,7 +69,7 @@ struct slagg_shard {
     dev_t dev;
     ino_t ino;
     uint64_t file_size;
-    uint16_t minor;
+    uint16_t major, minor;
     uint64_t n_records;
     uint64_t footer_offset, footer_comp;
     size_t n_blocks;
@@ -430,15 +436,15 @@ static slagg_status parse_footer(slagg_shard *s, size_t raw_size, uint64_t n_blo
         if (b->records < 1 || b->records > MAX_BLOCK_RECORDS)
             CORRUPT("block %zu: record count %u out of range", i, b->records);
         if (b->raw_size > SLAGG_SHARD_RAW_MAX || b->raw_size < RAW_MIN(b->records) ||
-            b->raw_size > RAW_MAX(b->records))
+            b->raw_size > (s->major >= 2 ? RAW_MAX2(b->records) : RAW_MAX(b->records)))
             CORRUPT("block %zu: raw size %u impossible for %u records", i, b->raw_size, b->records);
-        if (b->comp_size < MIN_FRAME || b->comp_size > ZSTD_compressBound(b->raw_size))
+        if (b->comp_size < MIN_FRAME || b->comp_size > ZSTD_compressBound(b->raw_size) + 2 * 64)
             CORRUPT("block %zu: compressed size %u impossible", i, b->comp_size);
         if (b->min_ts_ms < SLAGG_TS_MIN_MS || b->max_ts_ms >= SLAGG_TS_MAX_MS ||
             b->min_ts_ms > b->max_ts_ms)
             CORRUPT("block %zu: time range %lld..%lld out of range", i, (long long)b->min_ts_ms,
                     (long long)b->max_ts_ms);
-        expect += BLOCK_HEADER_SIZE + (uint64_t)b->comp_size;
+        expect += BLOCK_HEADER(s) + (uint64_t)b->comp_size;
         if (expect > s->footer_offset)
             CORRUPT("block %zu runs past the footer", i);
         records += b->records;
@@ -483,12 +489,13 @@ static slagg_status open_checked(slagg_shard *s, slagg_err *err)
         return slagg_err_set(err, SLAGG_E_INPUT,
                              "%s: shard format version %u.%u is newer than this slagg reads (%d.x)",
                              path, major, minor, SLAGG_SHARD_MAJOR);
-    if (major < SLAGG_SHARD_MAJOR)
+    if (major < 1)
         return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: format version %u.%u does not exist",
                              path, major, minor);
     if (flags != 0)
         return slagg_err_set(err, SLAGG_E_INPUT,
                              "%s: shard uses flags 0x%08x that this slagg does not know", path, flags);
+    s->major = major;
     s->minor = minor;
 
     if (size < HEADER_SIZE + TRAILER_SIZE)
@@ -601,6 +608,7 @@ slagg_status slagg_shard_open_pooled(const char *path, slagg_shard_pool *pool, s
 }
 
 const char *slagg_shard_path(const slagg_shard *s) { return s->path; }
+uint32_t slagg_shard_version_major(const slagg_shard *s) { return s->major; }
 uint32_t slagg_shard_version_minor(const slagg_shard *s) { return s->minor; }
 uint64_t slagg_shard_records(const slagg_shard *s) { return s->n_records; }
 size_t slagg_shard_block_count(const slagg_shard *s) { return s->n_blocks; }
@@ -632,6 +640,12 @@ void slagg_shard_cursor_free(slagg_shard_cursor *c)
     ZSTD_freeDCtx(c->dctx);
     c->comp = c->raw = c->dctx = NULL;
     c->comp_cap = c->raw_cap = 0;
+    slagg_shard_head_free(c->head);
+    slagg_free(c->head);
+    c->head = NULL;
+    slagg_free(c->v2_cover);
+    c->v2_cover = NULL;
+    c->v2_cover_cap = 0;
 }
 
 void slagg_shard_block_free(slagg_shard_block *b)
@@ -674,6 +688,411 @@ static int grow_columns(slagg_shard_block *b, uint32_t n)
     return 0;
 }
 
+/* A varint from [p, end) (io/mem.h): the branch-free 8-byte decoder
+ * where 8 bytes are there, else the bounded one. The position after it,
+ * or NULL. */
+static inline const unsigned char *next_varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
+{
+    unsigned len = end - p >= 8 ? slagg_varint_decode_fast(p, v) : 0;
+    if (len) return p + len;
+    size_t n = slagg_varint_get(p, end, v);
+    return n ? p + n : NULL;
+}
+
+/* ---- format 2.0: the block header, the head, the checks against the records ---- */
+
+/* The pair table (both formats): into status/cause; *n gets its size. NULL
+ * or a static reason; *pp moves past it. */
+static const char *parse_pairs(const unsigned char **pp, const unsigned char *end, uint16_t *status,
+                               uint8_t *cause_out, uint32_t *n)
+{
+    const unsigned char *p = *pp;
+    if (end - p < 2) return "truncated pair table";
+    uint32_t n_pairs = slagg_le16_load(p);
+    p += 2;
+    if (n_pairs < 1 || n_pairs > SC_KEYS || (size_t)(end - p) < 3u * n_pairs) return "bad pair count";
+    int prev_key = -1;
+    for (uint32_t i = 0; i < n_pairs; i++, p += 3) {
+        int st = slagg_le16_load(p), cause = p[2];
+        if (!slagg_http_status_allowed(st)) return "pair table: status not 0 or 100-599";
+        if (cause >= SLAGG_CAUSE_COUNT) return "pair table: unknown cause";
+        int key = st * 8 + cause;
+        if (key <= prev_key) return "pair table not strictly sorted";
+        prev_key = key;
+        status[i] = (uint16_t)st;
+        cause_out[i] = (uint8_t)cause;
+    }
+    *n = n_pairs;
+    *pp = p;
+    return NULL;
+}
+
+/* A 2.0 block header (the first `h` bytes read at its offset), checked
+ * against the index entry; the frames' sizes and hashes into fc/fr/fx. */
+static slagg_status check_header2(const slagg_shard *s, size_t i, const unsigned char *h, uint32_t fc[3],
+                                  uint32_t fr[3], uint64_t fx[3], slagg_err *err)
+{
+    const slagg_shard_block_info *bi = &s->blocks[i];
+    if (memcmp(h, "BLK2", 4) != 0)
+        return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: no block magic", s->path, i);
+    if (slagg_le64_load(h + 92) != XXH64(h, 92, 0))
+        return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: header checksum mismatch",
+                             s->path, i);
+    uint64_t cs = 0, rs = 0;
+    for (int f = 0; f < 3; f++) {
+        fc[f] = slagg_le32_load(h + 32 + 20 * f);
+        fr[f] = slagg_le32_load(h + 36 + 20 * f);
+        fx[f] = slagg_le64_load(h + 40 + 20 * f);
+        cs += fc[f];
+        rs += fr[f];
+        if (fc[f] < MIN_FRAME)
+            return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: frame %d too short",
+                                 s->path, i, f);
+    }
+    if (slagg_le32_load(h + 4) != bi->records || (int64_t)slagg_le64_load(h + 8) != bi->min_ts_ms ||
+        (int64_t)slagg_le64_load(h + 16) != bi->max_ts_ms || slagg_le32_load(h + 24) != bi->comp_size ||
+        slagg_le32_load(h + 28) != bi->raw_size || cs != bi->comp_size || rs != bi->raw_size)
+        return slagg_err_set(err, SLAGG_E_INPUT,
+                             "%s: corrupt shard: block %zu: header does not match the index", s->path, i);
+    return SLAGG_OK;
+}
+
+/* Decompresses one frame (checked: its hash, exactly one zstd frame of
+ * exactly `raw` bytes). */
+static slagg_status inflate_frame(const slagg_shard *s, size_t i, int f, void *dctx, const unsigned char *src,
+                                  uint32_t comp, uint64_t hash, unsigned char *dst, uint32_t raw, slagg_err *err)
+{
+    if (XXH64(src, comp, 0) != hash)
+        return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: frame %d checksum mismatch",
+                             s->path, i, f);
+    if (ZSTD_getFrameContentSize(src, comp) != raw || ZSTD_findFrameCompressedSize(src, comp) != comp)
+        return slagg_err_set(err, SLAGG_E_INPUT,
+                             "%s: corrupt shard: block %zu: frame %d does not match the header", s->path, i, f);
+    size_t got = ZSTD_decompressDCtx(dctx, dst, raw, src, comp);
+    if (ZSTD_isError(got))
+        return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: frame %d: %s", s->path, i, f,
+                             ZSTD_getErrorName(got));
+    if (got != raw)
+        return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: frame %d: raw size mismatch",
+                             s->path, i, f);
+    return SLAGG_OK;
+}
+
+static int grow_u32(uint32_t **p, size_t n)
+{
+    uint32_t *q = slagg_reallocarray(*p, n ? n : 1, sizeof *q);
+    if (!q) return -1;
+    *p = q;
+    return 0;
+}
+
+/* next_varint with the one-byte case first: a head's varints are nearly
+ * all below 128. */
+static inline const unsigned char *head_varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
+{
+    if (p < end && *p < 0x80) {
+        *v = *p;
+        return p + 1;
+    }
+    return next_varint(p, end, v);
+}
+
+/* Parses a head (frame 0) into h, with every check FORMAT.md lists for it
+ * alone. NULL, a static reason, or "" for out of memory. */
+static const char *parse_head(const slagg_shard *s, const slagg_shard_block_info *bi, slagg_shard_head *h,
+                              const unsigned char *p, const unsigned char *end)
+{
+    const int64_t W = SLAGG_SHARD_WINDOW_MS;
+    const uint32_t r = bi->records;
+    h->records = r;
+    h->min_ts_ms = bi->min_ts_ms;
+    h->max_ts_ms = bi->max_ts_ms;
+    h->w0 = bi->min_ts_ms / W;
+    const char *why = parse_pairs(&p, end, h->pair_status, h->pair_cause, &h->n_pairs);
+    if (why) return why;
+    h->ok_lo = h->ok_hi = 0;
+    for (uint32_t c = 0; c < h->n_pairs; c++) {
+        if (h->pair_status[c] < 100) h->ok_lo = c + 1;
+        if (h->pair_status[c] < 500) h->ok_hi = c + 1;
+    }
+    if (h->ok_hi < h->ok_lo) h->ok_hi = h->ok_lo;
+    if (end - p < 8) return "truncated head";
+    uint64_t nw = slagg_le32_load(p);
+    if (nw != (uint64_t)(bi->max_ts_ms / W - h->w0 + 1)) return "window span does not match the time range";
+    h->nw = (uint32_t)nw;
+    uint32_t n_runs = slagg_le32_load(p + 4);
+    p += 8;
+    if (n_runs < 1 || n_runs > r || (size_t)(end - p) / 2 < n_runs) return "bad run count";
+    if (n_runs > h->run_cap) {
+        if (grow_u32(&h->run_account, n_runs) || grow_u32(&h->run_len, n_runs) || grow_u32(&h->run_first, n_runs) ||
+            grow_u32(&h->run_last, n_runs))
+            return "";
+        h->run_cap = n_runs;
+    }
+    /* locals, not h's fields: the stores below could alias them, and the
+     * compiler would reload every pointer each run */
+    uint32_t *restrict ra = h->run_account, *restrict rl = h->run_len;
+    uint32_t *restrict rf = h->run_first, *restrict rt = h->run_last;
+    const uint64_t n_acc = s->n_accounts;
+    uint64_t at = 0, prev = 0;
+    for (uint32_t k = 0; k < n_runs; k++) {
+        uint64_t d, len, cf, cl;
+        if (!(p = head_varint(p, end, &d)) || !(p = head_varint(p, end, &len))) return "truncated runs";
+        if (k && d < 1) return "runs not sorted by account";
+        if (d >= n_acc) return "account id beyond the dictionary";
+        uint64_t a = k ? prev + d : d;
+        if (a >= n_acc) return "account id beyond the dictionary";
+        if (len < 1 || len > r - at) return "run lengths do not add up to the record count";
+        if (nw >= 2) {
+            if (!(p = head_varint(p, end, &cf)) || !(p = head_varint(p, end, &cl))) return "truncated runs";
+            if (cf > len || cl > len - cf || (nw == 2 && cf + cl != len)) return "run edge counts impossible";
+        } else {
+            cf = cl = len;
+        }
+        ra[k] = (uint32_t)a;
+        rl[k] = (uint32_t)len;
+        rf[k] = (uint32_t)cf;
+        rt[k] = (uint32_t)cl;
+        at += len;
+        prev = a;
+    }
+    if (at != r) return "run lengths do not add up to the record count";
+    h->n_runs = n_runs;
+    if (end - p < 4) return "truncated exception count";
+    uint32_t n_exc = slagg_le32_load(p);
+    p += 4;
+    if (n_exc > r || (size_t)(end - p) / 6 < n_exc) return "bad exception count";
+    if (n_exc > h->exc_cap) {
+        uint16_t *codes = slagg_reallocarray(h->exc_code, n_exc, sizeof *codes);
+        if (!codes) return "";
+        h->exc_code = codes;
+        if (grow_u32(&h->exc_index, n_exc) || grow_u32(&h->exc_run, n_exc) || grow_u32(&h->exc_win, n_exc) ||
+            grow_u32(&h->exc_ms, n_exc) || grow_u32(&h->exc_seg, n_exc))
+            return "";
+        h->exc_cap = n_exc;
+    }
+    uint64_t idx = 0, run_end = h->run_len[0];
+    uint32_t run = 0;
+    for (uint32_t k = 0; k < n_exc; k++) {
+        uint64_t d, win, ms, seg;
+        if (!(p = head_varint(p, end, &d))) return "truncated exceptions";
+        if (d >= r) return "exception beyond the records";
+        idx = k ? idx + 1 + d : d;
+        if (idx >= r) return "exception beyond the records";
+        if (end - p < 2) return "truncated exceptions";
+        unsigned code = slagg_le16_load(p);
+        p += 2;
+        if (!(p = head_varint(p, end, &win)) || !(p = head_varint(p, end, &ms)) || !(p = head_varint(p, end, &seg)))
+            return "truncated exceptions";
+        if (code >= h->n_pairs || (code >= h->ok_lo && code < h->ok_hi)) return "exception of an OK or unknown pair";
+        if (win >= nw || ms >= (uint64_t)W) return "exception's window beyond the block";
+        int64_t ts = (h->w0 + (int64_t)win) * W + (int64_t)ms;
+        if (ts < bi->min_ts_ms || ts > bi->max_ts_ms) return "exception's instant beyond the block's time range";
+        while (idx >= run_end) run_end += h->run_len[++run];   /* runs add up to r > idx */
+        if (seg < 1 || seg > h->run_len[run] || (win == 0 && seg != h->run_first[run]) ||
+            (win == nw - 1 && seg != h->run_last[run]))
+            return "exception's window count impossible";
+        h->exc_index[k] = (uint32_t)idx;
+        h->exc_run[k] = run;
+        h->exc_code[k] = (uint16_t)code;
+        h->exc_win[k] = (uint32_t)win;
+        h->exc_ms[k] = (uint32_t)ms;
+        h->exc_seg[k] = (uint32_t)seg;
+    }
+    h->n_exc = n_exc;
+    size_t cover_len = (size_t)((nw + 7) / 8);
+    if ((size_t)(end - p) != cover_len) return "head's cover does not fit its window span";
+    h->cover = p;
+    if (!(p[0] & 1) || !(p[(nw - 1) >> 3] & (1u << ((nw - 1) & 7)))) return "cover misses the block's first or last window";
+    if ((nw & 7) && (p[cover_len - 1] >> (nw & 7))) return "cover marks windows beyond the block";
+    for (uint32_t k = 0; k < n_exc; k++)
+        if (!(p[h->exc_win[k] >> 3] & (1u << (h->exc_win[k] & 7)))) return "cover misses an exception's window";
+    return NULL;
+}
+
+/* Reads block i's header and frames [0, nf) in one pread into *buf
+ * (grown), checks the header; fc/fr/fx get the frames' sizes and hashes. */
+static slagg_status read_frames(const slagg_shard *s, size_t i, int nf, void **buf, size_t *cap, uint32_t fc[3],
+                                uint32_t fr[3], uint64_t fx[3], slagg_err *err)
+{
+    const slagg_shard_block_info *bi = &s->blocks[i];
+    unsigned char hb[SLAGG_SHARD_BLOCK2_HEADER];
+    int fd;
+    slagg_status st = fd_acquire(s, &fd, err);
+    if (st != SLAGG_OK) return st;
+    int r = pread_full(fd, hb, sizeof hb, bi->offset);
+    int read_errno = errno;
+    if (r > 0 && (st = check_header2(s, i, hb, fc, fr, fx, err)) != SLAGG_OK) {
+        fd_release(s);
+        return st;
+    }
+    size_t need = 0;
+    for (int f = 0; r > 0 && f < nf; f++) need += fc[f];
+    if (r > 0) {
+        if (grow_scratch(buf, cap, need ? need : 1)) {
+            fd_release(s);
+            return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        }
+        r = pread_full(fd, *buf, need, bi->offset + SLAGG_SHARD_BLOCK2_HEADER);
+        read_errno = errno;
+    }
+    fd_release(s);
+    if (r < 0) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot read: %s", s->path, strerror(read_errno));
+    if (r == 0)
+        return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: truncated", s->path, i);
+    return SLAGG_OK;
+}
+
+slagg_status slagg_shard_head_read(const slagg_shard *s, size_t i, slagg_shard_head *h, slagg_err *err)
+{
+    if (i >= s->n_blocks || s->major < 2)
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "%s: block %zu has no 2.0 head", s->path, i);
+    uint32_t fc[3], fr[3];
+    uint64_t fx[3];
+    slagg_status st = read_frames(s, i, 1, &h->comp, &h->comp_cap, fc, fr, fx, err);
+    if (st != SLAGG_OK) return st;
+    if (!h->dctx && !(h->dctx = ZSTD_createDCtx())) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if (grow_scratch(&h->raw, &h->raw_cap, fr[0] ? fr[0] : 1)) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if ((st = inflate_frame(s, i, 0, h->dctx, h->comp, fc[0], fx[0], h->raw, fr[0], err)) != SLAGG_OK) return st;
+    const char *why = parse_head(s, &s->blocks[i], h, h->raw, (const unsigned char *)h->raw + fr[0]);
+    if (why && !*why) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if (why) return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: %s", s->path, i, why);
+    return SLAGG_OK;
+}
+
+void slagg_shard_head_free(slagg_shard_head *h)
+{
+    if (!h) return;
+    slagg_free(h->run_account);
+    slagg_free(h->run_len);
+    slagg_free(h->run_first);
+    slagg_free(h->run_last);
+    slagg_free(h->exc_index);
+    slagg_free(h->exc_run);
+    slagg_free(h->exc_code);
+    slagg_free(h->exc_win);
+    slagg_free(h->exc_ms);
+    slagg_free(h->exc_seg);
+    slagg_free(h->comp);
+    slagg_free(h->raw);
+    ZSTD_freeDCtx(h->dctx);
+    memset(h, 0, sizeof *h);
+}
+
+/* A 2.0 block for a cursor: every frame read and checked, the head
+ * parsed into c->head, the codes and times into c->raw for the chunks. */
+static slagg_status cursor_open2(const slagg_shard *s, size_t i, slagg_shard_cursor *c, slagg_err *err)
+{
+    const slagg_shard_block_info *bi = &s->blocks[i];
+    uint32_t fc[3], fr[3];
+    uint64_t fx[3];
+    if (!c->head && !(c->head = slagg_calloc(1, sizeof *c->head)))
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    slagg_shard_head *h = c->head;
+    slagg_status st = read_frames(s, i, 3, &c->comp, &c->comp_cap, fc, fr, fx, err);
+    if (st != SLAGG_OK) return st;
+    if (!c->dctx && !(c->dctx = ZSTD_createDCtx())) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if (grow_scratch(&h->raw, &h->raw_cap, fr[0] ? fr[0] : 1) ||
+        grow_scratch(&c->raw, &c->raw_cap, (size_t)fr[1] + fr[2] + 1))
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    const unsigned char *src = c->comp;
+    unsigned char *raw = c->raw;
+    if ((st = inflate_frame(s, i, 0, c->dctx, src, fc[0], fx[0], h->raw, fr[0], err)) != SLAGG_OK ||
+        (st = inflate_frame(s, i, 1, c->dctx, src + fc[0], fc[1], fx[1], raw, fr[1], err)) != SLAGG_OK ||
+        (st = inflate_frame(s, i, 2, c->dctx, src + fc[0] + fc[1], fc[2], fx[2], raw + fr[1], fr[2], err)) != SLAGG_OK)
+        return st;
+    const char *why = parse_head(s, bi, h, h->raw, (const unsigned char *)h->raw + fr[0]);
+    if (why && !*why) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    uint32_t n = bi->records;
+    if (!why) {
+        c->n_pairs = h->n_pairs;
+        memcpy(c->pair_status, h->pair_status, h->n_pairs * sizeof *h->pair_status);
+        memcpy(c->pair_cause, h->pair_cause, h->n_pairs * sizeof *h->pair_cause);
+        c->code16 = h->n_pairs > 256;
+        if (fr[1] != (uint64_t)n * (c->code16 ? 2u : 1u)) why = "codes frame does not hold one code a record";
+    }
+    if (why) return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: %s", s->path, i, why);
+    size_t cover_len = (h->nw + 7) / 8;
+    if (grow_scratch((void **)&c->v2_cover, &c->v2_cover_cap, cover_len))
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    memset(c->v2_cover, 0, cover_len);
+    c->cp = raw;
+    c->tp = raw + fr[1];
+    c->end = raw + fr[1] + fr[2];
+    c->records = n;
+    c->runs_left = h->n_runs;
+    c->run_left = 0;
+    c->run_pos = c->pos = 0;
+    c->lo = bi->min_ts_ms;
+    c->hi = bi->max_ts_ms;
+    c->seen_lo = c->hi;
+    c->seen_hi = c->lo;
+    c->prev = c->lo;
+    c->v2_run = c->v2_exc = 0;
+    c->v2_cf = c->v2_cl = c->v2_gcnt = c->v2_gclaim = 0;
+    c->v2_gwin = -1;
+    return SLAGG_OK;
+}
+
+/* The end of a (run, window) group: its exceptions' seg must be its count. */
+static inline int v2_group_ok(const slagg_shard_cursor *c) { return !c->v2_gclaim || c->v2_gclaim == c->v2_gcnt; }
+
+/* The end of a run: its edge counts must be the records'. */
+static inline int v2_run_ok(const slagg_shard_cursor *c)
+{
+    const slagg_shard_head *h = c->head;
+    return h->nw < 2 || (c->v2_cf == h->run_first[c->v2_run] && c->v2_cl == h->run_last[c->v2_run]);
+}
+
+/* The head against the chunk's records (FORMAT.md "Checks", the whole
+ * block): every non-OK record listed with its window, millisecond and
+ * seg, the edge counts and the cover the records' own. k records from
+ * c->pos; run starts are marked in c->fresh. NULL or a static reason. */
+static const char *v2_check_chunk(slagg_shard_cursor *c, uint32_t k)
+{
+    const slagg_shard_head *h = c->head;
+    const int64_t W = SLAGG_SHARD_WINDOW_MS;
+    const uint32_t last = h->nw - 1, span = h->ok_hi - h->ok_lo;
+    for (uint32_t j = 0; j < k; j++) {
+        uint32_t pos = c->pos + j;
+        int64_t ts = c->ts_ms[j];
+        uint32_t wo = (uint32_t)(ts / W - h->w0);
+        if (c->fresh[j] && pos) {   /* a new run: close the previous one */
+            if (!v2_group_ok(c)) return "exception's window count does not match the records";
+            if (!v2_run_ok(c)) return "run edge counts do not match the records";
+            c->v2_run++;
+            c->v2_cf = c->v2_cl = 0;
+            c->v2_gwin = -1;
+        }
+        if ((int64_t)wo != c->v2_gwin) {
+            if (!v2_group_ok(c)) return "exception's window count does not match the records";
+            c->v2_gwin = wo;
+            c->v2_gcnt = c->v2_gclaim = 0;
+        }
+        c->v2_gcnt++;
+        c->v2_cf += wo == 0;
+        c->v2_cl += wo == last;
+        c->v2_cover[wo >> 3] |= (uint8_t)(1u << (wo & 7));
+        unsigned code = c->code[j];
+        if (c->v2_exc < h->n_exc && h->exc_index[c->v2_exc] == pos) {
+            uint32_t e = c->v2_exc++;
+            if (h->exc_code[e] != code || h->exc_win[e] != wo || (int64_t)h->exc_ms[e] != ts - (h->w0 + wo) * W)
+                return "exception does not match its record";
+            if (c->v2_gclaim && c->v2_gclaim != h->exc_seg[e]) return "exception's window count does not match the records";
+            c->v2_gclaim = h->exc_seg[e];
+        } else if ((uint32_t)(code - h->ok_lo) >= span) {
+            return "non-OK record missing from the exceptions";
+        }
+    }
+    if (c->pos + k == c->records) {
+        if (!v2_group_ok(c)) return "exception's window count does not match the records";
+        if (!v2_run_ok(c)) return "run edge counts do not match the records";
+        if (c->v2_exc != h->n_exc) return "exceptions beyond the records";
+        if (memcmp(c->v2_cover, h->cover, (h->nw + 7) / 8) != 0) return "cover does not match the records";
+    }
+    return NULL;
+}
+
 /*
  * The raw block (docs/FORMAT.md, "Block"): the pair table, then the runs
  * (varint account, varint length), the codes (u8, or u16 past 256 pairs),
@@ -684,25 +1103,10 @@ static int grow_columns(slagg_shard_block *b, uint32_t n)
 static const char *cursor_start(slagg_shard_cursor *c, const slagg_shard_block_info *bi,
                                 const unsigned char *p, const unsigned char *end)
 {
-    uint32_t n = bi->records;
-    if (end - p < 2) return "truncated pair table";
-    uint32_t n_pairs = slagg_le16_load(p);
-    p += 2;
-    if (n_pairs < 1 || n_pairs > SC_KEYS || (size_t)(end - p) < 3u * n_pairs)
-        return "bad pair count";
-    int prev_key = -1;
-    for (uint32_t i = 0; i < n_pairs; i++, p += 3) {
-        int st = slagg_le16_load(p), cause = p[2];
-        if (!slagg_http_status_allowed(st)) return "pair table: status not 0 or 100-599";
-        if (cause >= SLAGG_CAUSE_COUNT) return "pair table: unknown cause";
-        int key = st * 8 + cause;
-        if (key <= prev_key) return "pair table not strictly sorted";
-        prev_key = key;
-        c->pair_status[i] = (uint16_t)st;
-        c->pair_cause[i] = (uint8_t)cause;
-    }
+    uint32_t n = bi->records, n_pairs;
+    const char *why = parse_pairs(&p, end, c->pair_status, c->pair_cause, &n_pairs);
+    if (why) return why;
     c->n_pairs = n_pairs;
-
     if (end - p < 4) return "truncated run count";
     uint32_t n_runs = slagg_le32_load(p);
     p += 4;
@@ -730,17 +1134,6 @@ static const char *cursor_start(slagg_shard_cursor *c, const slagg_shard_block_i
     return NULL;
 }
 
-/* A varint from [p, end) (io/mem.h): the branch-free 8-byte decoder
- * where 8 bytes are there, else the bounded one. The position after it,
- * or NULL. */
-static inline const unsigned char *next_varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
-{
-    unsigned len = end - p >= 8 ? slagg_varint_decode_fast(p, v) : 0;
-    if (len) return p + len;
-    size_t n = slagg_varint_get(p, end, v);
-    return n ? p + n : NULL;
-}
-
 /* The next chunk; NULL or a static reason. Three passes, each a flat loop
  * over the chunk (no loop per run, whose exits would be mispredicted with
  * runs of a few records): the runs, the codes, then the times. */
@@ -756,8 +1149,13 @@ static const char *cursor_chunk(slagg_shard_cursor *c)
         if (c->run_left == 0) {
             uint64_t a, len;
             if (c->runs_left == 0) return "run lengths do not add up to the record count";
-            if (!(c->rp = next_varint(c->rp, c->cp, &a)) || !(c->rp = next_varint(c->rp, c->cp, &len)))
+            if (c->head) {   /* 2.0: the head's runs, checked by parse_head */
+                uint32_t r = c->head->n_runs - c->runs_left;
+                a = c->head->run_account[r];
+                len = c->head->run_len[r];
+            } else if (!(c->rp = next_varint(c->rp, c->cp, &a)) || !(c->rp = next_varint(c->rp, c->cp, &len))) {
                 return "truncated runs";
+            }
             if (a >= c->s->n_accounts) return "account id beyond the dictionary";
             if (c->run_pos && a <= c->cur_account) return "runs not sorted by account";
             if (len < 1 || len > n - c->run_pos) return "run lengths do not add up to the record count";
@@ -809,6 +1207,10 @@ static const char *cursor_chunk(slagg_shard_cursor *c)
         seen_hi = prev > seen_hi ? prev : seen_hi;
     }
     if (bad) return "timestamp beyond the block's time range";
+    if (c->head) {
+        const char *why = v2_check_chunk(c, k);
+        if (why) return why;
+    }
     c->tp = tp;
     c->prev = prev;
     c->seen_lo = seen_lo;
@@ -835,6 +1237,16 @@ slagg_status slagg_shard_cursor_open(const slagg_shard *s, size_t i, slagg_shard
     c->block = i;
     c->n = c->n_runs = 0;
     c->records = c->pos = 0;
+    if (s->major >= 2) {
+        slagg_status st2 = cursor_open2(s, i, c, err);
+        if (st2 != SLAGG_OK) c->records = c->pos = 0;
+        return st2;
+    }
+    if (c->head) {   /* the cursor read a 2.0 block before */
+        slagg_shard_head_free(c->head);
+        slagg_free(c->head);
+        c->head = NULL;
+    }
     size_t need = BLOCK_HEADER_SIZE + (size_t)bi->comp_size;
     if (grow_scratch(&c->comp, &c->comp_cap, need) || grow_scratch(&c->raw, &c->raw_cap, bi->raw_size))
         return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");

@@ -26,6 +26,7 @@
 
 #include "core/alloc.h"
 #include "core/classify.h"
+#include "core/cpu.h"
 #include "io/mem.h"
 #include "io/output.h"
 #include "io/records.h"
@@ -38,6 +39,10 @@
  * ts varint 6 = 17 bytes; 2^21 records x 17 < 36 MB. Larger requests are
  * clamped (docs/FORMAT.md). */
 #define MAX_BLOCK_RECORDS (1u << 21)
+/* Format 2.0's worst case per record is 42 raw bytes (a run of its own,
+ * 4 varints, 17 bytes; an exception, 17; code 2; ts 6): 2^20 records stay
+ * under 44 MB plus the pair table and the cover bitmap. */
+#define MAX_BLOCK_RECORDS_V2 (1u << 20)
 #define DEFAULT_LEVEL 3
 /* (status, cause) key: status * 8 + cause; statuses are 0..599. */
 #define SC_KEYS (600 * 8)
@@ -61,6 +66,8 @@ struct slagg_shard_writer {
     int fd;
     uint32_t block_records;
     int level;
+    int format;                 /* 1 or 2: the block layout written (docs/FORMAT.md) */
+    const slagg_kernel *kernel; /* format 2: the code scan (core/kernels/scan.h) */
     ZSTD_CCtx *cctx;
     slagg_status sticky;        /* SLAGG_OK, or the I/O / memory failure that stops everything */
     char err[1024];
@@ -169,6 +176,16 @@ slagg_status slagg_shard_writer_open_err(const char *path, const slagg_shard_wri
     w->block_records = opts && opts->block_records ? opts->block_records : DEFAULT_BLOCK_RECORDS;
     if (w->block_records > MAX_BLOCK_RECORDS) w->block_records = MAX_BLOCK_RECORDS;
     w->level = opts && opts->level ? opts->level : DEFAULT_LEVEL;
+    w->format = opts && opts->format == 1 ? 1 : 2;
+    if (w->format == 2 && w->block_records > MAX_BLOCK_RECORDS_V2) w->block_records = MAX_BLOCK_RECORDS_V2;
+    if (opts && opts->format != 0 && opts->format != 1 && opts->format != 2) {
+        slagg_free(w);
+        return slagg_err_set(err, SLAGG_E_USAGE, "%s: shard format %d does not exist (1 or 2)", path, opts->format);
+    }
+    if (w->format == 2 && slagg_kernel_select(&w->kernel, NULL) != SLAGG_OK) {
+        slagg_free(w);
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "%s: no code-scan kernel", path);
+    }
     if (w->level > ZSTD_maxCLevel()) w->level = ZSTD_maxCLevel();
     if (w->level < ZSTD_minCLevel()) w->level = ZSTD_minCLevel();
 
@@ -212,8 +229,8 @@ slagg_status slagg_shard_writer_open_err(const char *path, const slagg_shard_wri
      * recognisable as an (unfinished) shard. */
     unsigned char h[32];
     memcpy(h, SLAGG_SHARD_MAGIC, 8);
-    slagg_le16_store(h + 8, SLAGG_SHARD_MAJOR);
-    slagg_le16_store(h + 10, SLAGG_SHARD_MINOR);
+    slagg_le16_store(h + 8, (uint16_t)w->format);
+    slagg_le16_store(h + 10, 0);
     slagg_le32_store(h + 12, 0);
     slagg_le64_store(h + 16, 0);
     slagg_le64_store(h + 24, XXH64(h, 24, 0));
@@ -441,15 +458,217 @@ static slagg_status ensure_buf(slagg_shard_writer *w, unsigned char **buf, size_
     return SLAGG_OK;
 }
 
-/* Compresses raw[0..raw_len) into w->comp. */
-static slagg_status compress_frame(slagg_shard_writer *w, size_t raw_len, size_t *comp_len)
+/* Compresses src[0..len) into w->comp at offset at (the buffer grows to
+ * hold it); *comp_len gets its size. */
+static slagg_status compress_frame(slagg_shard_writer *w, const unsigned char *src, size_t len, size_t at,
+                                   size_t *comp_len)
 {
-    if (ensure_buf(w, &w->comp, &w->comp_cap, ZSTD_compressBound(raw_len)) != SLAGG_OK)
-        return w->sticky;
-    size_t r = ZSTD_compress2(w->cctx, w->comp, w->comp_cap, w->raw, raw_len);
+    if (ensure_buf(w, &w->comp, &w->comp_cap, at + ZSTD_compressBound(len)) != SLAGG_OK) return w->sticky;
+    size_t r = ZSTD_compress2(w->cctx, w->comp + at, w->comp_cap - at, src, len);
     if (ZSTD_isError(r))
         return fail(w, SLAGG_E_INTERNAL, "zstd compression failed: %s", ZSTD_getErrorName(r));
     *comp_len = r;
+    return SLAGG_OK;
+}
+
+/* The pair table (both formats): the keys present, ascending. */
+static unsigned char *put_pairs(const slagg_shard_writer *w, unsigned char *q, uint32_t n_pairs)
+{
+    slagg_le16_store(q, (uint16_t)n_pairs);
+    q += 2;
+    for (size_t i = 0; i < SC_KEYS; i++) {
+        if (w->code_of[i] == 0xffff) continue;
+        slagg_le16_store(q, (uint16_t)(i >> 3));
+        q[2] = (unsigned char)(i & 7);
+        q += 3;
+    }
+    return q;
+}
+
+/* The codes (both formats), in record order: u8, or u16 past 256 pairs. */
+static unsigned char *put_codes(const slagg_shard_writer *w, unsigned char *q, uint32_t n_pairs)
+{
+    const uint32_t *perm = w->p0;
+    if (n_pairs <= 256) {
+        for (uint32_t j = 0; j < w->n; j++) *q++ = (unsigned char)w->code_of[w->sc[perm[j]]];
+    } else {
+        for (uint32_t j = 0; j < w->n; j++, q += 2) slagg_le16_store(q, w->code_of[w->sc[perm[j]]]);
+    }
+    return q;
+}
+
+/* The times (both formats): first of a run from min_ts, the others from
+ * the previous record. */
+static unsigned char *put_times(const slagg_shard_writer *w, unsigned char *q, int64_t min_ts)
+{
+    const uint32_t *perm = w->p0;
+    uint32_t prev_a = UINT32_MAX;
+    int64_t prev_ts = min_ts;
+    for (uint32_t j = 0; j < w->n; j++) {
+        uint32_t i = perm[j];
+        if (w->acct[i] != prev_a) {
+            prev_a = w->acct[i];
+            prev_ts = min_ts;
+        }
+        q += slagg_varint_put(q, (uint64_t)(w->ts[i] - prev_ts));
+        prev_ts = w->ts[i];
+    }
+    return q;
+}
+
+/* The block header's first 32 bytes (both formats). */
+static void put_block_head(unsigned char *h, const char *magic, uint32_t n, int64_t min_ts, int64_t max_ts,
+                           size_t comp_len, size_t raw_len)
+{
+    memcpy(h, magic, 4);
+    slagg_le32_store(h + 4, n);
+    slagg_le64_store(h + 8, (uint64_t)min_ts);
+    slagg_le64_store(h + 16, (uint64_t)max_ts);
+    slagg_le32_store(h + 24, (uint32_t)comp_len);
+    slagg_le32_store(h + 28, (uint32_t)raw_len);
+}
+
+/* Format 1.0: one frame of pairs, runs, codes, times; a 48-byte header. */
+static slagg_status encode_v1(slagg_shard_writer *w, uint32_t n_pairs, int64_t min_ts, int64_t max_ts,
+                              unsigned char *h, size_t *h_len, size_t *comp_len, size_t *raw_len)
+{
+    uint32_t n = w->n;
+    const uint32_t *perm = w->p0;
+    size_t bound = 2 + 3 * (size_t)n_pairs + 4 + (size_t)n * 17;
+    if (ensure_buf(w, &w->raw, &w->raw_cap, bound) != SLAGG_OK) return w->sticky;
+    unsigned char *q = put_pairs(w, w->raw, n_pairs);
+    /* runs of one account */
+    unsigned char *runs_at = q;
+    q += 4;
+    uint32_t n_runs = 0;
+    for (uint32_t j = 0; j < n;) {
+        uint32_t a = w->acct[perm[j]], e = j + 1;
+        while (e < n && w->acct[perm[e]] == a) e++;
+        q += slagg_varint_put(q, a);
+        q += slagg_varint_put(q, e - j);
+        n_runs++;
+        j = e;
+    }
+    slagg_le32_store(runs_at, n_runs);
+    q = put_codes(w, q, n_pairs);
+    q = put_times(w, q, min_ts);
+    *raw_len = (size_t)(q - w->raw);
+    if (compress_frame(w, w->raw, *raw_len, 0, comp_len) != SLAGG_OK) return w->sticky;
+    put_block_head(h, "BLK1", n, min_ts, max_ts, *comp_len, *raw_len);
+    slagg_le64_store(h + 32, XXH64(w->comp, *comp_len, 0));
+    slagg_le64_store(h + 40, XXH64(h, 40, 0));
+    *h_len = 48;
+    return SLAGG_OK;
+}
+
+/* Format 2.0 (docs/FORMAT.md "Request-record shards, version 2.0"): frame
+ * 0 the head (pairs, runs with their edge-window counts, the non-OK
+ * records with what the fold needs of each, the cover bitmap), frame 1 the
+ * codes, frame 2 the times; a 100-byte header. */
+static slagg_status encode_v2(slagg_shard_writer *w, uint32_t n_pairs, int64_t min_ts, int64_t max_ts,
+                              unsigned char *h, size_t *h_len, size_t *comp_len, size_t *raw_len)
+{
+    const uint32_t n = w->n;
+    const uint32_t *perm = w->p0;
+    const int64_t W = SLAGG_SHARD_WINDOW_MS;
+    const int64_t w0 = min_ts / W;              /* ts >= 0: floor */
+    const uint64_t nw = (uint64_t)(max_ts / W - w0 + 1);
+    /* the OK pairs (status 100-499) are one range of codes: pairs are sorted */
+    uint32_t ok_lo = 0, ok_hi = 0, code = 0;
+    for (size_t i = 0; i < SC_KEYS; i++) {
+        if (w->code_of[i] == 0xffff) continue;
+        int st = (int)(i >> 3);
+        if (st < 100) ok_lo = code + 1;
+        if (st < 500) ok_hi = code + 1;
+        code++;
+    }
+    if (ok_hi < ok_lo) ok_hi = ok_lo;
+    /* frame 1 first: the scan reads it */
+    size_t codes_len = (size_t)n * (n_pairs <= 256 ? 1 : 2);
+    /* rounded up to 8, so the codes (u16 past 256 pairs) are aligned */
+    size_t bound0 = (2 + 3 * (size_t)n_pairs + 12 + (size_t)n * 40 + (size_t)(nw + 7) / 8 + 7) & ~(size_t)7;
+    size_t bound2 = (size_t)n * 10;
+    if (ensure_buf(w, &w->raw, &w->raw_cap, bound0 + codes_len + bound2) != SLAGG_OK) return w->sticky;
+    unsigned char *f0 = w->raw, *f1 = w->raw + bound0, *f2 = f1 + codes_len;
+    put_codes(w, f1, n_pairs);
+    uint32_t *exc = w->p1;   /* sort scratch, free by now */
+    size_t n_exc = n_pairs <= 256
+                       ? w->kernel->scan8(f1, n, (uint8_t)ok_lo, (uint8_t)(ok_hi - ok_lo), exc)
+                       : w->kernel->scan16((const uint16_t *)(const void *)f1, n, (uint16_t)ok_lo,
+                                           (uint16_t)(ok_hi - ok_lo), exc);
+    /* frame 0 */
+    unsigned char *q = put_pairs(w, f0, n_pairs);
+    slagg_le32_store(q, (uint32_t)nw);
+    unsigned char *runs_at = q + 4;
+    q += 8;
+    uint32_t n_runs = 0, prev_a = 0;
+    const int64_t first_end = (w0 + 1) * W, last_start = (w0 + (int64_t)nw - 1) * W;
+    for (uint32_t j = 0; j < n;) {
+        uint32_t a = w->acct[perm[j]], e = j + 1;
+        while (e < n && w->acct[perm[e]] == a) e++;
+        q += slagg_varint_put(q, n_runs ? a - prev_a : a);
+        q += slagg_varint_put(q, e - j);
+        if (nw >= 2) {
+            uint32_t cf = 0, cl = 0;
+            while (j + cf < e && w->ts[perm[j + cf]] < first_end) cf++;
+            while (cl < e - j && w->ts[perm[e - 1 - cl]] >= last_start) cl++;
+            q += slagg_varint_put(q, cf);
+            q += slagg_varint_put(q, cl);
+        }
+        prev_a = a;
+        n_runs++;
+        j = e;
+    }
+    slagg_le32_store(runs_at, n_runs);
+    slagg_le32_store(q, (uint32_t)n_exc);
+    q += 4;
+    uint32_t prev_j = 0, seg = 0;
+    int64_t seg_w = -1;
+    uint32_t seg_a = 0;
+    for (size_t k = 0; k < n_exc; k++) {
+        uint32_t j = exc[k];
+        int64_t ts = w->ts[perm[j]], win = ts / W;
+        uint32_t a = w->acct[perm[j]];
+        if (!(k && a == seg_a && win == seg_w)) {   /* a new (run, window): count it */
+            uint32_t lo = j, hi = j + 1;
+            while (lo > 0 && w->acct[perm[lo - 1]] == a && w->ts[perm[lo - 1]] / W == win) lo--;
+            while (hi < n && w->acct[perm[hi]] == a && w->ts[perm[hi]] / W == win) hi++;
+            seg = hi - lo;
+            seg_a = a;
+            seg_w = win;
+        }
+        q += slagg_varint_put(q, k ? j - prev_j - 1 : j);
+        slagg_le16_store(q, w->code_of[w->sc[perm[j]]]);
+        q += 2;
+        q += slagg_varint_put(q, (uint64_t)(win - w0));
+        q += slagg_varint_put(q, (uint64_t)(ts - win * W));
+        q += slagg_varint_put(q, seg);
+        prev_j = j;
+    }
+    size_t cover_len = (size_t)(nw + 7) / 8;
+    memset(q, 0, cover_len);
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t i = (uint64_t)(w->ts[perm[j]] / W - w0);
+        q[i >> 3] |= (unsigned char)(1u << (i & 7));
+    }
+    q += cover_len;
+    size_t raw[3] = {(size_t)(q - f0), codes_len, 0};
+    raw[2] = (size_t)(put_times(w, f2, min_ts) - f2);
+    const unsigned char *src[3] = {f0, f1, f2};
+    size_t comp[3], at = 0;
+    memset(h, 0, SLAGG_SHARD_BLOCK2_HEADER);
+    for (int f = 0; f < 3; f++) {
+        if (compress_frame(w, src[f], raw[f], at, &comp[f]) != SLAGG_OK) return w->sticky;
+        slagg_le32_store(h + 32 + 20 * f, (uint32_t)comp[f]);
+        slagg_le32_store(h + 36 + 20 * f, (uint32_t)raw[f]);
+        slagg_le64_store(h + 40 + 20 * f, XXH64(w->comp + at, comp[f], 0));
+        at += comp[f];
+    }
+    *comp_len = at;
+    *raw_len = raw[0] + raw[1] + raw[2];
+    put_block_head(h, "BLK2", n, min_ts, max_ts, *comp_len, *raw_len);
+    slagg_le64_store(h + 92, XXH64(h, 92, 0));
+    *h_len = SLAGG_SHARD_BLOCK2_HEADER;
     return SLAGG_OK;
 }
 
@@ -465,7 +684,6 @@ static slagg_status flush_block(slagg_shard_writer *w)
         if (w->ts[i] > max_ts) max_ts = w->ts[i];
     }
     sort_block(w, min_ts, max_ts);
-    const uint32_t *perm = w->p0;
 
     /* (status, cause) pair table, sorted because keys are status * 8 + cause */
     static const uint16_t absent = 0xffff;
@@ -475,51 +693,11 @@ static slagg_status flush_block(slagg_shard_writer *w)
     for (size_t i = 0; i < SC_KEYS; i++)
         if (w->code_of[i] != absent) w->code_of[i] = (uint16_t)n_pairs++;
 
-    size_t bound = 2 + 3 * (size_t)n_pairs + 4 + (size_t)n * 17;
-    if (ensure_buf(w, &w->raw, &w->raw_cap, bound) != SLAGG_OK) return w->sticky;
-    unsigned char *q = w->raw;
-    slagg_le16_store(q, (uint16_t)n_pairs);
-    q += 2;
-    for (size_t i = 0; i < SC_KEYS; i++) {
-        if (w->code_of[i] == absent) continue;
-        slagg_le16_store(q, (uint16_t)(i >> 3));
-        q[2] = (unsigned char)(i & 7);
-        q += 3;
-    }
-    /* runs of one account */
-    unsigned char *runs_at = q;
-    q += 4;
-    uint32_t n_runs = 0;
-    for (uint32_t j = 0; j < n;) {
-        uint32_t a = w->acct[perm[j]], e = j + 1;
-        while (e < n && w->acct[perm[e]] == a) e++;
-        q += slagg_varint_put(q, a);
-        q += slagg_varint_put(q, e - j);
-        n_runs++;
-        j = e;
-    }
-    slagg_le32_store(runs_at, n_runs);
-    /* codes */
-    if (n_pairs <= 256) {
-        for (uint32_t j = 0; j < n; j++) *q++ = (unsigned char)w->code_of[w->sc[perm[j]]];
-    } else {
-        for (uint32_t j = 0; j < n; j++, q += 2) slagg_le16_store(q, w->code_of[w->sc[perm[j]]]);
-    }
-    /* ts: first of a run from min_ts, the others from the previous record */
-    uint32_t prev_a = UINT32_MAX;
-    int64_t prev_ts = min_ts;
-    for (uint32_t j = 0; j < n; j++) {
-        uint32_t i = perm[j];
-        if (w->acct[i] != prev_a) {
-            prev_a = w->acct[i];
-            prev_ts = min_ts;
-        }
-        q += slagg_varint_put(q, (uint64_t)(w->ts[i] - prev_ts));
-        prev_ts = w->ts[i];
-    }
-    size_t raw_len = (size_t)(q - w->raw);
-    size_t comp_len;
-    if (compress_frame(w, raw_len, &comp_len) != SLAGG_OK) return w->sticky;
+    size_t comp_len, raw_len, h_len;
+    unsigned char h[SLAGG_SHARD_BLOCK2_HEADER];
+    if ((w->format == 1 ? encode_v1 : encode_v2)(w, n_pairs, min_ts, max_ts, h, &h_len, &comp_len, &raw_len) !=
+        SLAGG_OK)
+        return w->sticky;
 
     if (w->n_blocks == w->index_cap) {
         size_t cap = w->index_cap ? w->index_cap * 2 : 64;
@@ -536,16 +714,7 @@ static slagg_status flush_block(slagg_shard_writer *w)
     bi->min_ts_ms = min_ts;
     bi->max_ts_ms = max_ts;
 
-    unsigned char h[48];
-    memcpy(h, "BLK1", 4);
-    slagg_le32_store(h + 4, n);
-    slagg_le64_store(h + 8, (uint64_t)min_ts);
-    slagg_le64_store(h + 16, (uint64_t)max_ts);
-    slagg_le32_store(h + 24, (uint32_t)comp_len);
-    slagg_le32_store(h + 28, (uint32_t)raw_len);
-    slagg_le64_store(h + 32, XXH64(w->comp, comp_len, 0));
-    slagg_le64_store(h + 40, XXH64(h, 40, 0));
-    if (write_all(w, h, sizeof h) != SLAGG_OK || write_all(w, w->comp, comp_len) != SLAGG_OK)
+    if (write_all(w, h, h_len) != SLAGG_OK || write_all(w, w->comp, comp_len) != SLAGG_OK)
         return w->sticky;
     w->n_blocks++;
     w->n = 0;
@@ -685,7 +854,7 @@ static slagg_status seal(slagg_shard_writer *w)
         slagg_le64_store(q + 28, (uint64_t)b->max_ts_ms);
     }
     size_t comp_len;
-    if (compress_frame(w, raw_len, &comp_len) != SLAGG_OK) return w->sticky;
+    if (compress_frame(w, w->raw, raw_len, 0, &comp_len) != SLAGG_OK) return w->sticky;
     if (write_all(w, w->comp, comp_len) != SLAGG_OK) return w->sticky;
 
     unsigned char t[64];

@@ -40,6 +40,7 @@ typedef struct slagg_gen_opts {
                                  0 (shards are always compressed) */
     unsigned threads;         /* shards only: 0 = one per online CPU, at most
                                  SLAGG_GEN_MAX_THREADS; never changes the bytes */
+    int shard_format;         /* shards only: 0 = the writer's default (2.0), 1, 2 */
     uint32_t block_records;   /* shards only: records per block, 0 = the
                                  writer's default (262144); at most
                                  SLAGG_GEN_MAX_BLOCK_RECORDS */

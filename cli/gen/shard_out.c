@@ -491,7 +491,7 @@ static slagg_status shard_file(shard_worker *w, unsigned k, uint64_t *records, u
     snprintf(name, sizeof name, "records-%03u.shard", k);
     char *path = slagg_gen_path(p->o->out_dir, "", name, "");
     if (!path) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    slagg_shard_writer_opts wo = {p->o->block_records ? p->o->block_records : SHARD_BLOCK, 0};
+    slagg_shard_writer_opts wo = {p->o->block_records ? p->o->block_records : SHARD_BLOCK, 0, p->o->shard_format};
     slagg_shard_writer *wr;
     slagg_status st = slagg_shard_writer_open_err(path, &wo, &wr, err);
     if (st != SLAGG_OK) {

@@ -56,6 +56,7 @@ typedef struct slagg_shard_record {
 typedef struct slagg_shard_writer_opts {
     uint32_t block_records;  /* records per block; 0 = default (262144) */
     int level;               /* zstd level; 0 = default (3) */
+    int format;              /* block format: 0 = default (2.0), 1 = 1.0, 2 = 2.0 */
 } slagg_shard_writer_opts;
 
 typedef struct slagg_shard_writer slagg_shard_writer;

@@ -95,7 +95,7 @@ static const struct {
 static void write_shard(const char *name, size_t from, size_t to)
 {
     slagg_shard_writer *w;
-    slagg_shard_writer_opts o = {4, 0}; /* 4 records a block: several blocks */
+    slagg_shard_writer_opts o = {4, 0, 0}; /* 4 records a block: several blocks */
     cr_assert_eq(slagg_shard_writer_open(path(name), &o, &w), SLAGG_OK);
     for (size_t i = from; i < to; i++) {
         slagg_shard_record r = {recs[i].ts, recs[i].account, strlen(recs[i].account), recs[i].status,

@@ -205,7 +205,7 @@ Test(counters, summary_round_trip_above_2_32)
 static void write_shard(const char *path, size_t n)
 {
     slagg_shard_writer *w;
-    slagg_shard_writer_opts o = {4, 0};   /* 4 records a block */
+    slagg_shard_writer_opts o = {4, 0, 0};   /* 4 records a block */
     cr_assert_eq(slagg_shard_writer_open(path, &o, &w), SLAGG_OK);
     for (size_t i = 0; i < n; i++) {
         slagg_shard_record r = {1772323200000LL + (int64_t)i, i % 2 ? "a" : "b", 1, 200,

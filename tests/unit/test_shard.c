@@ -135,7 +135,7 @@ static slagg_shard_record *make_records(size_t n, int n_acc, int wide, int64_t t
 
 static void write_shard(const char *path, const slagg_shard_record *r, size_t n, uint32_t block_records)
 {
-    slagg_shard_writer_opts o = {block_records, 0};
+    slagg_shard_writer_opts o = {block_records, 0, 1};
     slagg_shard_writer *w;
     cr_assert_eq(slagg_shard_writer_open(path, &o, &w), SLAGG_OK);
     size_t done = 0;
@@ -437,7 +437,7 @@ Test(shard, sort_is_stable_for_equal_account_and_ts)
 Test(shard, round_trip_large_account_ids_two_pass_sort, .timeout = 120)
 {
     const char *p = tpath("big.shard");
-    slagg_shard_writer_opts o = {1u << 21, 1};
+    slagg_shard_writer_opts o = {1u << 21, 1, 1};
     slagg_shard_writer *w;
     cr_assert_eq(slagg_shard_writer_open(p, &o, &w), SLAGG_OK);
     char name[32];
@@ -646,7 +646,7 @@ Test(shard_writer, rejects_bad_records_and_stays_usable)
 Test(shard_writer, batch_stops_at_first_bad_record)
 {
     const char *p = tpath("b.shard");
-    slagg_shard_writer_opts o = {2, 0};
+    slagg_shard_writer_opts o = {2, 0, 1};
     slagg_shard_writer *w;
     cr_assert_eq(slagg_shard_writer_open(p, &o, &w), SLAGG_OK);
     slagg_shard_record r[5] = {
@@ -672,7 +672,7 @@ Test(shard_writer, unclosed_writer_leaves_no_path_and_an_unreadable_temp)
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
     if (pid == 0) {
-        slagg_shard_writer_opts o = {100, 0};
+        slagg_shard_writer_opts o = {100, 0, 1};
         slagg_shard_writer *w;
         if (slagg_shard_writer_open(p, &o, &w) != SLAGG_OK) _exit(1);
         for (int i = 0; i < 1050; i++) {
@@ -700,7 +700,7 @@ Test(shard_writer, unclosed_writer_leaves_no_path_and_an_unreadable_temp)
 Test(shard_writer, abort_removes_the_temporary)
 {
     const char *p = tpath("ab.shard");
-    slagg_shard_writer_opts o = {10, 0};
+    slagg_shard_writer_opts o = {10, 0, 1};
     slagg_shard_writer *w;
     cr_assert_eq(slagg_shard_writer_open(p, &o, &w), SLAGG_OK);
     for (int i = 0; i < 55; i++) {
@@ -765,7 +765,7 @@ Test(shard_writer, allocation_failures_are_clean, .timeout = 120)
         cr_assert_geq(pid, 0);
         if (pid == 0) {
             slagg_alloc_fail_after(k);
-            slagg_shard_writer_opts o = {1000, 0};
+            slagg_shard_writer_opts o = {1000, 0, 1};
             slagg_shard_writer *w;
             slagg_err err;
             char path[600];
@@ -1025,11 +1025,15 @@ Test(shard_corrupt, newer_major_version_and_unknown_flags)
     const char *g = good_shard();
     size_t n;
     unsigned char *d = slurp(g, &n);
-    const char *p = tpath("v2.shard");
-    d[8] = 2;   /* major 2, minor 0, header hash recomputed */
+    const char *p = tpath("v3.shard");
+    d[8] = 3;   /* major 3, minor 0, header hash recomputed */
     rehash_header(d);
     spit(p, d, n);
-    expect_rejected(p, "shard format version 2.0 is newer than this slagg reads (1.x)");
+    expect_rejected(p, "shard format version 3.0 is newer than this slagg reads (2.x)");
+    d[8] = 2;   /* a 1.0 file claiming 2.0: its blocks are not 2.0 blocks */
+    rehash_header(d);
+    spit(p, d, n);
+    expect_rejected(p, "corrupt shard");
     d[8] = 1;
     d[10] = 7;   /* minor 7: additions a 1.0 reader may ignore */
     rehash_header(d);
@@ -1641,7 +1645,7 @@ Test(shard_writer, seal_releases_the_file_and_close_only_renames)
     size_t n = 5000;
     slagg_shard_record *r = make_records(n, 30, 0, 1772294400000LL, 86400000);
     const char *p = tpath("sealed.shard");
-    slagg_shard_writer_opts o = {1000, 0};
+    slagg_shard_writer_opts o = {1000, 0, 1};
     slagg_shard_writer *w;
     slagg_err err = {0};
     size_t fds0 = open_fds();
