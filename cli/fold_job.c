@@ -62,6 +62,7 @@ int slagg_cli_engine_env(slagg_fold *job)
         slagg_fold_set_ring_layout(job, strcmp(lay, "window") == 0 ? SLAGG_RING_WINDOW : SLAGG_RING_ACCOUNT);
     }
     slagg_fold_set_no_flat(job, getenv("SLAGG_NO_FLAT") != NULL);
+    slagg_fold_set_no_sparse(job, getenv("SLAGG_NO_SPARSE") != NULL);
     const char *tmp = getenv("TMPDIR");   /* text inputs' scratch shards (io/text_shards.h) */
     if (tmp && *tmp && slagg_fold_set_tmp_dir(job, tmp) != SLAGG_OK) return slagg_cli_job_error(job, SLAGG_E_NOMEM);
     const char *lim = getenv("SLAGG_TEST_SPILL_LIMIT");

@@ -31,6 +31,7 @@ typedef struct slagg_fold_opts {
     int engine_generic;       /* 1: the generic scan even when every input is a shard */
     int ring_layout;          /* 0: from the blocks' spans, 1: window-major, 2: account-major */
     int no_flat;              /* 1: window-major chunks take the run path, not the flat loop */
+    int no_sparse;            /* 1: 2.0 shards take the ring engine, not the sparse fold */
     uint64_t spill_limit;     /* test hook: records per ring before it spills; 0: default */
     const char *tmp_dir;      /* where text inputs become scratch shards (io/text_shards.h); NULL: /tmp */
 } slagg_fold_opts;

@@ -34,11 +34,12 @@ static void *thread_main(void *arg)
 {
     thr *th = arg;
     engine *g = th->g;
-    if (g->phase == 0) {
+    if (g->phase != 1) {
         for (;;) {
             size_t i = atomic_fetch_add(&g->next, 1) + g->lo;
             if (i >= g->hi) break;
-            if (slagg_shards_fold_block(th, &g->blocks[i]) != 0) {
+            if ((g->phase == 0 ? slagg_shards_fold_block(th, &g->blocks[i])
+                               : slagg_shards_sparse_block(th, &g->blocks[i], g->phase - 2)) != 0) {
                 th->failed = 1;
                 break;
             }
@@ -187,6 +188,42 @@ static slagg_status fold_epochs(engine *g, slagg_err *err)
     return finalise_step(g, g->base, g->base + g->ring, err);
 }
 
+/* The sparse fold of 2.0 shards (shard_engine_sparse.c): pass 1 over
+ * every block's head, the cells summed, pass 2 over the blocks covering
+ * shared windows with an error. */
+static slagg_status fold_sparse(engine *g, slagg_err *err)
+{
+    const slagg_fold_opts *o = g->o;
+    slagg_status st = slagg_shards_sparse_rev(g, err);
+    uint64_t total_bytes = 0;
+    for (size_t i = 0; i < g->n_blocks; i++)
+        total_bytes += slagg_shard_block_at(g->shards[g->blocks[i].shard], g->blocks[i].block)->comp_size;
+    /* pass 1 in slices, so a terminal sees progress */
+    size_t step = g->n_blocks / 16 + 1;
+    uint64_t done_recs = 0, done_bytes = 0;
+    for (size_t lo = 0; st == SLAGG_OK && lo < g->n_blocks; lo += step) {
+        g->phase = 2;
+        g->lo = lo;
+        g->hi = lo + step < g->n_blocks ? lo + step : g->n_blocks;
+        if ((st = run_step(g, err)) != SLAGG_OK) break;
+        for (size_t i = g->lo; i < g->hi; i++) {
+            done_recs += g->blocks[i].records;
+            done_bytes += slagg_shard_block_at(g->shards[g->blocks[i].shard], g->blocks[i].block)->comp_size;
+        }
+        if (o->progress) o->progress(o->progress_ctx, done_recs, done_bytes, total_bytes);
+    }
+    for (unsigned k = 0; st == SLAGG_OK && k < g->nt; k++) slagg_shards_sparse_flush(&g->th[k]);
+    if (st == SLAGG_OK) st = slagg_shards_sparse_cells(g, err);
+    if (st == SLAGG_OK && g->sp_n) {
+        g->phase = 3;
+        g->lo = 0;
+        g->hi = g->n_blocks;
+        st = run_step(g, err);
+    }
+    if (st == SLAGG_OK) st = slagg_shards_sparse_finish(g, err);
+    return st;
+}
+
 static slagg_status fold_shards(const slagg_tables *t, const char *const *inputs, size_t n_inputs,
                                 const slagg_fold_opts *o, const slagg_cell_sink *sink, slagg_fleet *f,
                                 slagg_cov_map *map, int *used, slagg_err *err)
@@ -204,8 +241,13 @@ static slagg_status fold_shards(const slagg_tables *t, const char *const *inputs
     f->tz_s = o->tz_s;
     slagg_status st = slagg_shards_plan(&g, t, inputs, n_inputs, o, f, &planned, err);
     g.sink = sink;
+    int sparse = st == SLAGG_OK && planned && slagg_shards_sparse_usable(&g);
+    if (sparse) {   /* no ring: the sparse fold keeps only cells with an error */
+        g.ring = RING_FLOOR;
+        g.ring_mask = RING_FLOOR - 1;
+    }
     if (st == SLAGG_OK && planned) st = slagg_shards_threads_new(&g, err);
-    if (st == SLAGG_OK && planned) st = fold_epochs(&g, err);
+    if (st == SLAGG_OK && planned) st = sparse ? fold_sparse(&g, err) : fold_epochs(&g, err);
     if (st == SLAGG_OK && planned && sink) st = emit_tail(&g, err);
     if (st == SLAGG_OK && planned) st = slagg_shards_finish(&g, t, f, err);
     if (st == SLAGG_OK && planned) *used = 1;

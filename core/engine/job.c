@@ -333,6 +333,12 @@ slagg_status slagg_fold_set_no_flat(slagg_fold *j, int no_flat)
     return SLAGG_OK;
 }
 
+slagg_status slagg_fold_set_no_sparse(slagg_fold *j, int no_sparse)
+{
+    j->fo.no_sparse = no_sparse != 0;
+    return SLAGG_OK;
+}
+
 void slagg_fold_set_commit_hook(slagg_fold *j, const slagg_commit_opts *co)
 {
     if (co) j->co = *co;

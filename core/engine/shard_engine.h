@@ -113,6 +113,15 @@ typedef struct unc_set {
     size_t mask, n;
 } unc_set;
 
+/* The sparse fold (shard_engine_sparse.c): an (account, window) with an
+ * error, its V summed by pass 2's threads at once. */
+typedef struct sp_cell {
+    int64_t window;
+    uint32_t account;
+    uint64_t e;
+    _Atomic uint64_t v;
+} sp_cell;
+
 struct engine;
 
 /* One worker's state, which it alone writes while folding; the owner of
@@ -143,6 +152,13 @@ typedef struct thr {
     slagg_cov_map cov;        /* windows with a record (SPEC 4 coverage) */
     unc_set unc;              /* runs counted uncontracted */
     uint32_t shard;           /* the shard of the block being folded */
+    slagg_shard_head *head;   /* the sparse fold: the block's head */
+    /* the sparse fold: OK records per account on service day sp_day, and
+     * that day's period of each account (NONE32: none); flushed into ptot
+     * when the day changes, so a run adds to one 8-byte entry in a
+     * per-account array instead of a far-apart class row of ptot */
+    struct sp_acc { uint32_t p, ok; } *sp_acc;
+    int64_t sp_day;
     slagg_err err;
     int failed;
 } thr;
@@ -177,10 +193,14 @@ typedef struct engine {
     slagg_cell *emit;         /* a partial fold: a step's cells, sorted (kept between steps) */
     size_t emit_cap;
     size_t *emit_at;          /* its counting sort: [ring + 1] */
+    uint32_t **rev;           /* the sparse fold, per shard: account id -> shard account id (NONE32) */
+    sp_cell *sp_cells;        /* the sparse fold: cells of shared windows, for pass 2 */
+    size_t sp_n;
     thr *th;                  /* the nt threads */
     unsigned nt;
     /* the current step */
-    int phase;                /* 0 = fold blocks [lo, hi), 1 = finalise windows [wlo, whi) */
+    int phase;                /* 0 = fold blocks [lo, hi), 1 = finalise windows [wlo, whi),
+                                 2, 3 = the sparse fold's passes 1, 2 over blocks [lo, hi) */
     size_t lo, hi;
     atomic_size_t next;
     int64_t base;             /* the ring's base window */
@@ -263,6 +283,28 @@ int slagg_shards_spill_ring(thr *th);
 /* Before windows [wlo, whi) are finalised: their overflow entries go back
  * into the rings. 0, or -1 when out of memory. */
 int slagg_shards_overflow_into_ring(engine *g);
+
+/* Grows th's chunk scratch to n records (runs). 0, or -1. */
+int slagg_shards_grow_scratch(thr *th, size_t n);
+/* Appends (a, w, e, v) to v. 0, or -1 when out of memory. */
+int slagg_shards_ev_push(ev_vec *v, uint32_t a, int64_t w, uint64_t e, uint64_t val);
+
+/* ---- shard_engine_sparse.c ---- */
+
+/* 1 when the sparse fold can serve this plan: every input a 2.0 shard, a
+ * plain fold (no sink), a --tz of whole windows. */
+int slagg_shards_sparse_usable(const engine *g);
+/* The reverse account maps pass 2 needs. */
+slagg_status slagg_shards_sparse_rev(engine *g, slagg_err *err);
+/* Pass 1 (pass 0) or pass 2 (pass 1) of one block. 0, or -1 with th->err set. */
+int slagg_shards_sparse_block(thr *th, const blk_ref *br, int pass);
+/* After pass 1: the cells summed, the complete ones into th[0].out, the
+ * shared ones kept for pass 2. */
+slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err);
+/* After pass 1, per thread: its per-account OK counts into ptot. */
+void slagg_shards_sparse_flush(thr *th);
+/* After pass 2: the shared cells into th[0].out. */
+slagg_status slagg_shards_sparse_finish(engine *g, slagg_err *err);
 
 /* ---- shard_engine_chunks.c ---- */
 

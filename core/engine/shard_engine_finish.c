@@ -13,7 +13,7 @@
 #include "core/engine/fold_common.h"
 #include "core/engine/shard_engine.h"
 
-static int ev_push(ev_vec *v, uint32_t a, int64_t w, uint64_t e, uint64_t val)
+int slagg_shards_ev_push(ev_vec *v, uint32_t a, int64_t w, uint64_t e, uint64_t val)
 {
     if (v->n == v->cap) {
         size_t nc = v->cap ? v->cap * 2 : 1024;
@@ -60,7 +60,7 @@ static int finalise_slots(thr *th, uint32_t a, int64_t w0, size_t s0, size_t s1,
                 e += ve[1];
                 ve[0] = ve[1] = 0;   /* zeroed while in cache: no second pass */
             }
-            if ((v | e) && ev_push(&th->out, a, w0 + (int64_t)(i - s0), e, v) != 0) return -1;
+            if ((v | e) && slagg_shards_ev_push(&th->out, a, w0 + (int64_t)(i - s0), e, v) != 0) return -1;
             i++;
         }
         return 0;
@@ -71,7 +71,7 @@ static int finalise_slots(thr *th, uint32_t a, int64_t w0, size_t s0, size_t s1,
                 v += g->th[k].ve[row + 2 * i];
                 e += g->th[k].ve[row + 2 * i + 1];
             }
-            if (e && ev_push(&th->out, a, w0 + (int64_t)(i - s0), e, v) != 0) return -1;
+            if (e && slagg_shards_ev_push(&th->out, a, w0 + (int64_t)(i - s0), e, v) != 0) return -1;
         }
     }
     for (unsigned k = 0; k < g->nt; k++)
@@ -149,7 +149,7 @@ static int finalise_rows(thr *th, uint32_t a0, uint32_t a1)
                 v += g->th[k].ve[row + 2 * (size_t)a];
                 e += g->th[k].ve[row + 2 * (size_t)a + 1];
             }
-            if ((v | e) && ev_push(&th->out, a, w, e, v) != 0) {
+            if ((v | e) && slagg_shards_ev_push(&th->out, a, w, e, v) != 0) {
                 slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
                 return -1;
             }
@@ -168,7 +168,7 @@ static int finalise_rows(thr *th, uint32_t a0, uint32_t a1)
                 e += g->th[k].ve[c + 1];
                 g->th[k].ve[c + 1] = 0;
             }
-            if (e && ev_push(&th->out, a, w, e, v) != 0) {
+            if (e && slagg_shards_ev_push(&th->out, a, w, e, v) != 0) {
                 slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
                 return -1;
             }

@@ -122,7 +122,7 @@ int slagg_shards_spill_ring(thr *th)
     return 0;
 }
 
-static int grow_scratch(thr *th, size_t n)
+int slagg_shards_grow_scratch(thr *th, size_t n)
 {
     if (n <= th->scratch_cap) return 0;
     uint32_t *r = slagg_reallocarray(th->rel, n, sizeof *r);
@@ -175,7 +175,7 @@ slagg_status slagg_shards_threads_new(engine *g, slagg_err *err)
             th->thi[a] = INT64_MIN;
         }
         if (!th->ve || !th->ptot || ovf_init(&th->ovf) != 0 || slagg_cov_map_init(&th->cov) != 0 ||
-            grow_scratch(th, SLAGG_SHARD_CHUNK) != 0 || !(th->cur = slagg_calloc(1, sizeof *th->cur)) ||
+            slagg_shards_grow_scratch(th, SLAGG_SHARD_CHUNK) != 0 || !(th->cur = slagg_calloc(1, sizeof *th->cur)) ||
             !(th->code_cls = slagg_calloc(SLAGG_SHARD_PAIRS_MAX, 1)))
             return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     }
@@ -192,6 +192,9 @@ void slagg_shards_thread_free(const engine *g, thr *th)
     ovf_free(&th->ovf);
     slagg_shard_cursor_free(th->cur);
     slagg_free(th->cur);
+    slagg_shard_head_free(th->head);
+    slagg_free(th->head);
+    slagg_free(th->sp_acc);
     slagg_free(th->code_cls);
     slagg_free(th->rel);
     slagg_free(th->flags);

@@ -126,6 +126,10 @@ slagg_status slagg_fold_set_ring_layout(slagg_fold *job, slagg_ring_layout layou
 /* 1: the shard engine's window-major chunks take the run path, not the
  * flat loop (tests and benchmarks). */
 slagg_status slagg_fold_set_no_flat(slagg_fold *job, int no_flat);
+/* Tests and benchmarks: 1 folds 2.0 shards through the ring engine (as
+ * 1.0 shards), not the sparse fold (docs/DESIGN.md "The sparse fold");
+ * the outputs are the same bytes. */
+slagg_status slagg_fold_set_no_sparse(slagg_fold *job, int no_sparse);
 
 /* ---- running --------------------------------------------------------------------- */
 

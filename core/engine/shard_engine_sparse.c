@@ -1,0 +1,419 @@
+/*
+ * shard_engine_sparse.c - the sparse fold of 2.0 shards
+ * (core/engine/shard_engine.h; docs/DESIGN.md "The sparse fold"): a fold
+ * that reads only each block's head (docs/FORMAT.md "Request-record
+ * shards, version 2.0") and never a record's code or time.
+ *
+ * What the availability needs is per period the class totals, and per
+ * (account, window) with E > 0 its E and V. A 2.0 head gives both
+ * without the records:
+ *   - a run's records of class OK are its length less its exceptions (the
+ *     non-OK records), so a period's totals are sums over runs plus the
+ *     exceptions' own classes (with the maintenance rule, from their exact
+ *     instants);
+ *   - an exception's (run, window) group carries seg, that run's records
+ *     in that window in this block, so the group's V is seg less its
+ *     records that are not valid (all of which are exceptions).
+ * Pass 1 (every block's head, threads taking blocks from a counter) sums
+ * the groups per (account, window) into each thread's table: V of the
+ * groups, E. A window that lies in one block only (cover 1: block ranges
+ * from the shards' indexes) is then complete. Records of a window shared
+ * by several blocks (the edges of time-ordered blocks, or overlapping
+ * blocks) may sit in a block where that account had no exception there:
+ * pass 2 reads the heads of the blocks covering the windows of such cells
+ * again and adds those records, all OK and so all valid, from the run's
+ * edge counts (c_first, c_last), or, for a window inside a block that
+ * another block also covers (out-of-order inputs only), from the block's
+ * times.
+ *
+ * A block spanning two service days has its per-run totals split by day:
+ * its times are read (the cursor) for its OK records; its exceptions are
+ * classed as everywhere else. The engine takes this path only when every
+ * input is a 2.0 shard, for a plain fold (a partial needs every window's
+ * V: docs/DISTRIBUTED.md) and a --tz whose offset is a whole number of
+ * windows (else UTC windows are not service windows).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/engine/shard_engine.h"
+
+#define W_MS SLAGG_SHARD_WINDOW_MS
+
+int slagg_shards_sparse_usable(const engine *g)
+{
+    if (g->sink || g->o->no_sparse || g->tz_ms % W_MS != 0) return 0;
+    for (size_t i = 0; i < g->n_inputs; i++)
+        if (slagg_shard_version_major(g->shards[i]) < 2) return 0;
+    return 1;
+}
+
+/* The class of exception k of head h, in account a (NONE32: uncontracted). */
+static unsigned exc_class(const thr *th, const slagg_shard_head *h, uint32_t k, uint32_t a)
+{
+    const engine *g = th->g;
+    unsigned code = h->exc_code[k];
+    unsigned c = th->code_cls[code];
+    if (c == SLAGG_CLASS_BY_MAINT) {
+        int64_t ts = (h->w0 + (int64_t)h->exc_win[k]) * W_MS + h->exc_ms[k];
+        c = slagg_classify(h->pair_status[code], (slagg_cause)h->pair_cause[code],
+                           a != NONE32 && slagg_maint_contains(g->maint, a, ts));
+    }
+    return c;
+}
+
+/* Where a record of account a (NONE32: not contracted) on service day
+ * `day` goes: -1 before_from, -2 after_through, -3 uncontracted (all
+ * counted here), else its period. */
+static int64_t gate(thr *th, uint32_t a, int64_t day, uint32_t local, uint64_t n)
+{
+    engine *g = th->g;
+    if (g->o->has_from && day < g->o->from) {
+        th->before_from += n;
+        return -1;
+    }
+    if (day > g->through) {
+        th->after_through += n;
+        return -2;
+    }
+    uint32_t p = period_of(g, a, day);
+    if (p == NONE32) {
+        th->uncontracted += n;
+        if (slagg_shards_unc_add(&th->unc, (uint64_t)th->shard << 32 | local) != 0) return -4;
+        return -3;
+    }
+    return p;
+}
+
+/* A block spanning two or more service days: its OK records counted by
+ * their own day from the times (the cursor), with the gates of every
+ * record and the coverage. */
+static int split_block_ok(thr *th, const blk_ref *br)
+{
+    engine *g = th->g;
+    slagg_shard_cursor *b = th->cur;
+    if (slagg_shard_cursor_open(g->shards[br->shard], br->block, b, &th->err) != SLAGG_OK) return -1;
+    const uint32_t *map = g->map[br->shard];
+    const slagg_shard_head *h = b->head;
+    int more;
+    while ((more = slagg_shard_cursor_next(b, &th->err)) == 1) {
+        for (uint32_t r = 0, o = 0; r < b->n_runs; o += b->run_len[r++]) {
+            uint32_t a = map[b->run_account[r]];
+            for (uint32_t j = o; j < o + b->run_len[r]; j++) {
+                int64_t day = slagg_floordiv(b->ts_ms[j] + g->tz_ms, SLAGG_MS_PER_DAY);
+                int64_t p = gate(th, a, day, b->run_account[r], 1);
+                if (p == -4) goto nomem;
+                if (p == -1 || p == -2) continue;
+                slagg_cov_mark(&th->cov, window_of(g, b->ts_ms[j]));
+                if (p >= 0 && (uint32_t)(b->code[j] - h->ok_lo) < h->ok_hi - h->ok_lo)
+                    th->ptot[(size_t)p * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK]++;
+            }
+        }
+    }
+    return more;
+nomem:
+    slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
+    return -1;
+}
+
+void slagg_shards_sparse_flush(thr *th)
+{
+    const engine *g = th->g;
+    if (!th->sp_acc) return;
+    for (uint32_t a = 0; a < g->n_accounts; a++) {
+        struct sp_acc *e = &th->sp_acc[a];
+        if (e->ok) th->ptot[(size_t)e->p * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] += e->ok;
+        e->ok = 0;
+    }
+}
+
+/* Makes th's per-account counts those of service day `day` (a day of the
+ * day table, not gated): the previous day's go into ptot first. */
+static int sp_day_load(thr *th, int64_t day)
+{
+    const engine *g = th->g;
+    if (!th->sp_acc && !(th->sp_acc = slagg_calloc((size_t)g->n_accounts + 1, sizeof *th->sp_acc))) return -1;
+    slagg_shards_sparse_flush(th);
+    for (uint32_t a = 0; a < g->n_accounts; a++) th->sp_acc[a].p = period_of(g, a, day);
+    th->sp_acc[g->n_accounts].p = NONE32;   /* accounts without a contract */
+    th->sp_day = day;
+    return 0;
+}
+
+/* Pass 1 of one block (see the top). */
+static int sparse_pass1(thr *th, const blk_ref *br)
+{
+    engine *g = th->g;
+    slagg_shard_head *h = th->head;
+    if (slagg_shard_head_read(g->shards[br->shard], br->block, h, &th->err) != SLAGG_OK) return -1;
+    const uint32_t *map = g->map[br->shard];
+    const int64_t tz_w = g->tz_ms / W_MS;
+    th->shard = br->shard;
+    th->records += h->records;
+    for (uint32_t k = 0; k < h->n_pairs; k++) th->code_cls[k] = g->ctab[h->pair_status[k]][h->pair_cause[k]];
+    const int64_t day_lo = slagg_floordiv(h->min_ts_ms + g->tz_ms, SLAGG_MS_PER_DAY);
+    const int one_day = slagg_floordiv(h->max_ts_ms + g->tz_ms, SLAGG_MS_PER_DAY) == day_lo;
+    uint32_t *nok = th->run_nok;   /* [run]: its exceptions */
+    if (h->n_runs > th->scratch_cap && slagg_shards_grow_scratch(th, h->n_runs) != 0) goto nomem;
+    nok = th->run_nok;
+    uint32_t *rp = th->run_p;      /* [run]: its period, or NONE32 (one-day blocks) */
+    if (one_day) {
+        memset(nok, 0, h->n_runs * sizeof *nok);
+        for (uint32_t k = 0; k < h->n_exc; k++) nok[h->exc_run[k]]++;
+        int counted = 1;
+        if (g->o->has_from && day_lo < g->o->from) {   /* the gates of a whole block */
+            th->before_from += h->records;
+            counted = 0;
+        } else if (day_lo > g->through) {
+            th->after_through += h->records;
+            counted = 0;
+        }
+        if (counted && (day_lo != th->sp_day || !th->sp_acc) && sp_day_load(th, day_lo) != 0) goto nomem;
+        for (uint32_t r = 0; counted && r < h->n_runs; r++) {
+            uint32_t a = map[h->run_account[r]];
+            struct sp_acc *e = &th->sp_acc[a != NONE32 ? a : g->n_accounts];
+            rp[r] = e->p;
+            if (e->p == NONE32) {
+                th->uncontracted += h->run_len[r];
+                if (slagg_shards_unc_add(&th->unc, (uint64_t)th->shard << 32 | h->run_account[r]) != 0) goto nomem;
+                continue;
+            }
+            uint32_t ok = h->run_len[r] - nok[r];
+            if (e->ok > UINT32_MAX - ok) {   /* a u32 cannot hold it: into ptot now */
+                th->ptot[(size_t)e->p * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] += e->ok;
+                e->ok = 0;
+            }
+            e->ok += ok;
+        }
+        if (!counted)
+            for (uint32_t r = 0; r < h->n_runs; r++) rp[r] = NONE32;
+        if (counted)   /* every record counted (in a period or uncontracted): the block's windows are covered */
+            for (uint32_t i = 0; i < h->nw; i++)
+                if (h->cover[i >> 3] & (1u << (i & 7))) slagg_cov_mark(&th->cov, h->w0 + i + tz_w);
+    } else if (split_block_ok(th, br) != 0) {
+        return -1;
+    }
+    /* the exceptions: classes, and their (run, window) groups' V and E */
+    ovf_ent *cell = NULL;
+    uint32_t g_run = NONE32, g_win = 0;
+    for (uint32_t k = 0; k < h->n_exc; k++) {
+        uint32_t r = h->exc_run[k], a = map[h->run_account[r]];
+        uint32_t p;
+        if (one_day) {
+            p = rp[r];
+        } else {
+            int64_t ts = (h->w0 + (int64_t)h->exc_win[k]) * W_MS + h->exc_ms[k];
+            int64_t day = slagg_floordiv(ts + g->tz_ms, SLAGG_MS_PER_DAY);
+            p = (g->o->has_from && day < g->o->from) || day > g->through ? NONE32 : period_of(g, a, day);
+        }
+        if (p == NONE32) continue;   /* counted by its gate */
+        unsigned c = exc_class(th, h, k, a);
+        th->ptot[(size_t)p * SLAGG_CLASS_COUNT + c]++;
+        if (r != g_run || h->exc_win[k] != g_win) {   /* a new group: its V is seg, less the invalid below */
+            g_run = r;
+            g_win = h->exc_win[k];
+            if (!(cell = slagg_shards_ovf_get(&th->ovf, a, h->w0 + g_win + tz_w))) goto nomem;
+            cell->v += h->exc_seg[k];
+        }
+        uint8_t fl = g->cls_flags[c];
+        cell->v -= !(fl & 1);
+        cell->e += fl >> 1;
+    }
+    return 0;
+nomem:
+    slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
+    return -1;
+}
+
+/* Records of run r (records [off, off + len) of the block) in window
+ * offset wo, from the block's times: the rare case of a window inside a
+ * block that another block also covers. -1 on failure. */
+static int64_t count_from_times(thr *th, const blk_ref *br, uint32_t off, uint32_t len, uint32_t wo)
+{
+    engine *g = th->g;
+    slagg_shard_cursor *b = th->cur;
+    if (slagg_shard_cursor_open(g->shards[br->shard], br->block, b, &th->err) != SLAGG_OK) return -1;
+    int64_t w0 = slagg_floordiv(b->lo, W_MS), n = 0;
+    uint32_t pos = 0;
+    int more;
+    while ((more = slagg_shard_cursor_next(b, &th->err)) == 1) {
+        for (uint32_t j = 0; j < b->n; j++, pos++)
+            if (pos >= off && pos < off + len) n += b->ts_ms[j] / W_MS - w0 == wo;
+    }
+    return more == 0 ? n : -1;
+}
+
+/* Pass 2 of one block: for the cells of windows shared by several blocks
+ * (g->sp_cells, sorted by (window, account)), the records of this block
+ * that pass 1 did not see. */
+static int sparse_pass2(thr *th, const blk_ref *br)
+{
+    engine *g = th->g;
+    const int64_t tz_w = g->tz_ms / W_MS;
+    const int64_t bw0 = window_of(g, br->min_ts), bw1 = window_of(g, br->max_ts);
+    /* the first shared cell at or after the block's first window */
+    size_t lo = 0, hi = g->sp_n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g->sp_cells[mid].window < bw0) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == g->sp_n || g->sp_cells[lo].window > bw1) return 0;   /* nothing to add: not even read */
+    slagg_shard_head *h = th->head;
+    if (slagg_shard_head_read(g->shards[br->shard], br->block, h, &th->err) != SLAGG_OK) return -1;
+    const uint32_t *rev = g->rev[br->shard];
+    /* the runs' first records */
+    if (h->n_runs + 1 > th->scratch_cap && slagg_shards_grow_scratch(th, h->n_runs + 1) != 0) goto nomem;
+    uint32_t *off = th->run_off;
+    off[0] = 0;
+    for (uint32_t r = 0; r < h->n_runs; r++) off[r + 1] = off[r] + h->run_len[r];
+    for (size_t i = lo; i < g->sp_n && g->sp_cells[i].window <= bw1; i++) {
+        sp_cell *c = &g->sp_cells[i];
+        uint32_t local = rev[c->account];
+        if (local == NONE32) continue;
+        /* its run: runs are sorted by shard-local id */
+        uint32_t a = 0, b = h->n_runs;
+        while (a < b) {
+            uint32_t m = (a + b) / 2;
+            if (h->run_account[m] < local) a = m + 1;
+            else b = m;
+        }
+        if (a == h->n_runs || h->run_account[a] != local) continue;
+        uint32_t wo = (uint32_t)(c->window - tz_w - h->w0);
+        /* an exception of the run in this window: pass 1 counted the group */
+        uint32_t e0 = 0, e1 = h->n_exc;
+        while (e0 < e1) {
+            uint32_t m = (e0 + e1) / 2;
+            if (h->exc_index[m] < off[a]) e0 = m + 1;
+            else e1 = m;
+        }
+        int seen = 0;
+        for (uint32_t k = e0; k < h->n_exc && h->exc_run[k] == a && !seen; k++) seen = h->exc_win[k] == wo;
+        if (seen) continue;
+        int64_t n;
+        if (wo == 0) n = h->run_first[a];
+        else if (wo == h->nw - 1) n = h->run_last[a];
+        else if ((n = count_from_times(th, br, off[a], h->run_len[a], wo)) < 0) return -1;
+        atomic_fetch_add_explicit(&c->v, (uint64_t)n, memory_order_relaxed);
+    }
+    return 0;
+nomem:
+    slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
+    return -1;
+}
+
+int slagg_shards_sparse_block(thr *th, const blk_ref *br, int pass)
+{
+    if (!th->head && !(th->head = slagg_calloc(1, sizeof *th->head))) {
+        slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
+        return -1;
+    }
+    return pass == 0 ? sparse_pass1(th, br) : sparse_pass2(th, br);
+}
+
+static int sp_cmp(const void *pa, const void *pb)
+{
+    const sp_cell *a = pa, *b = pb;
+    if (a->window != b->window) return a->window < b->window ? -1 : 1;
+    return (a->account > b->account) - (a->account < b->account);
+}
+
+slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
+{
+    /* the threads' tables, summed per (account, window) */
+    size_t n = 0;
+    for (unsigned k = 0; k < g->nt; k++) n += g->th[k].ovf.n;
+    g->sp_cells = slagg_calloc(n ? n : 1, sizeof *g->sp_cells);
+    if (!g->sp_cells) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    size_t m = 0;
+    for (unsigned k = 0; k < g->nt; k++) {
+        ovf_map *om = &g->th[k].ovf;
+        for (size_t i = 0; om->n && i <= om->mask; i++) {
+            ovf_ent *e = &om->slot[i];
+            if (!e->used) continue;
+            sp_cell *c = &g->sp_cells[m++];
+            c->account = e->account;
+            c->window = e->window;
+            atomic_init(&c->v, e->v);
+            c->e = e->e;
+            e->used = 0;
+            e->v = e->e = 0;
+        }
+        om->n = 0;
+    }
+    qsort(g->sp_cells, m, sizeof *g->sp_cells, sp_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (k && g->sp_cells[k - 1].account == g->sp_cells[i].account &&
+            g->sp_cells[k - 1].window == g->sp_cells[i].window) {
+            atomic_fetch_add(&g->sp_cells[k - 1].v, atomic_load(&g->sp_cells[i].v));
+            g->sp_cells[k - 1].e += g->sp_cells[i].e;
+        } else {
+            g->sp_cells[k].account = g->sp_cells[i].account;
+            g->sp_cells[k].window = g->sp_cells[i].window;
+            atomic_store(&g->sp_cells[k].v, atomic_load(&g->sp_cells[i].v));
+            g->sp_cells[k].e = g->sp_cells[i].e;
+            k++;
+        }
+    }
+    /* keep those with an error; the complete ones (their window in one
+     * block) go to the output now, the shared ones wait for pass 2 */
+    int64_t wlo = g->day0 * SLAGG_WINDOWS_PER_DAY, span = g->ndays * SLAGG_WINDOWS_PER_DAY;
+    uint32_t *cover = slagg_calloc((size_t)span + 1, sizeof *cover);
+    if (!cover) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < g->n_blocks; i++) {
+        int64_t a = window_of(g, g->blocks[i].min_ts) - wlo, b = window_of(g, g->blocks[i].max_ts) - wlo + 1;
+        if (a < 0) a = 0;
+        if (b > span) b = span;
+        if (a < b) {
+            cover[a]++;
+            cover[b]--;
+        }
+    }
+    for (int64_t w = 1; w <= span; w++) cover[w] += cover[w - 1];
+    ev_vec *out = &g->th[0].out;
+    size_t shared = 0;
+    slagg_status st = SLAGG_OK;
+    for (size_t i = 0; i < k && st == SLAGG_OK; i++) {
+        sp_cell *c = &g->sp_cells[i];
+        if (c->e == 0) continue;
+        if (cover[c->window - wlo] > 1) {
+            g->sp_cells[shared].account = c->account;
+            g->sp_cells[shared].window = c->window;
+            atomic_store(&g->sp_cells[shared].v, atomic_load(&c->v));
+            g->sp_cells[shared].e = c->e;
+            shared++;
+        } else if (slagg_shards_ev_push(out, c->account, c->window, c->e, atomic_load(&c->v)) != 0) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        }
+    }
+    slagg_free(cover);
+    g->sp_n = shared;
+    return st;
+}
+
+slagg_status slagg_shards_sparse_finish(engine *g, slagg_err *err)
+{
+    for (size_t i = 0; i < g->sp_n; i++) {
+        sp_cell *c = &g->sp_cells[i];
+        if (slagg_shards_ev_push(&g->th[0].out, c->account, c->window, c->e, atomic_load(&c->v)) != 0)
+            return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    return SLAGG_OK;
+}
+
+slagg_status slagg_shards_sparse_rev(engine *g, slagg_err *err)
+{
+    g->rev = slagg_calloc(g->n_inputs, sizeof *g->rev);
+    if (!g->rev) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < g->n_inputs; i++) {
+        if (!(g->rev[i] = slagg_malloc(((size_t)g->n_accounts + 1) * sizeof *g->rev[i])))
+            return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        memset(g->rev[i], 0xff, ((size_t)g->n_accounts + 1) * sizeof *g->rev[i]);
+        uint32_t na = slagg_shard_account_count(g->shards[i]);
+        for (uint32_t a = 0; a < na; a++)
+            if (g->map[i][a] != NONE32) g->rev[i][g->map[i][a]] = a;
+    }
+    return SLAGG_OK;
+}
