@@ -287,3 +287,47 @@ Test(kernels, flat_kernel_matches_run_kernel)
     slagg_maint_free(none);
     slagg_dict_free(acc);
 }
+
+/* The code scans of shard format 2.0 (core/kernels/scan.h): by hand, then
+ * every supported kernel against the scalar one on random codes, every
+ * length from 0 to 300 (the SIMD strides and their tails), every range. */
+Test(kernels, code_scan_by_hand)
+{
+    const uint8_t c8[] = {3, 1, 1, 0, 2, 255, 1};
+    uint32_t out[8];
+    cr_assert_eq(slagg_scan8_scalar(c8, 7, 1, 2, out), 3);   /* OK codes 1, 2 */
+    cr_assert(out[0] == 0 && out[1] == 3 && out[2] == 5);
+    const uint16_t c16[] = {300, 5, 299, 301};
+    cr_assert_eq(slagg_scan16_scalar(c16, 4, 299, 2, out), 2);   /* OK 299, 300 */
+    cr_assert(out[0] == 1 && out[1] == 3);
+}
+
+Test(kernels, every_code_scan_matches_scalar)
+{
+    int n_k;
+    const slagg_kernel *ks = slagg_kernels_all(&n_k);
+    uint64_t x = 12345;
+    uint8_t c8[300];
+    uint16_t c16[300];
+    uint32_t want[300], got[300];
+    for (int k = 0; k < n_k; k++) {
+        if (!slagg_kernel_supported(&ks[k])) continue;
+        for (size_t n = 0; n <= 300; n++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint8_t lo = (uint8_t)(x >> 33), span = (uint8_t)(x >> 45);
+            for (size_t i = 0; i < n; i++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                /* mostly inside the range, as in a fleet, some outside */
+                c8[i] = (x >> 60) ? (uint8_t)(lo + (span ? (x >> 20) % span : 0)) : (uint8_t)(x >> 24);
+                c16[i] = (x >> 61) ? (uint16_t)(lo * 7 + (span ? (x >> 20) % span : 0)) : (uint16_t)(x >> 24);
+            }
+            size_t w = slagg_scan8_scalar(c8, n, lo, span, want), g = ks[k].scan8(c8, n, lo, span, got);
+            cr_assert_eq(g, w, "%s scan8 n=%zu", ks[k].name, n);
+            cr_assert(memcmp(want, got, w * sizeof *want) == 0, "%s scan8 n=%zu", ks[k].name, n);
+            w = slagg_scan16_scalar(c16, n, (uint16_t)(lo * 7), span, want);
+            g = ks[k].scan16(c16, n, (uint16_t)(lo * 7), span, got);
+            cr_assert_eq(g, w, "%s scan16 n=%zu", ks[k].name, n);
+            cr_assert(memcmp(want, got, w * sizeof *want) == 0, "%s scan16 n=%zu", ks[k].name, n);
+        }
+    }
+}
