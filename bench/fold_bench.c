@@ -66,7 +66,10 @@ static void *decompress_worker(void *arg)
         }
         if (b->comp_size > in_cap) in = realloc(in, in_cap = b->comp_size);
         if (b->raw_size > out_cap) out = realloc(out, out_cap = b->raw_size);
-        if (fd < 0 || pread(fd, in, b->comp_size, (off_t)(b->offset + 48)) != (ssize_t)b->comp_size) {
+        /* 1.0: one frame after a 48-byte header; 2.0: three frames after 100
+         * bytes, which one call decompresses back to back */
+        uint64_t head = slagg_shard_version_major(j->shards[s]) >= 2 ? SLAGG_SHARD_BLOCK2_HEADER : 48;
+        if (fd < 0 || pread(fd, in, b->comp_size, (off_t)(b->offset + head)) != (ssize_t)b->comp_size) {
             j->fd_fail = 1;
             break;
         }

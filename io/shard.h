@@ -173,7 +173,11 @@ typedef struct slagg_shard_head {
     uint32_t *exc_ms;         /* millisecond in the window */
     uint32_t *exc_seg;        /* records of its run in its window, in this block */
     const uint8_t *cover;     /* nw bits: window w0 + i holds a record */
+    int64_t *ts;              /* slagg_shard_head_times: every record's instant */
     /* internal */
+    size_t ts_cap;
+    void *tcomp, *traw;
+    size_t tcomp_cap, traw_cap;
     size_t run_cap, exc_cap;
     void *comp, *raw;
     size_t comp_cap, raw_cap;
@@ -184,6 +188,11 @@ typedef struct slagg_shard_head {
  * SLAGG_E_INTERNAL for a 1.0 shard). */
 slagg_status slagg_shard_head_read(const slagg_shard *s, size_t i, slagg_shard_head *h, slagg_err *err);
 void slagg_shard_head_free(slagg_shard_head *h);
+/* After slagg_shard_head_read of the same block: its times into h->ts
+ * (frame 2 alone, checked as 1.0's times are: inside the block's range,
+ * exactly r of them, nothing after them). For the few blocks the sparse
+ * fold must split by service day. */
+slagg_status slagg_shard_head_times(const slagg_shard *s, size_t i, slagg_shard_head *h, slagg_err *err);
 
 /* Added for the writer (io/shard_writer.c) and its callers: */
 

@@ -960,9 +960,62 @@ slagg_status slagg_shard_head_read(const slagg_shard *s, size_t i, slagg_shard_h
     return SLAGG_OK;
 }
 
+slagg_status slagg_shard_head_times(const slagg_shard *s, size_t i, slagg_shard_head *h, slagg_err *err)
+{
+    const slagg_shard_block_info *bi = &s->blocks[i];
+    unsigned char hb[SLAGG_SHARD_BLOCK2_HEADER];
+    uint32_t fc[3], fr[3];
+    uint64_t fx[3];
+    int fd;
+    slagg_status st = fd_acquire(s, &fd, err);
+    if (st != SLAGG_OK) return st;
+    int r = pread_full(fd, hb, sizeof hb, bi->offset);
+    if (r > 0 && (st = check_header2(s, i, hb, fc, fr, fx, err)) == SLAGG_OK) {
+        if (grow_scratch(&h->tcomp, &h->tcomp_cap, fc[2]) || grow_scratch(&h->traw, &h->traw_cap, fr[2] + 1)) {
+            fd_release(s);
+            return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        }
+        r = pread_full(fd, h->tcomp, fc[2], bi->offset + SLAGG_SHARD_BLOCK2_HEADER + fc[0] + fc[1]);
+    }
+    int read_errno = errno;
+    fd_release(s);
+    if (st != SLAGG_OK) return st;
+    if (r < 0) return slagg_err_set(err, SLAGG_E_IO, "%s: cannot read: %s", s->path, strerror(read_errno));
+    if (r == 0) return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: truncated", s->path, i);
+    if ((st = inflate_frame(s, i, 2, h->dctx, h->tcomp, fc[2], fx[2], h->traw, fr[2], err)) != SLAGG_OK) return st;
+    if (h->records > h->ts_cap) {
+        int64_t *t = slagg_reallocarray(h->ts, h->records, sizeof *t);
+        if (!t) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        h->ts = t;
+        h->ts_cap = h->records;
+    }
+    const unsigned char *p = h->traw, *end = p + fr[2];
+    const int64_t lo = bi->min_ts_ms, hi = bi->max_ts_ms;
+    uint64_t bad = 0;
+    for (uint32_t k = 0, j = 0; k < h->n_runs; k++) {
+        int64_t prev = lo;
+        for (uint32_t e = j + h->run_len[k]; j < e; j++) {
+            uint64_t d;
+            if (!(p = next_varint(p, end, &d)))
+                return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: truncated timestamps",
+                                     s->path, i);
+            bad |= d > (uint64_t)hi - (uint64_t)prev;
+            prev = (int64_t)((uint64_t)prev + d);
+            h->ts[j] = prev;
+        }
+    }
+    if (bad || p != end)
+        return slagg_err_set(err, SLAGG_E_INPUT, "%s: corrupt shard: block %zu: %s", s->path, i,
+                             bad ? "timestamp beyond the block's time range" : "trailing bytes after the timestamps");
+    return SLAGG_OK;
+}
+
 void slagg_shard_head_free(slagg_shard_head *h)
 {
     if (!h) return;
+    slagg_free(h->ts);
+    slagg_free(h->tcomp);
+    slagg_free(h->traw);
     slagg_free(h->run_account);
     slagg_free(h->run_len);
     slagg_free(h->run_first);

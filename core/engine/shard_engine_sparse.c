@@ -86,32 +86,35 @@ static int64_t gate(thr *th, uint32_t a, int64_t day, uint32_t local, uint64_t n
     return p;
 }
 
-/* A block spanning two or more service days: its OK records counted by
- * their own day from the times (the cursor), with the gates of every
- * record and the coverage. */
+/* A block spanning two or more service days: its times (frame 2 alone)
+ * give each run's records per day; a (run, day) segment's OK records are
+ * its length less its exceptions, as for a whole one-day run. The gates of
+ * every segment, and the coverage of every record counted. */
 static int split_block_ok(thr *th, const blk_ref *br)
 {
     engine *g = th->g;
-    slagg_shard_cursor *b = th->cur;
-    if (slagg_shard_cursor_open(g->shards[br->shard], br->block, b, &th->err) != SLAGG_OK) return -1;
+    slagg_shard_head *h = th->head;
+    if (slagg_shard_head_times(g->shards[br->shard], br->block, h, &th->err) != SLAGG_OK) return -1;
     const uint32_t *map = g->map[br->shard];
-    const slagg_shard_head *h = b->head;
-    int more;
-    while ((more = slagg_shard_cursor_next(b, &th->err)) == 1) {
-        for (uint32_t r = 0, o = 0; r < b->n_runs; o += b->run_len[r++]) {
-            uint32_t a = map[b->run_account[r]];
-            for (uint32_t j = o; j < o + b->run_len[r]; j++) {
-                int64_t day = slagg_floordiv(b->ts_ms[j] + g->tz_ms, SLAGG_MS_PER_DAY);
-                int64_t p = gate(th, a, day, b->run_account[r], 1);
-                if (p == -4) goto nomem;
-                if (p == -1 || p == -2) continue;
-                slagg_cov_mark(&th->cov, window_of(g, b->ts_ms[j]));
-                if (p >= 0 && (uint32_t)(b->code[j] - h->ok_lo) < h->ok_hi - h->ok_lo)
-                    th->ptot[(size_t)p * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK]++;
-            }
+    uint32_t e = 0;   /* the next exception */
+    for (uint32_t r = 0, j = 0; r < h->n_runs; r++) {
+        uint32_t a = map[h->run_account[r]], end = j + h->run_len[r];
+        while (j < end) {
+            int64_t day = slagg_floordiv(h->ts[j] + g->tz_ms, SLAGG_MS_PER_DAY);
+            const int64_t day_end = (day + 1) * SLAGG_MS_PER_DAY - g->tz_ms;
+            uint32_t m = j + 1;
+            while (m < end && h->ts[m] < day_end) m++;   /* times are sorted within a run */
+            uint32_t nok = 0;
+            while (e < h->n_exc && h->exc_index[e] < m) nok += h->exc_index[e++] >= j;
+            int64_t p = gate(th, a, day, h->run_account[r], m - j);
+            if (p == -4) goto nomem;
+            if (p != -1 && p != -2)
+                for (uint32_t k = j; k < m; k++) slagg_cov_mark(&th->cov, window_of(g, h->ts[k]));
+            if (p >= 0) th->ptot[(size_t)p * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] += m - j - nok;
+            j = m;
         }
     }
-    return more;
+    return 0;
 nomem:
     slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
     return -1;
