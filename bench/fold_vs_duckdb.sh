@@ -36,7 +36,8 @@
 # Environment: BENCH_RECORDS (1000000000), BENCH_ACCOUNTS (100000),
 # BENCH_RSS_RECORDS (records of the second RSS point: BENCH_RECORDS / 2),
 # BENCH_THREADS (2), BENCH_REPEAT (3), BENCH_DUCKDB_RUNS (2),
-# BENCH_IDLE_LOAD (1.5), BENCH_IDLE_WAIT (900), BENCH_BUILD_DIR
+# BENCH_IDLE_LOAD (1.5), BENCH_IDLE_WAIT (900), BENCH_SECTION (the RESULTS.md
+# section replaced: "## Fold benchmark (issue 4)"), BENCH_BUILD_DIR
 # (build-bench), BENCH_FOLD_RSS_LIMIT_MB (a third of memory: a watchdog
 # kills `slagg fold` above it; the run is then reported as such, without
 # the agreement check, and fails), BENCH_NOTE (a line added to the
@@ -65,7 +66,7 @@ FLEET=$DATA/fleet-$RECORDS-$ACCOUNTS
 RSS_FLEET=$DATA/fleet-$RSS_RECORDS-$ACCOUNTS
 PARQUET=$FLEET.parquet
 RESULTS=bench/RESULTS.md
-SECTION="## Fold benchmark (issue 4)"
+SECTION=${BENCH_SECTION:-"## Fold benchmark (issue 4)"}
 
 die() { printf 'fold_vs_duckdb.sh: %s\n' "$*" >&2; exit 1; }
 json_field() { node -p "JSON.parse(process.argv[1]).$2" "$1"; }
