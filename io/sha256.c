@@ -6,13 +6,15 @@
 #include "io/sha256.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "io/mem.h"
 
-static const uint32_t K[64] = {
+extern const uint32_t slagg_sha256_k[64];   /* shared with io/sha256_shani.c */
+const uint32_t slagg_sha256_k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -26,7 +28,7 @@ static const uint32_t K[64] = {
 static uint32_t ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
 /* One 64-byte block into the state (FIPS 180-4 6.2.2). */
-static void compress(uint32_t h[8], const unsigned char *p)
+static void compress_portable(uint32_t h[8], const unsigned char *p)
 {
     uint32_t w[64];
     for (int t = 0; t < 16; t++) w[t] = slagg_be32_load(p + 4 * t);
@@ -37,7 +39,7 @@ static void compress(uint32_t h[8], const unsigned char *p)
     }
     uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
     for (int t = 0; t < 64; t++) {
-        uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + K[t] + w[t];
+        uint32_t t1 = k + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) + ((e & f) ^ (~e & g)) + slagg_sha256_k[t] + w[t];
         uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
         k = g;
         g = f;
@@ -57,6 +59,45 @@ static void compress(uint32_t h[8], const unsigned char *p)
     h[6] += g;
     h[7] += k;
 }
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+void slagg_sha256_blocks_shani(uint32_t h[8], const unsigned char *p, size_t n_blocks);
+/* SHA-NI with SSSE3 and SSE4.1 (cpuid 7.0 EBX bit 29; 1 ECX bits 9, 19) */
+static int have_shani(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19))) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b >> 29) & 1;
+}
+#else
+static int have_shani(void) { return 0; }
+#endif
+
+/* -1: not decided yet; 0 portable; 1 SHA-NI */
+static _Atomic int use_hw = -1;
+
+void slagg_sha256_set_hw(int on) { use_hw = on && have_shani(); }
+int slagg_sha256_hw(void)
+{
+    if (use_hw < 0) use_hw = have_shani();
+    return use_hw;
+}
+
+/* n_blocks 64-byte blocks into the state. */
+static void compress_blocks(uint32_t h[8], const unsigned char *p, size_t n_blocks)
+{
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (slagg_sha256_hw()) {
+        slagg_sha256_blocks_shani(h, p, n_blocks);
+        return;
+    }
+#endif
+    for (; n_blocks; n_blocks--, p += 64) compress_portable(h, p);
+}
+
+static void compress(uint32_t h[8], const unsigned char *p) { compress_blocks(h, p, 1); }
 
 void slagg_sha256_init(slagg_sha256_ctx *c)
 {
@@ -81,7 +122,9 @@ void slagg_sha256_update(slagg_sha256_ctx *c, const void *data, size_t n)
         compress(c->h, c->blk);
         c->n = 0;
     }
-    for (; n >= 64; p += 64, n -= 64) compress(c->h, p);
+    if (n >= 64) compress_blocks(c->h, p, n / 64);
+    p += n / 64 * 64;
+    n %= 64;
     if (n) memcpy(c->blk, p, n);
     c->n = n;
 }

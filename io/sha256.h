@@ -29,6 +29,13 @@ void slagg_sha256_final(slagg_sha256_ctx *c, unsigned char out[SLAGG_SHA256_LEN]
 /* One call: the digest of n bytes. */
 void slagg_sha256(const void *data, size_t n, unsigned char out[SLAGG_SHA256_LEN]);
 
+/* The compression function: SHA-NI (io/sha256_shani.c) where the CPU has
+ * it, else the portable one; slagg_sha256_set_hw(0) forces the portable
+ * one and (1) the SHA-NI one where available (tests). slagg_sha256_hw():
+ * 1 when SHA-NI is used. */
+void slagg_sha256_set_hw(int on);
+int slagg_sha256_hw(void);
+
 /* Lower-case hex of a digest, NUL-terminated. */
 void slagg_sha256_hex(const unsigned char d[SLAGG_SHA256_LEN], char out[SLAGG_SHA256_HEX]);
 

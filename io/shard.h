@@ -164,7 +164,11 @@ typedef struct slagg_shard_head {
     uint32_t n_runs;
     uint32_t *run_account;    /* shard-local ids, strictly increasing */
     uint32_t *run_len;
-    uint32_t *run_first, *run_last;  /* records in window w0 / w0 + nw - 1 */
+    uint32_t *run_first, *run_last;  /* records in window w0 / w0 + nw - 1 (not with no_edges) */
+    int no_edges;             /* set by the caller: run_first / run_last are checked but not
+                                 kept, nor an exception's seg against them (the sparse fold's
+                                 pass 1, which does not use them: half the bytes it writes a
+                                 run; its pass 2 and every whole-block read keep both checks) */
     uint32_t n_exc;           /* the non-OK records, in record order */
     uint32_t *exc_index;      /* record index in the block */
     uint32_t *exc_run;        /* its run */

@@ -834,6 +834,7 @@ static const char *parse_head(const slagg_shard *s, const slagg_shard_block_info
     uint32_t *restrict ra = h->run_account, *restrict rl = h->run_len;
     uint32_t *restrict rf = h->run_first, *restrict rt = h->run_last;
     const uint64_t n_acc = s->n_accounts;
+    const int edges = !h->no_edges;
     uint64_t at = 0, prev = 0;
     for (uint32_t k = 0; k < n_runs; k++) {
         uint64_t d, len, cf, cl;
@@ -851,8 +852,10 @@ static const char *parse_head(const slagg_shard *s, const slagg_shard_block_info
         }
         ra[k] = (uint32_t)a;
         rl[k] = (uint32_t)len;
-        rf[k] = (uint32_t)cf;
-        rt[k] = (uint32_t)cl;
+        if (edges) {
+            rf[k] = (uint32_t)cf;
+            rt[k] = (uint32_t)cl;
+        }
         at += len;
         prev = a;
     }
@@ -889,8 +892,8 @@ static const char *parse_head(const slagg_shard *s, const slagg_shard_block_info
         int64_t ts = (h->w0 + (int64_t)win) * W + (int64_t)ms;
         if (ts < bi->min_ts_ms || ts > bi->max_ts_ms) return "exception's instant beyond the block's time range";
         while (idx >= run_end) run_end += h->run_len[++run];   /* runs add up to r > idx */
-        if (seg < 1 || seg > h->run_len[run] || (win == 0 && seg != h->run_first[run]) ||
-            (win == nw - 1 && seg != h->run_last[run]))
+        if (seg < 1 || seg > h->run_len[run] ||
+            (!h->no_edges && ((win == 0 && seg != h->run_first[run]) || (win == nw - 1 && seg != h->run_last[run]))))
             return "exception's window count impossible";
         h->exc_index[k] = (uint32_t)idx;
         h->exc_run[k] = run;

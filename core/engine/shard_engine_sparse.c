@@ -149,6 +149,7 @@ static int sparse_pass1(thr *th, const blk_ref *br)
 {
     engine *g = th->g;
     slagg_shard_head *h = th->head;
+    h->no_edges = 1;   /* pass 1 does not read the edge counts (io/shard.h) */
     if (slagg_shard_head_read(g->shards[br->shard], br->block, h, &th->err) != SLAGG_OK) return -1;
     const uint32_t *map = g->map[br->shard];
     const int64_t tz_w = g->tz_ms / W_MS;
@@ -264,6 +265,7 @@ static int sparse_pass2(thr *th, const blk_ref *br)
     }
     if (lo == g->sp_n || g->sp_cells[lo].window > bw1) return 0;   /* nothing to add: not even read */
     slagg_shard_head *h = th->head;
+    h->no_edges = 0;   /* pass 2 reads the edge counts (and checks the exceptions against them) */
     if (slagg_shard_head_read(g->shards[br->shard], br->block, h, &th->err) != SLAGG_OK) return -1;
     const uint32_t *rev = g->rev[br->shard];
     /* the runs' first records */
