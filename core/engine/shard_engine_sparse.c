@@ -230,22 +230,30 @@ nomem:
     return -1;
 }
 
-/* Records of run r (records [off, off + len) of the block) in window
- * offset wo, from the block's times: the rare case of a window inside a
- * block that another block also covers. -1 on failure. */
-static int64_t count_from_times(thr *th, const blk_ref *br, uint32_t off, uint32_t len, uint32_t wo)
+/* Records [off, off + len) of the block (one run, its times sorted: h->ts
+ * from slagg_shard_head_times) in window offset wo: two binary searches.
+ * The rare case of a window inside a block that another block also
+ * covers (out-of-order inputs); the block's times are read once for all
+ * its cells, not once a cell (which made a fold of unsorted text logs
+ * quadratic in the records a block). */
+static uint32_t count_in_window(const slagg_shard_head *h, uint32_t off, uint32_t len, uint32_t wo)
 {
-    engine *g = th->g;
-    slagg_shard_cursor *b = th->cur;
-    if (slagg_shard_cursor_open(g->shards[br->shard], br->block, b, &th->err) != SLAGG_OK) return -1;
-    int64_t w0 = slagg_floordiv(b->lo, W_MS), n = 0;
-    uint32_t pos = 0;
-    int more;
-    while ((more = slagg_shard_cursor_next(b, &th->err)) == 1) {
-        for (uint32_t j = 0; j < b->n; j++, pos++)
-            if (pos >= off && pos < off + len) n += b->ts_ms[j] / W_MS - w0 == wo;
+    const int64_t t0 = (h->w0 + (int64_t)wo) * W_MS, t1 = t0 + W_MS;
+    const int64_t *ts = h->ts + off;
+    uint32_t a = 0, b = len;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (ts[m] < t0) a = m + 1;
+        else b = m;
     }
-    return more == 0 ? n : -1;
+    uint32_t lo = a;
+    b = len;
+    while (a < b) {
+        uint32_t m = a + (b - a) / 2;
+        if (ts[m] < t1) a = m + 1;
+        else b = m;
+    }
+    return a - lo;
 }
 
 /* Pass 2 of one block: for the cells of windows shared by several blocks
@@ -273,6 +281,7 @@ static int sparse_pass2(thr *th, const blk_ref *br)
     uint32_t *off = th->run_off;
     off[0] = 0;
     for (uint32_t r = 0; r < h->n_runs; r++) off[r + 1] = off[r] + h->run_len[r];
+    int have_ts = 0;   /* h->ts read (once, for the first cell that needs it) */
     for (size_t i = lo; i < g->sp_n && g->sp_cells[i].window <= bw1; i++) {
         sp_cell *c = &g->sp_cells[i];
         uint32_t local = rev[c->account];
@@ -299,7 +308,12 @@ static int sparse_pass2(thr *th, const blk_ref *br)
         int64_t n;
         if (wo == 0) n = h->run_first[a];
         else if (wo == h->nw - 1) n = h->run_last[a];
-        else if ((n = count_from_times(th, br, off[a], h->run_len[a], wo)) < 0) return -1;
+        else {
+            if (!have_ts && slagg_shard_head_times(g->shards[br->shard], br->block, h, &th->err) != SLAGG_OK)
+                return -1;
+            have_ts = 1;
+            n = count_in_window(h, off[a], h->run_len[a], wo);
+        }
         atomic_fetch_add_explicit(&c->v, (uint64_t)n, memory_order_relaxed);
     }
     return 0;
