@@ -1,5 +1,6 @@
 #include "core/cpu.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,8 +62,14 @@ int slagg_kernel_supported(const slagg_kernel *k)
 {
     if (strcmp(k->name, "scalar") == 0) return 1;
 #if defined(__x86_64__) || defined(_M_X64)
-    static int feats = -1;
-    if (feats < 0) feats = x86_features();
+    /* Threads (pack's workers open writers, which pick a kernel) may ask at
+     * once: every one computes the same value, so a relaxed atomic is enough. */
+    static _Atomic int cache = -1;
+    int feats = atomic_load_explicit(&cache, memory_order_relaxed);
+    if (feats < 0) {
+        feats = x86_features();
+        atomic_store_explicit(&cache, feats, memory_order_relaxed);
+    }
     if (strcmp(k->name, "avx2") == 0) return (feats & 1) != 0;
     if (strcmp(k->name, "avx512") == 0) return (feats & 2) != 0;
 #endif
