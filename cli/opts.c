@@ -135,7 +135,7 @@ int slagg_parse_u64(const char *s, uint64_t max, uint64_t *out)
     for (; *s; s++) {
         if (*s < '0' || *s > '9') return -1;
         unsigned d = (unsigned)(*s - '0');
-        if (v > (max - d) / 10) return -1;
+        if (d > max || v > (max - d) / 10) return -1;   /* d > max: max - d would wrap */
         v = v * 10 + d;
     }
     *out = v;

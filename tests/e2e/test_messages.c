@@ -292,3 +292,19 @@ Test(messages, one_usage_style_and_quiet)
     h_result_free(&r);
     h_rmtree(d);
 }
+
+/* A one-digit --shard-format above 2 is refused, not wrapped into a
+ * "valid" format (slagg_parse_u64 with a maximum below 10 computed
+ * max - digit in unsigned arithmetic), and nothing is written. */
+Test(messages, shard_format_beyond_two_is_refused)
+{
+    char *d = h_tmpdir();
+    fleet(d);
+    expect(d, 1, "slagg: --shard-format '3' is not 1 or 2\n", ARGS("pack", "--out", "sh", "--shard-format", "3", "r.csv"));
+    expect(d, 1, "slagg: --shard-format '9' is not 1 or 2\n", ARGS("pack", "--out", "sh", "--shard-format", "9", "r.csv"));
+    expect(d, 1, "slagg: gen: --shard-format must be 1 or 2: '3' (see 'slagg gen --help')\n",
+           ARGS("gen", "--out", "g", "--shards", "--shard-format", "3"));
+    cr_assert(h_missing(d, "sh"), "a refused pack made its --out");
+    cr_assert(h_missing(d, "g"), "a refused gen made its --out");
+    h_rmtree(d);
+}
