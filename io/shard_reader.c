@@ -838,18 +838,29 @@ static const char *parse_head(const slagg_shard *s, const slagg_shard_block_info
     uint64_t at = 0, prev = 0;
     for (uint32_t k = 0; k < n_runs; k++) {
         uint64_t d, len, cf, cl;
-        if (!(p = head_varint(p, end, &d)) || !(p = head_varint(p, end, &len))) return "truncated runs";
+        uint32_t x;
+        /* the common run: four one-byte varints (account step, length and
+         * both edge counts below 128), tested with one load */
+        if (nw >= 2 && end - p >= 4 && !((x = slagg_le32_load(p)) & 0x80808080u)) {
+            d = x & 0xff;
+            len = (x >> 8) & 0xff;
+            cf = (x >> 16) & 0xff;
+            cl = x >> 24;
+            p += 4;
+        } else {
+            if (!(p = head_varint(p, end, &d)) || !(p = head_varint(p, end, &len))) return "truncated runs";
+            if (nw >= 2) {
+                if (!(p = head_varint(p, end, &cf)) || !(p = head_varint(p, end, &cl))) return "truncated runs";
+            } else {
+                cf = cl = len;
+            }
+        }
         if (k && d < 1) return "runs not sorted by account";
         if (d >= n_acc) return "account id beyond the dictionary";
         uint64_t a = k ? prev + d : d;
         if (a >= n_acc) return "account id beyond the dictionary";
         if (len < 1 || len > r - at) return "run lengths do not add up to the record count";
-        if (nw >= 2) {
-            if (!(p = head_varint(p, end, &cf)) || !(p = head_varint(p, end, &cl))) return "truncated runs";
-            if (cf > len || cl > len - cf || (nw == 2 && cf + cl != len)) return "run edge counts impossible";
-        } else {
-            cf = cl = len;
-        }
+        if (nw >= 2 && (cf > len || cl > len - cf || (nw == 2 && cf + cl != len))) return "run edge counts impossible";
         ra[k] = (uint32_t)a;
         rl[k] = (uint32_t)len;
         if (edges) {
