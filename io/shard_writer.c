@@ -27,6 +27,7 @@
 #include "core/alloc.h"
 #include "core/classify.h"
 #include "core/cpu.h"
+#include "core/radix.h"
 #include "io/mem.h"
 #include "io/output.h"
 #include "io/records.h"
@@ -356,54 +357,6 @@ static slagg_status acc_id(slagg_shard_writer *w, const char *s, size_t n, const
 
 /* ---- one block ------------------------------------------------------------------------ */
 
-/*
- * Stable LSD radix sort of (key, payload) pairs, 8 bits a pass; passes
- * whose digit is the same for every key are skipped. (*k, *p) hold the
- * input and receive the output; (*tk, *tp) are scratch of n entries (the
- * pointers may be swapped).
- */
-static void radix_sort(uint64_t **k, uint32_t **p, uint64_t **tk, uint32_t **tp, uint32_t n)
-{
-    static const int digits = 8;
-    uint32_t hist[8][256];
-    memset(hist, 0, sizeof hist);
-    uint64_t *src_k = *k, *dst_k = *tk;
-    uint32_t *src_p = *p, *dst_p = *tp;
-    for (uint32_t i = 0; i < n; i++) {
-        uint64_t v = src_k[i];
-        for (int d = 0; d < digits; d++) hist[d][(v >> (8 * d)) & 0xff]++;
-    }
-    for (int d = 0; d < digits; d++) {
-        uint32_t *h = hist[d];
-        uint32_t sum = 0;
-        int trivial = 0;
-        for (int b = 0; b < 256; b++) {
-            if (h[b] == n) trivial = 1;
-            uint32_t c = h[b];
-            h[b] = sum;
-            sum += c;
-        }
-        if (trivial) continue;
-        int shift = 8 * d;
-        for (uint32_t i = 0; i < n; i++) {
-            uint64_t v = src_k[i];
-            uint32_t pos = h[(v >> shift) & 0xff]++;
-            dst_k[pos] = v;
-            dst_p[pos] = src_p[i];
-        }
-        uint64_t *tk2 = src_k;
-        src_k = dst_k;
-        dst_k = tk2;
-        uint32_t *tp2 = src_p;
-        src_p = dst_p;
-        dst_p = tp2;
-    }
-    *k = src_k;
-    *p = src_p;
-    *tk = dst_k;
-    *tp = dst_p;
-}
-
 static int bits_of(uint64_t v)
 {
     int b = 0;
@@ -437,13 +390,13 @@ static void sort_block(slagg_shard_writer *w, int64_t min_ts, int64_t max_ts)
         /* one key: account above ts offset; stability keeps arrival order */
         for (uint32_t i = 0; i < n; i++)
             k[i] = ((uint64_t)w->acct[i] << ts_bits) | (uint64_t)(w->ts[i] - min_ts);
-        radix_sort(&k, &p, &tk, &tp, n);
+        slagg_radix_sort(&k, &p, &tk, &tp, n);
     } else {
         /* two stable passes: by ts offset, then by account */
         for (uint32_t i = 0; i < n; i++) k[i] = (uint64_t)(w->ts[i] - min_ts);
-        radix_sort(&k, &p, &tk, &tp, n);
+        slagg_radix_sort(&k, &p, &tk, &tp, n);
         for (uint32_t j = 0; j < n; j++) k[j] = w->acct[p[j]];
-        radix_sort(&k, &p, &tk, &tp, n);
+        slagg_radix_sort(&k, &p, &tk, &tp, n);
     }
     if (p != w->p0) memcpy(w->p0, p, (size_t)n * sizeof *p);
 }

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "core/alloc.h"
+#include "core/radix.h"
 #include "core/engine/shard_engine.h"
 
 #define W_MS SLAGG_SHARD_WINDOW_MS
@@ -331,51 +332,78 @@ int slagg_shards_sparse_block(thr *th, const blk_ref *br, int pass)
     return pass == 0 ? sparse_pass1(th, br) : sparse_pass2(th, br);
 }
 
-static int sp_cmp(const void *pa, const void *pb)
+/* The threads' tables, summed per (account, window) into g->sp_cells
+ * (sorted by (window, account); *n of them). A radix sort on a key of
+ * (window - the lowest, account): qsort of the standard fleet's cells was
+ * 0.45 s of the main thread's time between the passes. */
+static slagg_status gather_cells(engine *g, size_t *n_out, slagg_err *err)
 {
-    const sp_cell *a = pa, *b = pb;
-    if (a->window != b->window) return a->window < b->window ? -1 : 1;
-    return (a->account > b->account) - (a->account < b->account);
-}
-
-slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
-{
-    /* the threads' tables, summed per (account, window) */
     size_t n = 0;
-    for (unsigned k = 0; k < g->nt; k++) n += g->th[k].ovf.n;
-    g->sp_cells = slagg_calloc(n ? n : 1, sizeof *g->sp_cells);
-    if (!g->sp_cells) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    int64_t wmin = INT64_MAX;
+    for (unsigned t = 0; t < g->nt; t++) {
+        const ovf_map *om = &g->th[t].ovf;
+        n += om->n;
+        for (size_t i = 0; om->n && i <= om->mask; i++)
+            if (om->slot[i].used && om->slot[i].window < wmin) wmin = om->slot[i].window;
+    }
+    *n_out = 0;
+    if (n > UINT32_MAX) return slagg_err_set(err, SLAGG_E_NOMEM, "too many error cells (%zu) for one fold", n);
+    sp_cell *cells = slagg_calloc(n ? n : 1, sizeof *cells);
+    uint64_t *k = slagg_malloc((n ? n : 1) * sizeof *k), *tk = slagg_malloc((n ? n : 1) * sizeof *tk);
+    uint32_t *p = slagg_malloc((n ? n : 1) * sizeof *p), *tp = slagg_malloc((n ? n : 1) * sizeof *tp);
+    ovf_ent *all = slagg_malloc((n ? n : 1) * sizeof *all);   /* the entries in the threads' order */
+    g->sp_cells = cells;
+    slagg_status st = SLAGG_OK;
+    if (!cells || !k || !tk || !p || !tp || !all) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
     size_t m = 0;
-    for (unsigned k = 0; k < g->nt; k++) {
-        ovf_map *om = &g->th[k].ovf;
+    for (unsigned t = 0; t < g->nt; t++) {
+        ovf_map *om = &g->th[t].ovf;
         for (size_t i = 0; om->n && i <= om->mask; i++) {
             ovf_ent *e = &om->slot[i];
             if (!e->used) continue;
-            sp_cell *c = &g->sp_cells[m++];
-            c->account = e->account;
-            c->window = e->window;
-            atomic_init(&c->v, e->v);
-            c->e = e->e;
+            all[m] = *e;
+            k[m] = (uint64_t)(e->window - wmin) << 32 | e->account;
+            p[m] = (uint32_t)m;
+            m++;
             e->used = 0;
             e->v = e->e = 0;
         }
         om->n = 0;
     }
-    qsort(g->sp_cells, m, sizeof *g->sp_cells, sp_cmp);
-    size_t k = 0;
+    slagg_radix_sort(&k, &p, &tk, &tp, (uint32_t)m);
+    /* equal keys next to each other: summed into one cell */
+    size_t c = 0;
     for (size_t i = 0; i < m; i++) {
-        if (k && g->sp_cells[k - 1].account == g->sp_cells[i].account &&
-            g->sp_cells[k - 1].window == g->sp_cells[i].window) {
-            atomic_fetch_add(&g->sp_cells[k - 1].v, atomic_load(&g->sp_cells[i].v));
-            g->sp_cells[k - 1].e += g->sp_cells[i].e;
-        } else {
-            g->sp_cells[k].account = g->sp_cells[i].account;
-            g->sp_cells[k].window = g->sp_cells[i].window;
-            atomic_store(&g->sp_cells[k].v, atomic_load(&g->sp_cells[i].v));
-            g->sp_cells[k].e = g->sp_cells[i].e;
-            k++;
+        const ovf_ent *e = &all[p[i]];
+        if (c && k[i] == k[i - 1]) {
+            atomic_fetch_add_explicit(&cells[c - 1].v, e->v, memory_order_relaxed);
+            cells[c - 1].e += e->e;
+            continue;
         }
+        cells[c].account = e->account;
+        cells[c].window = e->window;
+        atomic_init(&cells[c].v, e->v);
+        cells[c].e = e->e;
+        c++;
     }
+    *n_out = c;
+done:
+    slagg_free(all);
+    slagg_free(k);
+    slagg_free(tk);
+    slagg_free(p);
+    slagg_free(tp);
+    return st;
+}
+
+slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
+{
+    size_t k;
+    slagg_status gst = gather_cells(g, &k, err);
+    if (gst != SLAGG_OK) return gst;
     /* keep those with an error; the complete ones (their window in one
      * block) go to the output now, the shared ones wait for pass 2 */
     int64_t wlo = g->day0 * SLAGG_WINDOWS_PER_DAY, span = g->ndays * SLAGG_WINDOWS_PER_DAY;
