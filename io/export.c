@@ -4,6 +4,7 @@
  */
 #include "io/export.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include "core/calendar.h"
@@ -288,20 +289,37 @@ void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
     slagg_buf_puts(b, "}\n");
 }
 
+/* finance.jsonl, on its own thread: the largest of the four (0.19 s of
+ * 0.37 s at 100 k accounts), formatted while this thread does the rest. */
+typedef struct jsonl_job {
+    const slagg_fleet *f;
+    const slagg_report *r;
+    slagg_buf *out;
+} jsonl_job;
+
+static void *jsonl_thread(void *arg)
+{
+    jsonl_job *jj = arg;
+    slagg_format_finance_jsonl(jj->f, jj->r, jj->out);
+    return NULL;
+}
+
 slagg_status slagg_write_outputs(const char *dir, const slagg_fleet *f, const slagg_tables *t,
-                                 const slagg_provenance *prov, const slagg_commit_opts *co,
-                                 slagg_report *r, slagg_err *err)
+                                 const slagg_report *r, unsigned threads, const slagg_provenance *prov,
+                                 const slagg_commit_opts *co, slagg_err *err)
 {
     slagg_buf bufs[4];
     slagg_gen_file files[4];
     memset(bufs, 0, sizeof bufs);
 
-    slagg_status st = slagg_report_build(f, t, r, err);
-    if (st != SLAGG_OK) return st;
+    jsonl_job jj = {f, r, &bufs[1]};
+    pthread_t tid;
+    int helper = threads >= 2 && pthread_create(&tid, NULL, jsonl_thread, &jj) == 0;
     slagg_format_finance_csv(f, r, &bufs[0]);
-    slagg_format_finance_jsonl(f, r, &bufs[1]);
     slagg_format_summary_json(f, r, t->fees_path, &bufs[2]);
-    st = slagg_summary_encode(f, t, &bufs[3], err);
+    slagg_status st = slagg_summary_encode(f, t, &bufs[3], err);
+    if (helper) pthread_join(tid, NULL);
+    else jsonl_thread(&jj);
     for (size_t i = 0; st == SLAGG_OK && i < 4; i++) {
         if (slagg_buf_failed(&bufs[i])) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         files[i] = (slagg_gen_file){slagg_generation_names[i], bufs[i].data ? bufs[i].data : "", bufs[i].len};

@@ -29,14 +29,16 @@ void slagg_format_rejects_csv(const char *const *inputs, const slagg_rejects *rj
 void slagg_format_summary_json(const slagg_fleet *f, const slagg_report *r,
                                const char *fees_path, slagg_buf *out);
 
-/* Builds the report from f and t into r (the caller frees it), formats the
- * outputs (finance.csv, finance.jsonl, summary.json and the compact
- * summary holding t's fees and holidays) and commits them, with their
- * manifest from prov, as one generation of dir (io/generation.h; the
- * caller holds dir's lock). Nothing visible in dir changes unless the
- * whole generation is committed. co (may be NULL): the commit's step hook. */
+/* Formats the outputs of f, t and r (r: slagg_report_build of f and t,
+ * built by the caller) - finance.csv, finance.jsonl, summary.json and the
+ * compact summary holding t's fees and holidays - and commits them, with
+ * their manifest from prov, as one generation of dir (io/generation.h;
+ * the caller holds dir's lock). Nothing visible in dir changes unless the
+ * whole generation is committed. threads >= 2: finance.jsonl is formatted
+ * on a second thread beside the others (the same bytes). co (may be
+ * NULL): the commit's step hook. */
 slagg_status slagg_write_outputs(const char *dir, const slagg_fleet *f, const slagg_tables *t,
-                                 const slagg_provenance *prov, const slagg_commit_opts *co,
-                                 slagg_report *r, slagg_err *err);
+                                 const slagg_report *r, unsigned threads, const slagg_provenance *prov,
+                                 const slagg_commit_opts *co, slagg_err *err);
 
 #endif

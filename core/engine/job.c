@@ -968,10 +968,8 @@ slagg_status slagg_fold_write(slagg_fold *j, const char *dir)
         return slagg_err_set(&j->err, SLAGG_E_USAGE, "%s: nothing to write: the job has not run successfully", dir);
     slagg_status st = slagg_fold_lock(j, dir, 1, NULL);
     if (st != SLAGG_OK) return st;
-    slagg_report r = {0};
-    st = slagg_write_outputs(dir, &j->fleet, j->used, &j->prov, &j->co, &r, &j->err);
-    slagg_report_free(&r);
-    return st;
+    /* the report finish_run built (and checked --strict against) */
+    return slagg_write_outputs(dir, &j->fleet, j->used, &j->report, j->fo.threads, &j->prov, &j->co, &j->err);
 }
 
 /* ---- fold --partial: the engine's cells streamed into the partial file ---------------- */
