@@ -159,14 +159,13 @@ static int sparse_pass1(thr *th, const blk_ref *br)
     for (uint32_t k = 0; k < h->n_pairs; k++) th->code_cls[k] = g->ctab[h->pair_status[k]][h->pair_cause[k]];
     const int64_t day_lo = slagg_floordiv(h->min_ts_ms + g->tz_ms, SLAGG_MS_PER_DAY);
     const int one_day = slagg_floordiv(h->max_ts_ms + g->tz_ms, SLAGG_MS_PER_DAY) == day_lo;
-    uint32_t *nok = th->run_nok;   /* [run]: its exceptions */
-    if (h->n_runs > th->scratch_cap && slagg_shards_grow_scratch(th, h->n_runs) != 0) goto nomem;
-    nok = th->run_nok;
-    uint32_t *rp = th->run_p;      /* [run]: its period, or NONE32 (one-day blocks) */
+    /* one-day blocks: every run's records are first counted OK in its
+     * account's period (or uncontracted); each exception below then moves
+     * one record from OK to its class (ptot is unsigned: a thread's OK may
+     * wrap below zero until the sums, which are exact). No per-run array
+     * is written: at 100 k accounts a block's runs are 400 KB a column. */
+    int counted = one_day;
     if (one_day) {
-        memset(nok, 0, h->n_runs * sizeof *nok);
-        for (uint32_t k = 0; k < h->n_exc; k++) nok[h->exc_run[k]]++;
-        int counted = 1;
         if (g->o->has_from && day_lo < g->o->from) {   /* the gates of a whole block */
             th->before_from += h->records;
             counted = 0;
@@ -178,21 +177,18 @@ static int sparse_pass1(thr *th, const blk_ref *br)
         for (uint32_t r = 0; counted && r < h->n_runs; r++) {
             uint32_t a = map[h->run_account[r]];
             struct sp_acc *e = &th->sp_acc[a != NONE32 ? a : g->n_accounts];
-            rp[r] = e->p;
             if (e->p == NONE32) {
                 th->uncontracted += h->run_len[r];
                 if (slagg_shards_unc_add(&th->unc, (uint64_t)th->shard << 32 | h->run_account[r]) != 0) goto nomem;
                 continue;
             }
-            uint32_t ok = h->run_len[r] - nok[r];
+            uint32_t ok = h->run_len[r];
             if (e->ok > UINT32_MAX - ok) {   /* a u32 cannot hold it: into ptot now */
                 th->ptot[(size_t)e->p * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] += e->ok;
                 e->ok = 0;
             }
             e->ok += ok;
         }
-        if (!counted)
-            for (uint32_t r = 0; r < h->n_runs; r++) rp[r] = NONE32;
         if (counted)   /* every record counted (in a period or uncontracted): the block's windows are covered */
             for (uint32_t i = 0; i < h->nw; i++)
                 if (h->cover[i >> 3] & (1u << (i & 7))) slagg_cov_mark(&th->cov, h->w0 + i + tz_w);
@@ -206,7 +202,7 @@ static int sparse_pass1(thr *th, const blk_ref *br)
         uint32_t r = h->exc_run[k], a = map[h->run_account[r]];
         uint32_t p;
         if (one_day) {
-            p = rp[r];
+            p = counted ? th->sp_acc[a != NONE32 ? a : g->n_accounts].p : NONE32;
         } else {
             int64_t ts = (h->w0 + (int64_t)h->exc_win[k]) * W_MS + h->exc_ms[k];
             int64_t day = slagg_floordiv(ts + g->tz_ms, SLAGG_MS_PER_DAY);
@@ -215,6 +211,7 @@ static int sparse_pass1(thr *th, const blk_ref *br)
         if (p == NONE32) continue;   /* counted by its gate */
         unsigned c = exc_class(th, h, k, a);
         th->ptot[(size_t)p * SLAGG_CLASS_COUNT + c]++;
+        if (one_day) th->ptot[(size_t)p * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK]--;   /* its run counted it OK */
         if (r != g_run || h->exc_win[k] != g_win) {   /* a new group: its V is seg, less the invalid below */
             g_run = r;
             g_win = h->exc_win[k];
