@@ -9,6 +9,9 @@
  *   C  rank r folds inputs r, r+K, r+2K, ... with all its threads into a
  *      partial file in its $TMPDIR (slagg_fold_partial_file: the shard
  *      engine's cells streamed out, bounded memory), as `fold --partial`
+ *      does, but with the two-phase exchange (key_exchange below): the
+ *      keys of every rank's error cells go to every rank between the
+ *      sparse fold's passes, and the partial holds only the union's cells
  *   D  the partials cross to rank 0, in chunks, into its $TMPDIR
  *   E  rank 0: the job (core/engine/job.c) merges them as `slagg merge`
  *      does (streamed, bounded) and writes what one process writes; its
@@ -266,6 +269,108 @@ static char *rd_str(rd *r)
 
 static double now_s(void) { return MPI_Wtime(); }
 
+/* ---- the two-phase exchange (docs/DISTRIBUTED.md) --------------------------- */
+
+#define KEY_BYTES 12   /* LE64 window, LE32 account */
+
+typedef struct kx {
+    job *j;
+    int called;
+    int agreed_rc;       /* another rank failed before the exchange: the job's exit code */
+    uint64_t mine, all;  /* keys: this rank's, the union */
+    double seconds;
+} kx;
+
+/* Rank s's keys in j->recv[s] as they stand at *at: 1 and *key, or 0
+ * when they are used up. */
+static int key_at(const slagg_buf *b, size_t at, slagg_cell_key *key)
+{
+    if (at + KEY_BYTES > b->len) return 0;
+    key->window = (int64_t)slagg_le64_load(b->data + at);
+    key->account = slagg_le32_load(b->data + at + 8);
+    return 1;
+}
+
+static int key_less(const slagg_cell_key *a, const slagg_cell_key *b)
+{
+    return a->window < b->window || (a->window == b->window && a->account < b->account);
+}
+
+/* slagg_cell_exchange's fn (core/cell.h): an agreement first (a rank that
+ * failed before the exchange calls agree() in its place: every rank then
+ * stops here), then every rank's keys to every rank, merged K-way into the
+ * union. A failure after the agreement (memory, a bad message) is this
+ * rank's own, agreed on at the end of the fold step. */
+static slagg_status key_exchange(void *ctx, const slagg_cell_key *mine, size_t n, slagg_cell_key **all,
+                                 size_t *n_all, slagg_err *err)
+{
+    kx *x = ctx;
+    job *j = x->j;
+    double t0 = now_s();
+    x->called = 1;
+    *all = NULL;
+    *n_all = 0;
+    int rc = agree(j, 0, NULL);
+    if (rc) {
+        x->agreed_rc = rc;
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "another rank failed");
+    }
+    slagg_buf b = {0};
+    for (size_t i = 0; i < n; i++) {
+        slagg_buf_le64(&b, (uint64_t)mine[i].window);
+        slagg_buf_le32(&b, mine[i].account);
+    }
+    int failed = slagg_buf_failed(&b);
+    for (int d = 0; d < j->k; d++) j->send[d] = failed ? (blob){NULL, 0} : (blob){b.data, b.len};
+    exchange(j);
+    slagg_buf_free(&b);
+    size_t total = 0, *at = calloc((size_t)j->k, sizeof *at);
+    for (int s = 0; s < j->k; s++) {
+        failed |= slagg_buf_failed(&j->recv[s]);
+        if (j->recv[s].len % KEY_BYTES) failed = 2;
+        total += j->recv[s].len / KEY_BYTES;
+    }
+    slagg_cell_key *u = failed || !at ? NULL : slagg_malloc((total ? total : 1) * sizeof *u);
+    size_t m = 0;
+    if (u) {
+        /* K-way: each rank's keys are sorted; the smallest head each time
+         * (K is the rank count: a linear scan of the heads is enough) */
+        for (;;) {
+            slagg_cell_key best, k;
+            int bs = -1;
+            for (int s = 0; s < j->k; s++)
+                if (key_at(&j->recv[s], at[s], &k) && (bs < 0 || key_less(&k, &best))) {
+                    best = k;
+                    bs = s;
+                }
+            if (bs < 0) break;
+            at[bs] += KEY_BYTES;
+            if (m && !key_less(&u[m - 1], &best)) {
+                if (u[m - 1].window != best.window || u[m - 1].account != best.account) failed = 2;
+                continue;   /* another rank's too */
+            }
+            u[m++] = best;
+        }
+    }
+    free(at);
+    reset_io(j);
+    if (failed == 2 || (!failed && !u)) {
+        slagg_free(u);
+        return failed == 2 ? slagg_err_set(err, SLAGG_E_INTERNAL, "bad error-cell message between ranks")
+                           : slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    if (failed) {
+        slagg_free(u);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    *all = u;
+    *n_all = m;
+    x->mine = n;
+    x->all = m;
+    x->seconds = now_s() - t0;
+    return SLAGG_OK;
+}
+
 /* ---- the job ------------------------------------------------------------- */
 
 static char *human_bytes(uint64_t n, char buf[32])
@@ -352,6 +457,8 @@ static int run(job *j)
     char msg[1024] = "";
     int rc, lrc = 0;
     double t_start = now_s(), t_fold = 0, t_send = 0;
+    kx kxs = {j, 0, 0, 0, 0, 0};
+    const slagg_cell_exchange kex = {key_exchange, &kxs};
     uint64_t part_bytes = 0, moved = 0;
 
     if (job_alloc(j) != 0) lrc = 3;
@@ -446,7 +553,7 @@ static int run(job *j)
         snprintf(own, sizeof own, "%s/rank-%d.part", tmpdir, rank);
         slagg_partial_stats ps;
         double t0 = now_s();
-        slagg_status s = slagg_fold_partial_file(tabs, &fo, mine, n_mine, own, &ps, &err);
+        slagg_status s = slagg_fold_partial_file(tabs, &fo, mine, n_mine, own, &kex, &ps, &err);
         my[0] = (double)ps.records;
         my[1] = now_s() - t0;
         part_bytes = ps.bytes;
@@ -455,6 +562,14 @@ static int run(job *j)
             snprintf(msg, sizeof msg, "%s", err.msg);
             own[0] = '\0';
         }
+    }
+    /* the exchange's agreement: made in it by every rank that got there;
+     * a rank that failed before makes it here, with its message */
+    if (!kxs.called && (rc = agree(j, lrc ? lrc : 3, lrc ? msg : "the fold ended without the exchange")))
+        goto done;
+    if (kxs.agreed_rc) {
+        rc = kxs.agreed_rc;
+        goto done;
     }
     MPI_Gather(my, 2, MPI_DOUBLE, j->stats, 2, MPI_DOUBLE, 0, MPI_COMM_WORLD);
     {
@@ -492,8 +607,11 @@ static int run(job *j)
     } else {
         lrc = send_file(own, buf, msg, sizeof msg);
     }
-    uint64_t gb = 0;
+    uint64_t gb = 0, keys_sent = 0;
+    double kx_s = 0;
     MPI_Reduce(&part_bytes, &gb, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    MPI_Reduce(&kxs.mine, &keys_sent, 1, MPI_UINT64_T, MPI_SUM, 0, MPI_COMM_WORLD);
+    MPI_Reduce(&kxs.seconds, &kx_s, 1, MPI_DOUBLE, MPI_MAX, 0, MPI_COMM_WORLD);
     /* the largest peak RSS of the ranks so far (rank 0's merge comes after) */
     struct rusage ru;
     uint64_t rss = getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss * 1024 : 0, max_rss = 0;
@@ -503,7 +621,7 @@ static int run(job *j)
 
     /* E: rank 0 merges and writes, exactly as one process would */
     if (rank == 0) {
-        char extra[640], b1[32], b2[32], b3[32], b4[32];
+        char extra[900], b1[32], b2[32], b3[32], b4[32];
         double slowest = 0, rate = 0, recs = 0;
         for (int r = 0; r < k; r++) {
             recs += j->stats[2 * r];
@@ -516,9 +634,11 @@ static int run(job *j)
         if (ps == SLAGG_OK) ps = slagg_fold_run(a->job);
         snprintf(extra, sizeof extra,
                  "  mpi: %d rank%s; fold %.2f s (slowest rank), %.2f M records/s per rank;\n"
+                 "       error cells exchanged: %llu keys from the ranks, %llu in their union, %.2f s;\n"
                  "       partials %s (%.2f B per record), %s moved to rank 0 in %.2f s; merge %.2f s;\n"
                  "       peak RSS %s (the largest rank's fold), %s (rank 0 after the merge)\n",
-                 k, k == 1 ? "" : "s", slowest, rate / k / 1e6, human_bytes(gb, b1),
+                 k, k == 1 ? "" : "s", slowest, rate / k / 1e6, (unsigned long long)keys_sent,
+                 (unsigned long long)kxs.all, kx_s, human_bytes(gb, b1),
                  recs > 0 ? (double)gb / recs : 0.0, human_bytes(moved, b2), t_send - t_fold, now_s() - t_merge,
                  human_bytes(max_rss, b3), human_bytes(getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss * 1024 : 0, b4));
         (void)t_start;

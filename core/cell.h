@@ -6,7 +6,10 @@
 #ifndef SLAGG_CORE_CELL_H
 #define SLAGG_CORE_CELL_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "core/error.h"
 
 /* The valid requests V and the errors E (E <= V, V >= 1) of the records of
  * one account in one window that were counted in the account's period. */
@@ -15,6 +18,26 @@ typedef struct slagg_cell {
     uint32_t account;
     uint64_t v, e;
 } slagg_cell;
+
+/* The key of a cell: what MPI ranks exchange in the first phase of the
+ * two-phase exchange (docs/DISTRIBUTED.md), the cells where some rank
+ * found an error. */
+typedef struct slagg_cell_key {
+    int64_t window;
+    uint32_t account;
+} slagg_cell_key;
+
+/* The exchange itself (cli/mpi.c): given this process's keys with E > 0,
+ * sorted by (window, account) and unique, sets *all to the union of every
+ * process's (sorted, unique; slagg_free), each account < the fleet's
+ * count. Collective: every process calls it once, and a process that
+ * failed before calls its own failure in its place (an error return then
+ * means some other process failed). */
+typedef struct slagg_cell_exchange {
+    slagg_status (*fn)(void *ctx, const slagg_cell_key *mine, size_t n, slagg_cell_key **all, size_t *n_all,
+                       slagg_err *err);
+    void *ctx;
+} slagg_cell_exchange;
 
 /* The stream order of cells (window, then account), and the order of a
  * fleet's error windows (account, then window), for qsort. */

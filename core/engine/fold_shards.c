@@ -190,7 +190,9 @@ static slagg_status fold_epochs(engine *g, slagg_err *err)
 
 /* The sparse fold of 2.0 shards (shard_engine_sparse.c): pass 1 over
  * every block's head, the cells summed, pass 2 over the blocks covering
- * shared windows with an error. */
+ * shared windows with an error. An MPI rank (a sink with an exchange)
+ * exchanges its error cells between the passes, and its pass 2 counts
+ * the union of every rank's, which go to the sink. */
 static slagg_status fold_sparse(engine *g, slagg_err *err)
 {
     const slagg_fold_opts *o = g->o;
@@ -213,14 +215,14 @@ static slagg_status fold_sparse(engine *g, slagg_err *err)
         if (o->progress) o->progress(o->progress_ctx, done_recs, done_bytes, total_bytes);
     }
     for (unsigned k = 0; st == SLAGG_OK && k < g->nt; k++) slagg_shards_sparse_flush(&g->th[k]);
-    if (st == SLAGG_OK) st = slagg_shards_sparse_cells(g, err);
+    if (st == SLAGG_OK) st = g->sink ? slagg_shards_sparse_exchange(g, err) : slagg_shards_sparse_cells(g, err);
     if (st == SLAGG_OK && g->sp_n) {
         g->phase = 3;
         g->lo = 0;
         g->hi = g->n_blocks;
         st = run_step(g, err);
     }
-    if (st == SLAGG_OK) st = slagg_shards_sparse_finish(g, err);
+    if (st == SLAGG_OK) st = g->sink ? slagg_shards_sparse_emit(g, err) : slagg_shards_sparse_finish(g, err);
     return st;
 }
 

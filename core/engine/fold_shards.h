@@ -30,6 +30,14 @@ typedef struct slagg_cell_sink {
     slagg_status (*cells)(void *ctx, const slagg_cell *c, size_t n, slagg_err *err);
     slagg_status (*tail)(void *ctx, slagg_cell *c, size_t n, slagg_err *err);
     void *ctx;
+    /* An MPI rank's two-phase exchange (core/cell.h), or NULL (a partial
+     * file). With it, 2.0 shards take the sparse fold: pass 1, then the
+     * keys of this process's error cells go out and the union of every
+     * process's comes back, pass 2 counts this process's V (and E) of
+     * those cells only, and only they go to the sink (docs/DISTRIBUTED.md
+     * "The two-phase exchange"). The engine calls it at most once; when
+     * it did not (another engine, or a failure before), the caller must. */
+    const slagg_cell_exchange *exchange;
 } slagg_cell_sink;
 
 /* The partial fold (`fold --partial`): as slagg_fold_shards, but every

@@ -974,14 +974,82 @@ slagg_status slagg_fold_write(slagg_fold *j, const char *dir)
 
 /* ---- fold --partial: the engine's cells streamed into the partial file ---------------- */
 
+/* The sink's side: the partial's writer and, for an MPI rank, its
+ * exchange and the keys of the error cells written, for the exchange when
+ * the engine did not make it (the ring engine, the generic scan: they
+ * write every cell, but their error windows need the other ranks' V). */
+typedef struct part_sink {
+    slagg_partial_writer *w;
+    const slagg_cell_exchange *ex;
+    slagg_cell_exchange wrap;   /* ex, noting that it was called */
+    int exchanged;
+    slagg_cell_key *keys;
+    size_t n_keys, cap_keys;
+    int keys_failed;
+} part_sink;
+
+static void note_keys(part_sink *ps, const slagg_cell *c, size_t n)
+{
+    for (size_t i = 0; ps->ex && !ps->exchanged && !ps->keys_failed && i < n; i++) {
+        if (!c[i].e) continue;
+        if (ps->n_keys == ps->cap_keys) {
+            size_t cap = ps->cap_keys ? 2 * ps->cap_keys : 1024;
+            slagg_cell_key *nk = slagg_reallocarray(ps->keys, cap, sizeof *nk);
+            if (!nk) {
+                ps->keys_failed = 1;
+                return;
+            }
+            ps->keys = nk;
+            ps->cap_keys = cap;
+        }
+        ps->keys[ps->n_keys++] = (slagg_cell_key){c[i].window, c[i].account};
+    }
+}
+
 static slagg_status sink_cells(void *ctx, const slagg_cell *c, size_t n, slagg_err *err)
 {
-    return slagg_partial_writer_cells(ctx, c, n, err);
+    part_sink *ps = ctx;
+    note_keys(ps, c, n);
+    return slagg_partial_writer_cells(ps->w, c, n, err);
 }
 
 static slagg_status sink_tail(void *ctx, slagg_cell *c, size_t n, slagg_err *err)
 {
-    return slagg_partial_writer_tail(ctx, c, n, err);
+    part_sink *ps = ctx;
+    note_keys(ps, c, n);
+    return slagg_partial_writer_tail(ps->w, c, n, err);
+}
+
+static slagg_status sink_exchange(void *ctx, const slagg_cell_key *mine, size_t n, slagg_cell_key **all,
+                                  size_t *n_all, slagg_err *err)
+{
+    part_sink *ps = ctx;
+    ps->exchanged = 1;
+    return ps->ex->fn(ps->ex->ctx, mine, n, all, n_all, err);
+}
+
+static int key_cmp(const void *pa, const void *pb)
+{
+    const slagg_cell_key *a = pa, *b = pb;
+    if (a->window != b->window) return a->window < b->window ? -1 : 1;
+    return (a->account > b->account) - (a->account < b->account);
+}
+
+/* An MPI rank whose cells were all written (not the sparse fold): the
+ * keys of its error cells, sorted and unique, to the exchange; what comes
+ * back is not needed (its partial holds every cell's V). */
+static slagg_status exchange_written(part_sink *ps, slagg_err *err)
+{
+    if (ps->keys_failed) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    size_t m = 0;
+    if (ps->n_keys) qsort(ps->keys, ps->n_keys, sizeof *ps->keys, key_cmp);
+    for (size_t i = 0; i < ps->n_keys; i++)
+        if (!m || key_cmp(&ps->keys[m - 1], &ps->keys[i]) != 0) ps->keys[m++] = ps->keys[i];
+    slagg_cell_key *all = NULL;
+    size_t na = 0;
+    slagg_status st = sink_exchange(ps, ps->keys, m, &all, &na, err);
+    slagg_free(all);
+    return st;
 }
 
 /* The generic scan's cells, taken from its buckets before
@@ -1005,7 +1073,7 @@ static slagg_status generic_cells_take(const slagg_fold_state *s, slagg_cell **c
 
 /* ... then, once f's periods are settled, those counted in a period, in
  * (window, account) order, to the partial. */
-static slagg_status generic_cells_put(slagg_cell *c, size_t n, const slagg_fleet *f, slagg_partial_writer *w,
+static slagg_status generic_cells_put(slagg_cell *c, size_t n, const slagg_fleet *f, part_sink *w,
                                       slagg_err *err)
 {
     qsort(c, n, sizeof *c, slagg_cell_cmp_account);
@@ -1020,8 +1088,8 @@ static slagg_status generic_cells_put(slagg_cell *c, size_t n, const slagg_fleet
         c[m++] = c[i];
     }
     qsort(c, m, sizeof *c, slagg_cell_cmp_window);
-    slagg_status st = slagg_partial_writer_cells(w, c, m, err);
-    if (st == SLAGG_OK) st = slagg_partial_writer_tail(w, NULL, 0, err);
+    slagg_status st = sink_cells(w, c, m, err);
+    if (st == SLAGG_OK) st = sink_tail(w, NULL, 0, err);
     return st;
 }
 
@@ -1066,8 +1134,10 @@ static slagg_status write_meta(const slagg_tables *t, slagg_partial *p, const sl
 }
 
 slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opts *fo, const char *const *inputs,
-                                     size_t n, const char *path, slagg_partial_stats *out, slagg_err *err)
+                                     size_t n, const char *path, const slagg_cell_exchange *ex,
+                                     slagg_partial_stats *out, slagg_err *err)
 {
+    part_sink psink = {0};
     slagg_partial_input *fps = NULL;
     slagg_partial p = {0};
     slagg_partial_writer *w = NULL;
@@ -1090,7 +1160,10 @@ slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opt
     if ((st = slagg_partial_writer_open(path, slagg_tables_account_count(t), &w, err)) != SLAGG_OK) goto done;
     /* the shard engine, its cells streamed into the file as it finalises
      * them (bounded memory); else the generic scan */
-    const slagg_cell_sink sink = {sink_cells, sink_tail, w};
+    psink.w = w;
+    psink.ex = ex;
+    psink.wrap = (slagg_cell_exchange){sink_exchange, &psink};
+    const slagg_cell_sink sink = {sink_cells, sink_tail, &psink, ex ? &psink.wrap : NULL};
     int used = 0, scratch_failed = 0;
     /* text inputs as scratch shards (io/text_shards.h), as a fold makes
      * them; when the scratch side fails, the generic scan reads them (no
@@ -1129,8 +1202,9 @@ slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opt
             st = generic_cells_take(&s, &cells, &n_cells, err);
             if (st == SLAGG_OK) st = slagg_fold_finish(t, fo, &s, &f, err);
         }
-        if (st == SLAGG_OK) st = generic_cells_put(cells, n_cells, &f, w, err);
+        if (st == SLAGG_OK) st = generic_cells_put(cells, n_cells, &f, &psink, err);
     }
+    if (st == SLAGG_OK && ex && !psink.exchanged) st = exchange_written(&psink, err);
     if (st != SLAGG_OK) goto done;
     /* the settings, the inputs' fingerprints, the counters and the rest
      * of what the merge needs (io/partial.h), then the file into place */
@@ -1149,8 +1223,10 @@ slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opt
     st = write_meta(t, &p, &f, map.bits ? &map : NULL, w, &out->bytes, err);
     w = NULL;   /* committed or discarded */
 done:
+    out->exchanged = psink.exchanged;
     slagg_partial_writer_discard(w);
     slagg_free(cells);
+    slagg_free(psink.keys);
     slagg_fleet_free(&f);
     slagg_cov_map_free(&map);
     slagg_fold_state_free(&s);
@@ -1174,7 +1250,7 @@ slagg_status slagg_fold_run_partial(slagg_fold *j, const char *path)
                                  "'-' (standard input) cannot be used with --partial (its inputs are fingerprinted)");
     if ((st = load_tables(j)) != SLAGG_OK) return st;
     slagg_partial_stats ps;
-    st = slagg_fold_partial_file(&j->tables, &j->fo, (const char *const *)j->inputs.v, j->inputs.n, path, &ps,
+    st = slagg_fold_partial_file(&j->tables, &j->fo, (const char *const *)j->inputs.v, j->inputs.n, path, NULL, &ps,
                                  &j->err);
     j->n_inputs = j->inputs.n;
     j->part_records = ps.records;

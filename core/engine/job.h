@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/cell.h"
 #include "core/engine/fold.h"
 #include "core/report.h"
 #include "core/warnings.h"
@@ -49,9 +50,16 @@ void slagg_fold_adopt_state(slagg_fold *job, slagg_fold_state *s);
  * the generic scan). out gets its size and counters. */
 typedef struct slagg_partial_stats {
     uint64_t bytes, records, rejected;
+    int exchanged;   /* ex was called (by the engine, or after it) */
 } slagg_partial_stats;
+/* ex: an MPI rank's two-phase exchange (core/cell.h), or NULL. With it,
+ * 2.0 shards take the sparse fold and the partial holds only this rank's
+ * share of the cells some rank found an error in; it is called once
+ * whenever the fold succeeds (and perhaps when it failed after the
+ * exchange: out->exchanged says). */
 slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opts *fo, const char *const *inputs,
-                                     size_t n, const char *path, slagg_partial_stats *out, slagg_err *err);
+                                     size_t n, const char *path, const slagg_cell_exchange *ex,
+                                     slagg_partial_stats *out, slagg_err *err);
 /* MPI rank 0: the ranks' partials of the job's own inputs (partial i's
  * input k is the job's input input_of[i][k]), which slagg_fold_run then
  * merges (core/engine/merge.c) instead of reading the inputs, writing what

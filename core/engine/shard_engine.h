@@ -292,7 +292,8 @@ int slagg_shards_ev_push(ev_vec *v, uint32_t a, int64_t w, uint64_t e, uint64_t 
 /* ---- shard_engine_sparse.c ---- */
 
 /* 1 when the sparse fold can serve this plan: every input a 2.0 shard, a
- * plain fold (no sink), a --tz of whole windows. */
+ * plain fold or an MPI rank's (no sink, or one with an exchange), a --tz
+ * of whole windows. */
 int slagg_shards_sparse_usable(const engine *g);
 /* The reverse account maps pass 2 needs. */
 slagg_status slagg_shards_sparse_rev(engine *g, slagg_err *err);
@@ -303,6 +304,13 @@ int slagg_shards_sparse_block(thr *th, const blk_ref *br, int pass);
 slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err);
 /* After pass 1, per thread: its per-account OK counts into ptot. */
 void slagg_shards_sparse_flush(thr *th);
+/* An MPI rank, instead of slagg_shards_sparse_cells: the cells summed,
+ * the keys of those with an error exchanged (g->sink->exchange), and the
+ * union of every rank's kept for pass 2, each from this rank's pass 1. */
+slagg_status slagg_shards_sparse_exchange(engine *g, slagg_err *err);
+/* An MPI rank, after pass 2: this rank's V and E of the exchanged cells to
+ * g->sink (those with neither are left out), in (window, account) order. */
+slagg_status slagg_shards_sparse_emit(engine *g, slagg_err *err);
 /* After pass 2: the shared cells into th[0].out. */
 slagg_status slagg_shards_sparse_finish(engine *g, slagg_err *err);
 

@@ -38,13 +38,14 @@
 
 #include "core/alloc.h"
 #include "core/radix.h"
+#include "core/engine/fold_shards.h"
 #include "core/engine/shard_engine.h"
 
 #define W_MS SLAGG_SHARD_WINDOW_MS
 
 int slagg_shards_sparse_usable(const engine *g)
 {
-    if (g->sink || g->o->no_sparse || g->tz_ms % W_MS != 0) return 0;
+    if ((g->sink && !g->sink->exchange) || g->o->no_sparse || g->tz_ms % W_MS != 0) return 0;
     for (size_t i = 0; i < g->n_inputs; i++)
         if (slagg_shard_version_major(g->shards[i]) < 2) return 0;
     return 1;
@@ -434,6 +435,73 @@ slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
     }
     slagg_free(cover);
     g->sp_n = shared;
+    return st;
+}
+
+/* (a, b) in (window, account) order: a before b */
+static int key_before(int64_t wa, uint32_t aa, int64_t wb, uint32_t ab)
+{
+    return wa < wb || (wa == wb && aa < ab);
+}
+
+slagg_status slagg_shards_sparse_exchange(engine *g, slagg_err *err)
+{
+    size_t k;
+    slagg_status st = gather_cells(g, &k, err);
+    if (st != SLAGG_OK) return st;
+    /* phase 1: this process's error cells out, every process's back */
+    size_t ne = 0, na = 0;
+    for (size_t i = 0; i < k; i++) ne += g->sp_cells[i].e != 0;
+    slagg_cell_key *mine = slagg_malloc((ne ? ne : 1) * sizeof *mine), *all = NULL;
+    if (!mine) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (size_t i = 0, m = 0; i < k; i++)
+        if (g->sp_cells[i].e) mine[m++] = (slagg_cell_key){g->sp_cells[i].window, g->sp_cells[i].account};
+    const slagg_cell_exchange *x = g->sink->exchange;
+    st = x->fn(x->ctx, mine, ne, &all, &na, err);
+    slagg_free(mine);
+    sp_cell *u = st == SLAGG_OK ? slagg_calloc(na ? na : 1, sizeof *u) : NULL;
+    if (st == SLAGG_OK && !u) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    /* the union, each cell starting from what pass 1 counted here (a cell
+     * of this process without an error may be another's error window) */
+    for (size_t i = 0, j = 0; st == SLAGG_OK && i < na; i++) {
+        if (all[i].account >= g->n_accounts || (i && !key_before(all[i - 1].window, all[i - 1].account,
+                                                                    all[i].window, all[i].account))) {
+            st = slagg_err_set(err, SLAGG_E_INTERNAL, "the exchanged error cells are not sorted fleet cells");
+            break;
+        }
+        while (j < k && key_before(g->sp_cells[j].window, g->sp_cells[j].account, all[i].window, all[i].account))
+            j++;
+        u[i].window = all[i].window;
+        u[i].account = all[i].account;
+        int here = j < k && g->sp_cells[j].window == all[i].window && g->sp_cells[j].account == all[i].account;
+        atomic_init(&u[i].v, here ? atomic_load(&g->sp_cells[j].v) : 0);
+        u[i].e = here ? g->sp_cells[j].e : 0;
+    }
+    slagg_free(all);
+    slagg_free(g->sp_cells);
+    g->sp_cells = u;
+    g->sp_n = st == SLAGG_OK ? na : 0;
+    return st;
+}
+
+slagg_status slagg_shards_sparse_emit(engine *g, slagg_err *err)
+{
+    enum { CHUNK = 1 << 16 };
+    slagg_cell *c = slagg_malloc(CHUNK * sizeof *c);
+    if (!c) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    slagg_status st = SLAGG_OK;
+    size_t m = 0;
+    for (size_t i = 0; st == SLAGG_OK && i <= g->sp_n; i++) {
+        if (m == CHUNK || (i == g->sp_n && m)) {
+            st = g->sink->cells(g->sink->ctx, c, m, err);
+            m = 0;
+        }
+        if (i == g->sp_n) break;
+        const sp_cell *x = &g->sp_cells[i];
+        uint64_t v = atomic_load(&x->v);
+        if (v || x->e) c[m++] = (slagg_cell){x->window, x->account, v, x->e};
+    }
+    slagg_free(c);
     return st;
 }
 

@@ -143,6 +143,52 @@ Test(distributed, mpirun_1_2_3_ranks_write_the_same_bytes, .timeout = 280)
     h_rmtree(d);
 }
 
+/* The two-phase exchange (docs/DISTRIBUTED.md "The two-phase exchange"):
+ * two halves of one log, alternate lines, so nearly every busy window has
+ * records on both ranks, and an error window of one rank needs the other
+ * rank's V of it. Then the second half as a 1.0 shard, which its rank
+ * folds with the ring engine: that rank writes every cell, and the keys of
+ * its error cells still go out, for the other rank's sparse fold. */
+Test(distributed, mpirun_ranks_sharing_windows_exchange_their_error_cells, .timeout = 280)
+{
+    char *m = need_mpirun();
+    mpi_env();
+    char *d = h_tmpdir();
+    h_result r = h_slagg(d, NULL, "gen", "--out", "fleet", "--records", "200000", "--accounts", "5", "--files",
+                         "1", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    r = h_exec(d, (const char *const[]){"/bin/sh", "-c",
+                                        "head -1 fleet/records-000.csv > odd.csv && cp odd.csv even.csv && "
+                                        "tail -n +2 fleet/records-000.csv | awk 'NR % 2 == 1' >> odd.csv && "
+                                        "tail -n +2 fleet/records-000.csv | awk 'NR % 2 == 0' >> even.csv",
+                                        NULL});
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    r = h_slagg(d, NULL, "pack", "--shard-format", "1", "--out", "v1", "even.csv", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    static const char *const second[] = {"even.csv", "v1"};
+    for (size_t i = 0; i < 2; i++) {
+        r = h_slagg(d, NULL, "fold", "--quiet", "--out", "one", TABLES, "odd.csv", second[i], NULL);
+        h_assert_code(r, 0);
+        h_result_free(&r);
+        const char *args[] = {"--out", "mpi", "--threads", "1", TABLES, "odd.csv", second[i], NULL};
+        r = mpirun_fold(d, m, "2", args);
+        h_assert_code(r, 0);
+        cr_assert(h_contains(r.out, "error cells exchanged: "), "the mpi line says what was exchanged:\n%s", r.out);
+        h_result_free(&r);
+        assert_same_outputs(d, "one", "mpi");
+        char *one = h_path(d, "one"), *mpi = h_path(d, "mpi");
+        h_rmtree(one);
+        h_rmtree(mpi);
+        free(one);
+        free(mpi);
+    }
+    free(m);
+    h_rmtree(d);
+}
+
 /* Rejected rows: counted over all ranks, --max-rejects applied to the
  * total, and rank 0 writes the same rejects file as one process. */
 Test(distributed, mpirun_rejects_are_gathered_and_limited_globally, .timeout = 280)
