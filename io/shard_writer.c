@@ -42,8 +42,10 @@
 #define MAX_BLOCK_RECORDS (1u << 21)
 /* Format 2.0's worst case per record is 42 raw bytes (a run of its own,
  * 4 varints, 17 bytes; an exception, 17; code 2; ts 6): 2^20 records stay
- * under 44 MB plus the pair table and the cover bitmap. */
-#define MAX_BLOCK_RECORDS_V2 (1u << 20)
+ * under 44 MB plus the pair table and the cover bitmap. A block holds up
+ * to 1.5 block_records (flush_full_block), so block_records is clamped to
+ * two thirds of that. */
+#define MAX_BLOCK_RECORDS_V2 ((1u << 20) / 3 * 2)
 #define DEFAULT_LEVEL 3
 /* (status, cause) key: status * 8 + cause; statuses are 0..599. */
 #define SC_KEYS (600 * 8)
@@ -92,6 +94,12 @@ struct slagg_shard_writer {
     uint32_t *acct;
     uint16_t *sc;
     uint32_t n, cap;
+    /* format 2: a full block's last window, held for the next block
+     * (flush_full_block); at most half a block */
+    int64_t *c_ts;
+    uint32_t *c_acct;
+    uint16_t *c_sc;
+    uint32_t carried;           /* records of the block being filled that the last one held back */
 
     /* sort and encode scratch, reused */
     uint64_t *k0, *k1;
@@ -156,6 +164,9 @@ static void writer_free(slagg_shard_writer *w)
     slagg_free(w->ts);
     slagg_free(w->acct);
     slagg_free(w->sc);
+    slagg_free(w->c_ts);
+    slagg_free(w->c_acct);
+    slagg_free(w->c_sc);
     slagg_free(w->k0);
     slagg_free(w->k1);
     slagg_free(w->p0);
@@ -674,12 +685,64 @@ static slagg_status flush_block(slagg_shard_writer *w)
     return SLAGG_OK;
 }
 
+/* A full block of format 2 ends at a window boundary: the records of its
+ * last window (5 minutes of UTC, so a window of every --tz of whole
+ * windows), when they are at most half of block_records, wait for the
+ * next block, in their order, which then takes block_records records more
+ * (so a writer fed in steps of block_records, as gen's, still cuts where
+ * its steps end). Blocks of records in time order then share no window,
+ * and the sparse fold's pass 2, which reads again the blocks of windows
+ * that several blocks cover, has nothing to read (docs/FORMAT.md,
+ * "Writing" of 2.0; it was a third of the fold of the standard fleet).
+ * Out-of-order records lose nothing: the fold is exact for any blocks. */
+static slagg_status flush_full_block(slagg_shard_writer *w)
+{
+    const uint32_t n = w->n;
+    w->carried = 0;
+    if (w->format != 2 || n < 2) return flush_block(w);
+    int64_t max_ts = w->ts[0];
+    for (uint32_t i = 1; i < n; i++)
+        if (w->ts[i] > max_ts) max_ts = w->ts[i];
+    const int64_t last = max_ts / SLAGG_SHARD_WINDOW_MS * SLAGG_SHARD_WINDOW_MS;   /* ts >= 0: floor */
+    uint32_t carry = 0;
+    for (uint32_t i = 0; i < n; i++) carry += w->ts[i] >= last;
+    if (carry == n || carry > w->block_records / 2) return flush_block(w);
+    if (!w->c_ts) {
+        size_t cap = (size_t)w->block_records / 2 + 1;
+        w->c_ts = slagg_malloc(cap * sizeof *w->c_ts);
+        w->c_acct = slagg_malloc(cap * sizeof *w->c_acct);
+        w->c_sc = slagg_malloc(cap * sizeof *w->c_sc);
+        if (!w->c_ts || !w->c_acct || !w->c_sc) return fail(w, SLAGG_E_NOMEM, "out of memory");
+    }
+    uint32_t m = 0, c = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (w->ts[i] >= last) {
+            w->c_ts[c] = w->ts[i];
+            w->c_acct[c] = w->acct[i];
+            w->c_sc[c++] = w->sc[i];
+        } else {
+            w->ts[m] = w->ts[i];
+            w->acct[m] = w->acct[i];
+            w->sc[m++] = w->sc[i];
+        }
+    }
+    w->n = m;
+    if (flush_block(w) != SLAGG_OK) return w->sticky;
+    memcpy(w->ts, w->c_ts, c * sizeof *w->ts);
+    memcpy(w->acct, w->c_acct, c * sizeof *w->acct);
+    memcpy(w->sc, w->c_sc, c * sizeof *w->sc);
+    w->n = w->carried = c;
+    return SLAGG_OK;
+}
+
 /* ---- append ------------------------------------------------------------------------------ */
 
 static slagg_status grow_block(slagg_shard_writer *w)
 {
+    /* format 2: a block may hold half a block more, held back from the last one */
+    uint32_t most = w->format == 2 ? w->block_records + w->block_records / 2 : w->block_records;
     uint32_t cap = w->cap ? w->cap * 2 : 1024;
-    if (cap > w->block_records) cap = w->block_records;
+    if (cap > most) cap = most;
     int64_t *ts = slagg_reallocarray(w->ts, cap, sizeof *ts);
     if (ts) w->ts = ts;
     uint32_t *acct = slagg_reallocarray(w->acct, cap, sizeof *acct);
@@ -725,7 +788,7 @@ static slagg_status append_one(slagg_shard_writer *w, const slagg_shard_record *
     w->acct[i] = id;
     w->sc[i] = (uint16_t)(r->status * 8 + (int)r->cause);
     w->count++;
-    if (w->n == w->block_records) return flush_block(w);
+    if (w->n == w->block_records + w->carried) return flush_full_block(w);
     return SLAGG_OK;
 }
 
@@ -831,7 +894,7 @@ static slagg_status seal(slagg_shard_writer *w)
     w->cctx = NULL;
 #define DROP(f) (slagg_free(w->f), w->f = NULL)
     DROP(names); DROP(name_off); DROP(ht); DROP(ts); DROP(acct); DROP(sc); DROP(k0); DROP(k1);
-    DROP(p0); DROP(p1); DROP(raw); DROP(comp); DROP(index);
+    DROP(p0); DROP(p1); DROP(raw); DROP(comp); DROP(index); DROP(c_ts); DROP(c_acct); DROP(c_sc);
 #undef DROP
     return SLAGG_OK;
 }
