@@ -42,10 +42,10 @@
 #define MAX_BLOCK_RECORDS (1u << 21)
 /* Format 2.0's worst case per record is 42 raw bytes (a run of its own,
  * 4 varints, 17 bytes; an exception, 17; code 2; ts 6): 2^20 records stay
- * under 44 MB plus the pair table and the cover bitmap. A block holds up
- * to 1.5 block_records (flush_full_block), so block_records is clamped to
- * two thirds of that. */
-#define MAX_BLOCK_RECORDS_V2 ((1u << 20) / 3 * 2)
+ * under 44 MB plus the pair table and the cover bitmap. A block holds
+ * under 2 block_records (flush_full_block), so block_records is clamped to
+ * half of that. */
+#define MAX_BLOCK_RECORDS_V2 (1u << 19)
 #define DEFAULT_LEVEL 3
 /* (status, cause) key: status * 8 + cause; statuses are 0..599. */
 #define SC_KEYS (600 * 8)
@@ -687,8 +687,8 @@ static slagg_status flush_block(slagg_shard_writer *w)
 
 /* A full block of format 2 ends at a window boundary: the records of its
  * last window (5 minutes of UTC, so a window of every --tz of whole
- * windows), when they are at most half of block_records, wait for the
- * next block, in their order, which then takes block_records records more
+ * windows), unless they are a whole block's worth, wait for the next
+ * block, in their order, which then takes block_records records more
  * (so a writer fed in steps of block_records, as gen's, still cuts where
  * its steps end). Blocks of records in time order then share no window,
  * and the sparse fold's pass 2, which reads again the blocks of windows
@@ -706,9 +706,9 @@ static slagg_status flush_full_block(slagg_shard_writer *w)
     const int64_t last = max_ts / SLAGG_SHARD_WINDOW_MS * SLAGG_SHARD_WINDOW_MS;   /* ts >= 0: floor */
     uint32_t carry = 0;
     for (uint32_t i = 0; i < n; i++) carry += w->ts[i] >= last;
-    if (carry == n || carry > w->block_records / 2) return flush_block(w);
+    if (carry == n || carry >= w->block_records) return flush_block(w);   /* so a block stays under 2 blocks */
     if (!w->c_ts) {
-        size_t cap = (size_t)w->block_records / 2 + 1;
+        size_t cap = (size_t)w->block_records;
         w->c_ts = slagg_malloc(cap * sizeof *w->c_ts);
         w->c_acct = slagg_malloc(cap * sizeof *w->c_acct);
         w->c_sc = slagg_malloc(cap * sizeof *w->c_sc);
@@ -739,8 +739,8 @@ static slagg_status flush_full_block(slagg_shard_writer *w)
 
 static slagg_status grow_block(slagg_shard_writer *w)
 {
-    /* format 2: a block may hold half a block more, held back from the last one */
-    uint32_t most = w->format == 2 ? w->block_records + w->block_records / 2 : w->block_records;
+    /* format 2: a block may hold the records the last one held back, under a block more */
+    uint32_t most = w->format == 2 ? 2 * w->block_records : w->block_records;
     uint32_t cap = w->cap ? w->cap * 2 : 1024;
     if (cap > most) cap = most;
     int64_t *ts = slagg_reallocarray(w->ts, cap, sizeof *ts);
