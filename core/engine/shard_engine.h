@@ -273,6 +273,11 @@ slagg_status slagg_shards_threads_new(engine *g, slagg_err *err);
 void slagg_shards_thread_free(const engine *g, thr *th);
 /* The overflow entry of (a, w), created zeroed; NULL when out of memory. */
 ovf_ent *slagg_shards_ovf_get(ovf_map *m, uint32_t a, int64_t w);
+/* The entry of (a, w), or NULL: a lookup that adds nothing. */
+const ovf_ent *slagg_shards_ovf_find(const ovf_map *m, uint32_t a, int64_t w);
+/* Frees the table's entries: it is empty (n = 0) from then on, and takes
+ * no more (the sparse fold, once its cells are gathered). */
+void slagg_shards_ovf_drop(ovf_map *m);
 /* Notes cell (a, w) in the error list (a repeat of the last one is
  * dropped). 0, or -1 when out of memory. */
 int slagg_shards_err_push(err_vec *v, uint32_t a, int64_t w);

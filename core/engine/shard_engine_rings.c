@@ -34,6 +34,19 @@ static void ovf_free(ovf_map *m)
     memset(m, 0, sizeof *m);
 }
 
+const ovf_ent *slagg_shards_ovf_find(const ovf_map *m, uint32_t a, int64_t w)
+{
+    if (!m->n) return NULL;
+    for (size_t i = ovf_hash(a, w) & m->mask; m->slot[i].used; i = (i + 1) & m->mask)
+        if (m->slot[i].account == a && m->slot[i].window == w) return &m->slot[i];
+    return NULL;
+}
+
+void slagg_shards_ovf_drop(ovf_map *m)
+{
+    ovf_free(m);
+}
+
 /* The entry of (a, w), created zeroed; NULL when out of memory. */
 ovf_ent *slagg_shards_ovf_get(ovf_map *m, uint32_t a, int64_t w)
 {

@@ -330,77 +330,116 @@ int slagg_shards_sparse_block(thr *th, const blk_ref *br, int pass)
     return pass == 0 ? sparse_pass1(th, br) : sparse_pass2(th, br);
 }
 
-/* The threads' tables, summed per (account, window) into g->sp_cells
- * (sorted by (window, account); *n of them). A radix sort on a key of
- * (window - the lowest, account): qsort of the standard fleet's cells was
- * 0.45 s of the main thread's time between the passes. */
+/* (a, w)'s V and E summed over every thread's table. */
+static void cell_sum(const engine *g, uint32_t a, int64_t w, uint64_t *v, uint64_t *e)
+{
+    *v = *e = 0;
+    for (unsigned t = 0; t < g->nt; t++) {
+        const ovf_ent *x = slagg_shards_ovf_find(&g->th[t].ovf, a, w);
+        if (x) {
+            *v += x->v;
+            *e += x->e;
+        }
+    }
+}
+
+/* The cells with an error (E > 0 in some thread's table), each summed
+ * over the threads, into g->sp_cells sorted by (window, account) (*n of
+ * them); the tables stay, for slagg_shards_sparse_exchange's lookups. Only
+ * the error cells are sorted: the tables also hold every cell where a
+ * record was invalid or excluded, several times as many, which a sort
+ * of them all made 0.15 s of the main thread's time at the standard
+ * fleet. A radix sort on a key of (window - the lowest, account). */
 static slagg_status gather_cells(engine *g, size_t *n_out, slagg_err *err)
 {
     size_t n = 0;
     int64_t wmin = INT64_MAX;
-    for (unsigned t = 0; t < g->nt; t++) {
-        const ovf_map *om = &g->th[t].ovf;
-        n += om->n;
-        for (size_t i = 0; om->n && i <= om->mask; i++)
-            if (om->slot[i].used && om->slot[i].window < wmin) wmin = om->slot[i].window;
-    }
     *n_out = 0;
-    if (n > UINT32_MAX) return slagg_err_set(err, SLAGG_E_NOMEM, "too many error cells (%zu) for one fold", n);
-    sp_cell *cells = slagg_calloc(n ? n : 1, sizeof *cells);
-    uint64_t *k = slagg_malloc((n ? n : 1) * sizeof *k), *tk = slagg_malloc((n ? n : 1) * sizeof *tk);
-    uint32_t *p = slagg_malloc((n ? n : 1) * sizeof *p), *tp = slagg_malloc((n ? n : 1) * sizeof *tp);
-    ovf_ent *all = slagg_malloc((n ? n : 1) * sizeof *all);   /* the entries in the threads' order */
-    g->sp_cells = cells;
-    slagg_status st = SLAGG_OK;
-    if (!cells || !k || !tk || !p || !tp || !all) {
-        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-        goto done;
-    }
-    size_t m = 0;
-    for (unsigned t = 0; t < g->nt; t++) {
-        ovf_map *om = &g->th[t].ovf;
-        for (size_t i = 0; om->n && i <= om->mask; i++) {
-            ovf_ent *e = &om->slot[i];
-            if (!e->used) continue;
-            all[m] = *e;
-            k[m] = (uint64_t)(e->window - wmin) << 32 | e->account;
-            p[m] = (uint32_t)m;
-            m++;
-            e->used = 0;
-            e->v = e->e = 0;
+    /* an error cell is taken from the first thread whose table has it with E > 0 */
+    for (int round = 0; round < 2; round++) {
+        sp_cell *cells = round ? g->sp_cells : NULL;
+        uint64_t *k = NULL, *tk = NULL;
+        uint32_t *p = NULL, *tp = NULL;
+        if (round) {
+            if (n > UINT32_MAX) return slagg_err_set(err, SLAGG_E_NOMEM, "too many error cells (%zu) for one fold", n);
+            k = slagg_malloc((n ? n : 1) * sizeof *k);
+            tk = slagg_malloc((n ? n : 1) * sizeof *tk);
+            p = slagg_malloc((n ? n : 1) * sizeof *p);
+            tp = slagg_malloc((n ? n : 1) * sizeof *tp);
+            cells = slagg_calloc(n ? n : 1, sizeof *cells);
+            if (!k || !tk || !p || !tp || !cells) {
+                slagg_free(k);
+                slagg_free(tk);
+                slagg_free(p);
+                slagg_free(tp);
+                slagg_free(cells);
+                return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            }
         }
-        om->n = 0;
-    }
-    slagg_radix_sort(&k, &p, &tk, &tp, (uint32_t)m);
-    /* equal keys next to each other: summed into one cell */
-    size_t c = 0;
-    for (size_t i = 0; i < m; i++) {
-        const ovf_ent *e = &all[p[i]];
-        if (c && k[i] == k[i - 1]) {
-            atomic_fetch_add_explicit(&cells[c - 1].v, e->v, memory_order_relaxed);
-            cells[c - 1].e += e->e;
-            continue;
+        size_t m = 0;
+        for (unsigned t = 0; t < g->nt; t++) {
+            const ovf_map *om = &g->th[t].ovf;
+            for (size_t i = 0; om->n && i <= om->mask; i++) {
+                const ovf_ent *x = &om->slot[i];
+                if (!x->used || !x->e) continue;
+                int earlier = 0;
+                for (unsigned u = 0; u < t && !earlier; u++) {
+                    const ovf_ent *y = slagg_shards_ovf_find(&g->th[u].ovf, x->account, x->window);
+                    earlier = y && y->e;
+                }
+                if (earlier) continue;
+                if (!round) {
+                    n++;
+                    if (x->window < wmin) wmin = x->window;
+                    continue;
+                }
+                uint64_t v, e;
+                cell_sum(g, x->account, x->window, &v, &e);
+                sp_cell *c = &cells[m];
+                c->account = x->account;
+                c->window = x->window;
+                atomic_init(&c->v, v);
+                c->e = e;
+                k[m] = (uint64_t)(x->window - wmin) << 32 | x->account;
+                p[m] = (uint32_t)m;
+                m++;
+            }
         }
-        cells[c].account = e->account;
-        cells[c].window = e->window;
-        atomic_init(&cells[c].v, e->v);
-        cells[c].e = e->e;
-        c++;
+        if (!round) continue;
+        slagg_radix_sort(&k, &p, &tk, &tp, (uint32_t)m);
+        sp_cell *sorted = slagg_calloc(m ? m : 1, sizeof *sorted);
+        if (sorted)
+            for (size_t i = 0; i < m; i++) {
+                const sp_cell *c = &cells[p[i]];
+                sorted[i].account = c->account;
+                sorted[i].window = c->window;
+                atomic_init(&sorted[i].v, atomic_load(&c->v));
+                sorted[i].e = c->e;
+            }
+        slagg_free(cells);
+        slagg_free(k);
+        slagg_free(tk);
+        slagg_free(p);
+        slagg_free(tp);
+        if (!sorted) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        g->sp_cells = sorted;
+        *n_out = m;
     }
-    *n_out = c;
-done:
-    slagg_free(all);
-    slagg_free(k);
-    slagg_free(tk);
-    slagg_free(p);
-    slagg_free(tp);
-    return st;
+    return SLAGG_OK;
+}
+
+/* Once the cells are gathered (and looked up): the tables go, so nothing
+ * in them is attached twice (slagg_shards_finish reads what is left). */
+static void drop_tables(engine *g)
+{
+    for (unsigned t = 0; t < g->nt; t++) slagg_shards_ovf_drop(&g->th[t].ovf);
 }
 
 slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
 {
     size_t k;
     slagg_status gst = gather_cells(g, &k, err);
+    drop_tables(g);
     if (gst != SLAGG_OK) return gst;
     /* keep those with an error; the complete ones (their window in one
      * block) go to the output now, the shared ones wait for pass 2 */
@@ -446,16 +485,19 @@ static int key_before(int64_t wa, uint32_t aa, int64_t wb, uint32_t ab)
 
 slagg_status slagg_shards_sparse_exchange(engine *g, slagg_err *err)
 {
-    size_t k;
-    slagg_status st = gather_cells(g, &k, err);
-    if (st != SLAGG_OK) return st;
+    size_t ne, na = 0;
+    slagg_status st = gather_cells(g, &ne, err);
+    if (st != SLAGG_OK) {
+        drop_tables(g);
+        return st;
+    }
     /* phase 1: this process's error cells out, every process's back */
-    size_t ne = 0, na = 0;
-    for (size_t i = 0; i < k; i++) ne += g->sp_cells[i].e != 0;
     slagg_cell_key *mine = slagg_malloc((ne ? ne : 1) * sizeof *mine), *all = NULL;
-    if (!mine) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    for (size_t i = 0, m = 0; i < k; i++)
-        if (g->sp_cells[i].e) mine[m++] = (slagg_cell_key){g->sp_cells[i].window, g->sp_cells[i].account};
+    if (!mine) {
+        drop_tables(g);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < ne; i++) mine[i] = (slagg_cell_key){g->sp_cells[i].window, g->sp_cells[i].account};
     const slagg_cell_exchange *x = g->sink->exchange;
     st = x->fn(x->ctx, mine, ne, &all, &na, err);
     slagg_free(mine);
@@ -463,20 +505,20 @@ slagg_status slagg_shards_sparse_exchange(engine *g, slagg_err *err)
     if (st == SLAGG_OK && !u) st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     /* the union, each cell starting from what pass 1 counted here (a cell
      * of this process without an error may be another's error window) */
-    for (size_t i = 0, j = 0; st == SLAGG_OK && i < na; i++) {
+    for (size_t i = 0; st == SLAGG_OK && i < na; i++) {
         if (all[i].account >= g->n_accounts || (i && !key_before(all[i - 1].window, all[i - 1].account,
                                                                     all[i].window, all[i].account))) {
             st = slagg_err_set(err, SLAGG_E_INTERNAL, "the exchanged error cells are not sorted fleet cells");
             break;
         }
-        while (j < k && key_before(g->sp_cells[j].window, g->sp_cells[j].account, all[i].window, all[i].account))
-            j++;
+        uint64_t v, e;
+        cell_sum(g, all[i].account, all[i].window, &v, &e);
         u[i].window = all[i].window;
         u[i].account = all[i].account;
-        int here = j < k && g->sp_cells[j].window == all[i].window && g->sp_cells[j].account == all[i].account;
-        atomic_init(&u[i].v, here ? atomic_load(&g->sp_cells[j].v) : 0);
-        u[i].e = here ? g->sp_cells[j].e : 0;
+        atomic_init(&u[i].v, v);
+        u[i].e = e;
     }
+    drop_tables(g);
     slagg_free(all);
     slagg_free(g->sp_cells);
     g->sp_cells = u;
