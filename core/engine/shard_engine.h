@@ -196,6 +196,8 @@ typedef struct engine {
     uint32_t **rev;           /* the sparse fold, per shard: account id -> shard account id (NONE32) */
     sp_cell *sp_cells;        /* the sparse fold: cells of shared windows, for pass 2 */
     size_t sp_n;
+    sp_cell *sp_done;         /* an MPI rank: the union's cells complete after pass 1 */
+    size_t sp_done_n;
     thr *th;                  /* the nt threads */
     unsigned nt;
     /* the current step */

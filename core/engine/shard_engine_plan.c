@@ -180,6 +180,7 @@ void slagg_shards_engine_free(engine *g)
         for (size_t i = 0; i < g->n_inputs; i++) slagg_free(g->rev[i]);
     slagg_free(g->rev);
     slagg_free(g->sp_cells);
+    slagg_free(g->sp_done);
     slagg_free(g->blocks);
     slagg_free_table(g->day_period, (size_t)g->n_accounts * (size_t)g->ndays + 1, sizeof *g->day_period);
     slagg_maint_free(g->maint);

@@ -435,17 +435,13 @@ static void drop_tables(engine *g)
     for (unsigned t = 0; t < g->nt; t++) slagg_shards_ovf_drop(&g->th[t].ovf);
 }
 
-slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
+/* How many blocks cover each window of the day table ([*wlo, *wlo +
+ * *span)); NULL when out of memory. */
+static uint32_t *block_cover(const engine *g, int64_t *wlo_out, int64_t *span_out)
 {
-    size_t k;
-    slagg_status gst = gather_cells(g, &k, err);
-    drop_tables(g);
-    if (gst != SLAGG_OK) return gst;
-    /* keep those with an error; the complete ones (their window in one
-     * block) go to the output now, the shared ones wait for pass 2 */
     int64_t wlo = g->day0 * SLAGG_WINDOWS_PER_DAY, span = g->ndays * SLAGG_WINDOWS_PER_DAY;
     uint32_t *cover = slagg_calloc((size_t)span + 1, sizeof *cover);
-    if (!cover) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    if (!cover) return NULL;
     for (size_t i = 0; i < g->n_blocks; i++) {
         int64_t a = window_of(g, g->blocks[i].min_ts) - wlo, b = window_of(g, g->blocks[i].max_ts) - wlo + 1;
         if (a < 0) a = 0;
@@ -456,6 +452,22 @@ slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
         }
     }
     for (int64_t w = 1; w <= span; w++) cover[w] += cover[w - 1];
+    *wlo_out = wlo;
+    *span_out = span;
+    return cover;
+}
+
+slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
+{
+    size_t k;
+    slagg_status gst = gather_cells(g, &k, err);
+    drop_tables(g);
+    if (gst != SLAGG_OK) return gst;
+    /* keep those with an error; the complete ones (their window in one
+     * block) go to the output now, the shared ones wait for pass 2 */
+    int64_t wlo, span;
+    uint32_t *cover = block_cover(g, &wlo, &span);
+    if (!cover) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     ev_vec *out = &g->th[0].out;
     size_t shared = 0;
     slagg_status st = SLAGG_OK;
@@ -521,9 +533,42 @@ slagg_status slagg_shards_sparse_exchange(engine *g, slagg_err *err)
     drop_tables(g);
     slagg_free(all);
     slagg_free(g->sp_cells);
+    g->sp_cells = NULL;
+    g->sp_n = 0;
+    if (st != SLAGG_OK) {
+        slagg_free(u);
+        return st;
+    }
+    /* pass 2 only where it can add something: a cell in a window no block
+     * of this process covers has nothing here (dropped), and one of this
+     * process's own error cells in a window one of its blocks covers is
+     * complete (that block's pass 1 counted it all); the rest wait */
+    int64_t wlo, span;
+    uint32_t *cover = block_cover(g, &wlo, &span);
+    sp_cell *done = slagg_calloc(na ? na : 1, sizeof *done);
+    if (!cover || !done) {
+        slagg_free(cover);
+        slagg_free(done);
+        slagg_free(u);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    size_t nd = 0, np = 0;
+    for (size_t i = 0; i < na; i++) {
+        int64_t w = u[i].window - wlo;
+        uint32_t cv = w >= 0 && w < span ? cover[w] : 0;
+        if (cv == 0) continue;
+        sp_cell *to = cv == 1 && u[i].e ? &done[nd++] : &u[np++];
+        to->account = u[i].account;
+        to->window = u[i].window;
+        atomic_init(&to->v, atomic_load(&u[i].v));
+        to->e = u[i].e;
+    }
+    slagg_free(cover);
     g->sp_cells = u;
-    g->sp_n = st == SLAGG_OK ? na : 0;
-    return st;
+    g->sp_n = np;
+    g->sp_done = done;
+    g->sp_done_n = nd;
+    return SLAGG_OK;
 }
 
 slagg_status slagg_shards_sparse_emit(engine *g, slagg_err *err)
@@ -533,13 +578,20 @@ slagg_status slagg_shards_sparse_emit(engine *g, slagg_err *err)
     if (!c) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     slagg_status st = SLAGG_OK;
     size_t m = 0;
-    for (size_t i = 0; st == SLAGG_OK && i <= g->sp_n; i++) {
-        if (m == CHUNK || (i == g->sp_n && m)) {
+    /* the cells pass 2 completed and those complete before it, merged */
+    for (size_t i = 0, j = 0; st == SLAGG_OK; ) {
+        int more = i < g->sp_n || j < g->sp_done_n;
+        if (m == CHUNK || (!more && m)) {
             st = g->sink->cells(g->sink->ctx, c, m, err);
             m = 0;
         }
-        if (i == g->sp_n) break;
-        const sp_cell *x = &g->sp_cells[i];
+        if (!more) break;
+        const sp_cell *x;
+        if (j == g->sp_done_n || (i < g->sp_n && key_before(g->sp_cells[i].window, g->sp_cells[i].account,
+                                                             g->sp_done[j].window, g->sp_done[j].account)))
+            x = &g->sp_cells[i++];
+        else
+            x = &g->sp_done[j++];
         uint64_t v = atomic_load(&x->v);
         if (v || x->e) c[m++] = (slagg_cell){x->window, x->account, v, x->e};
     }
