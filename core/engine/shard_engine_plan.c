@@ -8,6 +8,8 @@
  * windows, within a memory budget, in the layout their spans call for.
  * Frees the engine it built.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +58,73 @@ static slagg_status plan_ring(engine *g, const slagg_fold_opts *o, slagg_err *er
     return SLAGG_OK;
 }
 
+/* Opening the shards (their footers) and mapping their accounts to the
+ * fleet's: per shard, on the fold's threads (0.2 s of the main thread's
+ * time at the standard fleet's 14 shards of ~92 k accounts each). */
+typedef struct open_job {
+    engine *g;
+    const char *const *inputs;
+    atomic_size_t next;
+    slagg_status *st;   /* [n_inputs] */
+    slagg_err *err;     /* [n_inputs] */
+} open_job;
+
+static slagg_status open_one(engine *g, const char *path, size_t i, slagg_err *err)
+{
+    slagg_status st = slagg_shard_open_pooled(path, g->pool, &g->shards[i], err);
+    if (st != SLAGG_OK) return st;
+    uint32_t na = slagg_shard_account_count(g->shards[i]);
+    g->map[i] = slagg_calloc(na ? na : 1, sizeof *g->map[i]);
+    if (!g->map[i]) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (uint32_t a = 0; a < na; a++) {
+        size_t len;
+        const char *name = slagg_shard_account(g->shards[i], a, &len);
+        g->map[i][a] = slagg_dict_find(g->accounts, name, len);
+    }
+    return SLAGG_OK;
+}
+
+static void *open_main(void *arg)
+{
+    open_job *j = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->g->n_inputs) break;
+        j->st[i] = open_one(j->g, j->inputs[i], i, &j->err[i]);
+    }
+    return NULL;
+}
+
+/* Every shard opened and mapped; the first failure in input order. */
+static slagg_status open_all(engine *g, const char *const *inputs, unsigned threads, slagg_err *err)
+{
+    size_t n = g->n_inputs;
+    open_job j = {g, inputs, 0, slagg_calloc(n ? n : 1, sizeof *j.st), slagg_calloc(n ? n : 1, sizeof *j.err)};
+    if (!j.st || !j.err) {
+        slagg_free(j.st);
+        slagg_free(j.err);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    }
+    atomic_init(&j.next, 0);
+    pthread_t tid[64];
+    unsigned nt = threads ? threads : 1, started = 0;
+    if (nt > 64) nt = 64;
+    if (nt > n) nt = (unsigned)n;
+    for (; started + 1 < nt; started++)   /* the main thread is one of them */
+        if (pthread_create(&tid[started], NULL, open_main, &j) != 0) break;
+    open_main(&j);
+    for (unsigned i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    slagg_status st = SLAGG_OK;
+    for (size_t i = 0; i < n && st == SLAGG_OK; i++)
+        if (j.st[i] != SLAGG_OK) {
+            st = j.st[i];
+            *err = j.err[i];
+        }
+    slagg_free(j.st);
+    slagg_free(j.err);
+    return st;
+}
+
 slagg_status slagg_shards_plan(engine *g, const slagg_tables *t, const char *const *inputs, size_t n_inputs,
                                const slagg_fold_opts *o, slagg_fleet *f, int *planned, slagg_err *err)
 {
@@ -79,10 +148,8 @@ slagg_status slagg_shards_plan(engine *g, const slagg_tables *t, const char *con
     g->max_ts = INT64_MIN;
     size_t nb = 0;
     if ((st = slagg_shard_pool_new(slagg_input_fd_budget(), &g->pool, err)) != SLAGG_OK) return st;
-    for (size_t i = 0; i < n_inputs; i++) {
-        if ((st = slagg_shard_open_pooled(inputs[i], g->pool, &g->shards[i], err)) != SLAGG_OK) return st;
-        nb += slagg_shard_block_count(g->shards[i]);
-    }
+    if ((st = open_all(g, inputs, o->threads, err)) != SLAGG_OK) return st;
+    for (size_t i = 0; i < n_inputs; i++) nb += slagg_shard_block_count(g->shards[i]);
     g->blocks = slagg_calloc(nb ? nb : 1, sizeof *g->blocks);
     if (!g->blocks) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     for (size_t i = 0; i < n_inputs; i++) {
@@ -115,16 +182,6 @@ slagg_status slagg_shards_plan(engine *g, const slagg_tables *t, const char *con
         for (int64_t d = pa->span.start; d <= pa->span.counted_end; d++)
             if (d >= g->day0 && d - g->day0 < g->ndays)
                 g->day_period[(size_t)(d - g->day0) * g->n_accounts + pa->account] = (uint32_t)p;
-    }
-    for (size_t i = 0; i < n_inputs; i++) {
-        uint32_t na = slagg_shard_account_count(g->shards[i]);
-        g->map[i] = slagg_calloc(na ? na : 1, sizeof *g->map[i]);
-        if (!g->map[i]) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-        for (uint32_t a = 0; a < na; a++) {
-            size_t len;
-            const char *name = slagg_shard_account(g->shards[i], a, &len);
-            g->map[i][a] = slagg_dict_find(g->accounts, name, len);
-        }
     }
     for (int s = 0; s < 600; s++)
         for (int c = 0; c < SLAGG_CAUSE_COUNT; c++)
