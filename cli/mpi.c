@@ -291,11 +291,6 @@ static int key_at(const slagg_buf *b, size_t at, slagg_cell_key *key)
     return 1;
 }
 
-static int key_less(const slagg_cell_key *a, const slagg_cell_key *b)
-{
-    return a->window < b->window || (a->window == b->window && a->account < b->account);
-}
-
 /* slagg_cell_exchange's fn (core/cell.h): an agreement first (a rank that
  * failed before the exchange calls agree() in its place: every rank then
  * stops here), then every rank's keys to every rank, merged K-way into the
@@ -339,13 +334,14 @@ static slagg_status key_exchange(void *ctx, const slagg_cell_key *mine, size_t n
             slagg_cell_key best, k;
             int bs = -1;
             for (int s = 0; s < j->k; s++)
-                if (key_at(&j->recv[s], at[s], &k) && (bs < 0 || key_less(&k, &best))) {
+                if (key_at(&j->recv[s], at[s], &k) &&
+                    (bs < 0 || slagg_cell_key_less(k.window, k.account, best.window, best.account))) {
                     best = k;
                     bs = s;
                 }
             if (bs < 0) break;
             at[bs] += KEY_BYTES;
-            if (m && !key_less(&u[m - 1], &best)) {
+            if (m && !slagg_cell_key_less(u[m - 1].window, u[m - 1].account, best.window, best.account)) {
                 if (u[m - 1].window != best.window || u[m - 1].account != best.account) failed = 2;
                 continue;   /* another rank's too */
             }
@@ -354,14 +350,10 @@ static slagg_status key_exchange(void *ctx, const slagg_cell_key *mine, size_t n
     }
     free(at);
     reset_io(j);
-    if (failed == 2 || (!failed && !u)) {
+    if (failed || !u) {
         slagg_free(u);
         return failed == 2 ? slagg_err_set(err, SLAGG_E_INTERNAL, "bad error-cell message between ranks")
                            : slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-    }
-    if (failed) {
-        slagg_free(u);
-        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     }
     *all = u;
     *n_all = m;

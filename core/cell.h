@@ -27,6 +27,20 @@ typedef struct slagg_cell_key {
     uint32_t account;
 } slagg_cell_key;
 
+/* (wa, aa) before (wb, ab) in the stream order (window, then account) */
+static inline int slagg_cell_key_less(int64_t wa, uint32_t aa, int64_t wb, uint32_t ab)
+{
+    return wa < wb || (wa == wb && aa < ab);
+}
+
+/* The same order on keys, for qsort. */
+static inline int slagg_cell_key_cmp(const void *pa, const void *pb)
+{
+    const slagg_cell_key *a = pa, *b = pb;
+    return slagg_cell_key_less(b->window, b->account, a->window, a->account) -
+           slagg_cell_key_less(a->window, a->account, b->window, b->account);
+}
+
 /* The exchange itself (cli/mpi.c): given this process's keys with E > 0,
  * sorted by (window, account) and unique, sets *all to the union of every
  * process's (sorted, unique; slagg_free), each account < the fleet's

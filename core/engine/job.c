@@ -1028,13 +1028,6 @@ static slagg_status sink_exchange(void *ctx, const slagg_cell_key *mine, size_t 
     return ps->ex->fn(ps->ex->ctx, mine, n, all, n_all, err);
 }
 
-static int key_cmp(const void *pa, const void *pb)
-{
-    const slagg_cell_key *a = pa, *b = pb;
-    if (a->window != b->window) return a->window < b->window ? -1 : 1;
-    return (a->account > b->account) - (a->account < b->account);
-}
-
 /* An MPI rank whose cells were all written (not the sparse fold): the
  * keys of its error cells, sorted and unique, to the exchange; what comes
  * back is not needed (its partial holds every cell's V). */
@@ -1042,9 +1035,9 @@ static slagg_status exchange_written(part_sink *ps, slagg_err *err)
 {
     if (ps->keys_failed) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     size_t m = 0;
-    if (ps->n_keys) qsort(ps->keys, ps->n_keys, sizeof *ps->keys, key_cmp);
+    if (ps->n_keys) qsort(ps->keys, ps->n_keys, sizeof *ps->keys, slagg_cell_key_cmp);
     for (size_t i = 0; i < ps->n_keys; i++)
-        if (!m || key_cmp(&ps->keys[m - 1], &ps->keys[i]) != 0) ps->keys[m++] = ps->keys[i];
+        if (!m || slagg_cell_key_cmp(&ps->keys[m - 1], &ps->keys[i]) != 0) ps->keys[m++] = ps->keys[i];
     slagg_cell_key *all = NULL;
     size_t na = 0;
     slagg_status st = sink_exchange(ps, ps->keys, m, &all, &na, err);

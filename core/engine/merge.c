@@ -72,7 +72,7 @@ static slagg_status load_tails(slagg_partial_reader **rd, size_t n, cell_vec *ta
 
 static int key_less(const slagg_cell *a, const slagg_cell *b)
 {
-    return a->window < b->window || (a->window == b->window && a->account < b->account);
+    return slagg_cell_key_less(a->window, a->account, b->window, b->account);
 }
 
 /* The k-way merge of the partials' cells and their tails (stream n, held

@@ -352,80 +352,74 @@ static void cell_sum(const engine *g, uint32_t a, int64_t w, uint64_t *v, uint64
  * fleet. A radix sort on a key of (window - the lowest, account). */
 static slagg_status gather_cells(engine *g, size_t *n_out, slagg_err *err)
 {
-    size_t n = 0;
-    int64_t wmin = INT64_MAX;
     *n_out = 0;
+    size_t n = 0, cap = 0;
+    int64_t wmin = INT64_MAX;
+    sp_cell *cells = NULL;
     /* an error cell is taken from the first thread whose table has it with E > 0 */
-    for (int round = 0; round < 2; round++) {
-        sp_cell *cells = round ? g->sp_cells : NULL;
-        uint64_t *k = NULL, *tk = NULL;
-        uint32_t *p = NULL, *tp = NULL;
-        if (round) {
-            if (n > UINT32_MAX) return slagg_err_set(err, SLAGG_E_NOMEM, "too many error cells (%zu) for one fold", n);
-            k = slagg_malloc((n ? n : 1) * sizeof *k);
-            tk = slagg_malloc((n ? n : 1) * sizeof *tk);
-            p = slagg_malloc((n ? n : 1) * sizeof *p);
-            tp = slagg_malloc((n ? n : 1) * sizeof *tp);
-            cells = slagg_calloc(n ? n : 1, sizeof *cells);
-            if (!k || !tk || !p || !tp || !cells) {
-                slagg_free(k);
-                slagg_free(tk);
-                slagg_free(p);
-                slagg_free(tp);
-                slagg_free(cells);
-                return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    for (unsigned t = 0; t < g->nt; t++) {
+        const ovf_map *om = &g->th[t].ovf;
+        for (size_t i = 0; om->n && i <= om->mask; i++) {
+            const ovf_ent *x = &om->slot[i];
+            if (!x->used || !x->e) continue;
+            int earlier = 0;
+            for (unsigned u = 0; u < t && !earlier; u++) {
+                const ovf_ent *y = slagg_shards_ovf_find(&g->th[u].ovf, x->account, x->window);
+                earlier = y && y->e;
             }
-        }
-        size_t m = 0;
-        for (unsigned t = 0; t < g->nt; t++) {
-            const ovf_map *om = &g->th[t].ovf;
-            for (size_t i = 0; om->n && i <= om->mask; i++) {
-                const ovf_ent *x = &om->slot[i];
-                if (!x->used || !x->e) continue;
-                int earlier = 0;
-                for (unsigned u = 0; u < t && !earlier; u++) {
-                    const ovf_ent *y = slagg_shards_ovf_find(&g->th[u].ovf, x->account, x->window);
-                    earlier = y && y->e;
+            if (earlier) continue;
+            if (n == cap) {
+                cap = cap ? 2 * cap : 4096;
+                sp_cell *nc = slagg_reallocarray(cells, cap, sizeof *nc);
+                if (!nc) {
+                    slagg_free(cells);
+                    return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
                 }
-                if (earlier) continue;
-                if (!round) {
-                    n++;
-                    if (x->window < wmin) wmin = x->window;
-                    continue;
-                }
-                uint64_t v, e;
-                cell_sum(g, x->account, x->window, &v, &e);
-                sp_cell *c = &cells[m];
-                c->account = x->account;
-                c->window = x->window;
-                atomic_init(&c->v, v);
-                c->e = e;
-                k[m] = (uint64_t)(x->window - wmin) << 32 | x->account;
-                p[m] = (uint32_t)m;
-                m++;
+                cells = nc;
             }
+            uint64_t v, e;
+            cell_sum(g, x->account, x->window, &v, &e);
+            cells[n].account = x->account;
+            cells[n].window = x->window;
+            atomic_init(&cells[n].v, v);
+            cells[n].e = e;
+            if (x->window < wmin) wmin = x->window;
+            n++;
         }
-        if (!round) continue;
-        slagg_radix_sort(&k, &p, &tk, &tp, (uint32_t)m);
-        sp_cell *sorted = slagg_calloc(m ? m : 1, sizeof *sorted);
-        if (sorted)
-            for (size_t i = 0; i < m; i++) {
-                const sp_cell *c = &cells[p[i]];
-                sorted[i].account = c->account;
-                sorted[i].window = c->window;
-                atomic_init(&sorted[i].v, atomic_load(&c->v));
-                sorted[i].e = c->e;
-            }
-        slagg_free(cells);
-        slagg_free(k);
-        slagg_free(tk);
-        slagg_free(p);
-        slagg_free(tp);
-        if (!sorted) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-        g->sp_cells = sorted;
-        *n_out = m;
     }
-    return SLAGG_OK;
+    if (n > UINT32_MAX) {
+        slagg_free(cells);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "too many error cells (%zu) for one fold", n);
+    }
+    uint64_t *k = slagg_malloc((n ? n : 1) * sizeof *k), *tk = slagg_malloc((n ? n : 1) * sizeof *tk);
+    uint32_t *p = slagg_malloc((n ? n : 1) * sizeof *p), *tp = slagg_malloc((n ? n : 1) * sizeof *tp);
+    sp_cell *sorted = slagg_calloc(n ? n : 1, sizeof *sorted);
+    slagg_status st = SLAGG_OK;
+    if (!k || !tk || !p || !tp || !sorted) {
+        slagg_free(sorted);
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            k[i] = (uint64_t)(cells[i].window - wmin) << 32 | cells[i].account;
+            p[i] = (uint32_t)i;
+        }
+        slagg_radix_sort(&k, &p, &tk, &tp, (uint32_t)n);
+        for (size_t i = 0; i < n; i++) {
+            const sp_cell *c = &cells[p[i]];
+            sorted[i].account = c->account;
+            sorted[i].window = c->window;
+            atomic_init(&sorted[i].v, atomic_load(&c->v));
+            sorted[i].e = c->e;
+        }
+        g->sp_cells = sorted;
+        *n_out = n;
+    }
+    slagg_free(cells);
+    slagg_free(k);
+    slagg_free(tk);
+    slagg_free(p);
+    slagg_free(tp);
+    return st;
 }
 
 /* Once the cells are gathered (and looked up): the tables go, so nothing
@@ -489,12 +483,6 @@ slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
     return st;
 }
 
-/* (a, b) in (window, account) order: a before b */
-static int key_before(int64_t wa, uint32_t aa, int64_t wb, uint32_t ab)
-{
-    return wa < wb || (wa == wb && aa < ab);
-}
-
 slagg_status slagg_shards_sparse_exchange(engine *g, slagg_err *err)
 {
     size_t ne, na = 0;
@@ -518,7 +506,7 @@ slagg_status slagg_shards_sparse_exchange(engine *g, slagg_err *err)
     /* the union, each cell starting from what pass 1 counted here (a cell
      * of this process without an error may be another's error window) */
     for (size_t i = 0; st == SLAGG_OK && i < na; i++) {
-        if (all[i].account >= g->n_accounts || (i && !key_before(all[i - 1].window, all[i - 1].account,
+        if (all[i].account >= g->n_accounts || (i && !slagg_cell_key_less(all[i - 1].window, all[i - 1].account,
                                                                     all[i].window, all[i].account))) {
             st = slagg_err_set(err, SLAGG_E_INTERNAL, "the exchanged error cells are not sorted fleet cells");
             break;
@@ -587,7 +575,7 @@ slagg_status slagg_shards_sparse_emit(engine *g, slagg_err *err)
         }
         if (!more) break;
         const sp_cell *x;
-        if (j == g->sp_done_n || (i < g->sp_n && key_before(g->sp_cells[i].window, g->sp_cells[i].account,
+        if (j == g->sp_done_n || (i < g->sp_n && slagg_cell_key_less(g->sp_cells[i].window, g->sp_cells[i].account,
                                                              g->sp_done[j].window, g->sp_done[j].account)))
             x = &g->sp_cells[i++];
         else
