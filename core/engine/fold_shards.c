@@ -197,6 +197,7 @@ static slagg_status fold_sparse(engine *g, slagg_err *err)
 {
     const slagg_fold_opts *o = g->o;
     slagg_status st = slagg_shards_sparse_rev(g, err);
+    if (st == SLAGG_OK && !g->sink) st = slagg_shards_sparse_cover(g, err);
     uint64_t total_bytes = 0;
     for (size_t i = 0; i < g->n_blocks; i++)
         total_bytes += slagg_shard_block_at(g->shards[g->blocks[i].shard], g->blocks[i].block)->comp_size;

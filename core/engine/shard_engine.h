@@ -198,6 +198,8 @@ typedef struct engine {
     size_t sp_n;
     sp_cell *sp_done;         /* an MPI rank: the union's cells complete after pass 1 */
     size_t sp_done_n;
+    uint32_t *sp_cover;       /* the sparse fold of one process: blocks covering each window of */
+    int64_t sp_cover_lo, sp_cover_span;   /* [lo, lo + span) (slagg_shards_sparse_cover) */
     thr *th;                  /* the nt threads */
     unsigned nt;
     /* the current step */
@@ -306,6 +308,11 @@ int slagg_shards_sparse_usable(const engine *g);
 slagg_status slagg_shards_sparse_rev(engine *g, slagg_err *err);
 /* Pass 1 (pass 0) or pass 2 (pass 1) of one block. 0, or -1 with th->err set. */
 int slagg_shards_sparse_block(thr *th, const blk_ref *br, int pass);
+/* Before pass 1 of a fold in one process: how many blocks cover each
+ * window (g->sp_cover), so that pass 1 keeps no cell of a window one
+ * block covers alone unless it has an error. An MPI rank does not call
+ * it: another rank's error window needs every cell's V. */
+slagg_status slagg_shards_sparse_cover(engine *g, slagg_err *err);
 /* After pass 1: the cells summed, the complete ones into th[0].out, the
  * shared ones kept for pass 2. */
 slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err);

@@ -238,6 +238,7 @@ void slagg_shards_engine_free(engine *g)
     slagg_free(g->rev);
     slagg_free(g->sp_cells);
     slagg_free(g->sp_done);
+    slagg_free(g->sp_cover);
     slagg_free(g->blocks);
     slagg_free_table(g->day_period, (size_t)g->n_accounts * (size_t)g->ndays + 1, sizeof *g->day_period);
     slagg_maint_free(g->maint);
