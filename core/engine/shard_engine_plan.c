@@ -76,10 +76,24 @@ static slagg_status open_one(engine *g, const char *path, size_t i, slagg_err *e
     uint32_t na = slagg_shard_account_count(g->shards[i]);
     g->map[i] = slagg_calloc(na ? na : 1, sizeof *g->map[i]);
     if (!g->map[i]) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    /* a shard's names are sorted, as the tables' usually are: the fleet
+     * account after the previous one's is tried first (one compare of
+     * the next name), the hash only when it is not the one (the hash's
+     * dependent cache misses were half of opening 14 shards of 92 k
+     * accounts) */
+    const uint32_t n_fleet = slagg_dict_count(g->accounts);
+    uint32_t prev = NONE32;
     for (uint32_t a = 0; a < na; a++) {
-        size_t len;
+        size_t len, glen;
         const char *name = slagg_shard_account(g->shards[i], a, &len);
-        g->map[i][a] = slagg_dict_find(g->accounts, name, len);
+        uint32_t id = NONE32;
+        if (prev != NONE32 && prev + 1 < n_fleet) {
+            const char *next = slagg_dict_name(g->accounts, prev + 1, &glen);
+            if (glen == len && memcmp(next, name, len) == 0) id = prev + 1;
+        }
+        if (id == NONE32) id = slagg_dict_find(g->accounts, name, len);
+        g->map[i][a] = id;
+        prev = id;
     }
     return SLAGG_OK;
 }
