@@ -30,12 +30,14 @@ static int reserve(slagg_buf *b, size_t extra)
     return 0;
 }
 
-void slagg_buf_put(slagg_buf *b, const void *p, size_t n)
+void slagg_buf_put_grow(slagg_buf *b, const void *p, size_t n)
 {
     if (n == 0 || reserve(b, n) != 0) return;
     memcpy(b->data + b->len, p, n);
     b->len += n;
 }
+
+void slagg_buf_reserve(slagg_buf *b, size_t n) { (void)reserve(b, n); }
 
 void slagg_buf_puts(slagg_buf *b, const char *s) { slagg_buf_put(b, s, strlen(s)); }
 

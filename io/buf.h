@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct slagg_buf {
     char *data;
@@ -17,8 +18,24 @@ typedef struct slagg_buf {
     int failed;
 } slagg_buf;
 
-void slagg_buf_put(slagg_buf *b, const void *p, size_t n);
+/* Appends n bytes. Inline for the common case (room left): the exports
+ * append a few bytes at a time, and a call per append was a tenth of
+ * writing them. */
+void slagg_buf_put_grow(slagg_buf *b, const void *p, size_t n);
+static inline void slagg_buf_put(slagg_buf *b, const void *p, size_t n)
+{
+    if (n <= b->cap - b->len && !b->failed) {
+        if (n) memcpy(b->data + b->len, p, n);   /* data may be NULL when n is 0 */
+        b->len += n;
+    } else {
+        slagg_buf_put_grow(b, p, n);
+    }
+}
 void slagg_buf_puts(slagg_buf *b, const char *s);
+/* Room for n more bytes now (a file whose size is known roughly): one
+ * allocation instead of the doublings, each of which faulted in and
+ * copied the whole buffer again. Failure is sticky, as for an append. */
+void slagg_buf_reserve(slagg_buf *b, size_t n);
 void slagg_buf_printf(slagg_buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

@@ -5,6 +5,7 @@
 #include "io/export.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "core/calendar.h"
@@ -28,14 +29,19 @@ typedef struct field {
 
 #define N_FIELDS 18
 
-static void set_text(field *f, const char *name, enum kind k, const char *s)
+static void set_textn(field *f, const char *name, enum kind k, const char *s, size_t n)
 {
     f->name = name;
     f->kind = k;
     f->ptr = NULL;
-    size_t n = strlen(s);
-    memcpy(f->text, s, n + 1);
+    memcpy(f->text, s, n);
+    f->text[n] = '\0';
     f->len = n;
+}
+
+static void set_text(field *f, const char *name, enum kind k, const char *s)
+{
+    set_textn(f, name, k, s, strlen(s));
 }
 
 static void set_u64(field *f, const char *name, uint64_t v)
@@ -47,14 +53,16 @@ static void set_u64(field *f, const char *name, uint64_t v)
         t[--i] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    set_text(f, name, K_NUM, t + i);
+    set_textn(f, name, K_NUM, t + i, (size_t)(23 - i));
 }
 
 static void set_date(field *f, const char *name, int64_t day)
 {
-    char d[11];
-    slagg_format_date(day, d);
-    set_text(f, name, K_STR, d);
+    f->name = name;
+    f->kind = K_STR;
+    f->ptr = NULL;
+    slagg_format_date(day, f->text);   /* YYYY-MM-DD and its NUL */
+    f->len = 10;
 }
 
 static void set_money(field *f, const char *name, int has, int64_t fen)
@@ -99,11 +107,23 @@ static const char *fval(const field *f, size_t *n)
     return f->ptr ? f->ptr : f->text;
 }
 
+/* After the first rows (from offset at, `done` of them): room for the
+ * rest at their mean size and an eighth more. */
+#define ROWS_SAMPLE 256
+static void reserve_like(slagg_buf *b, size_t at, size_t done, size_t rows)
+{
+    size_t per = (b->len - at) / done + 1;
+    if (per > SIZE_MAX / 2 / rows) return;   /* the appends will say so */
+    slagg_buf_reserve(b, (rows - done) * per + (rows - done) * per / 8);
+}
+
 void slagg_format_finance_csv(const slagg_fleet *f, const slagg_report *r, slagg_buf *out)
 {
     field fs[N_FIELDS];
     slagg_buf_puts(out, SLAGG_FINANCE_HEADER "\n");
+    size_t at = out->len;
     for (size_t i = 0; i < r->n_rows; i++) {
+        if (i == ROWS_SAMPLE) reserve_like(out, at, i, r->n_rows);
         row_fields(f, &r->rows[i], fs);
         for (int k = 0; k < N_FIELDS; k++) {
             size_t n;
@@ -121,21 +141,32 @@ void slagg_format_finance_csv(const slagg_fleet *f, const slagg_report *r, slagg
 void slagg_format_finance_jsonl(const slagg_fleet *f, const slagg_report *r, slagg_buf *out)
 {
     field fs[N_FIELDS];
-    for (size_t i = 0; i < r->n_rows; i++) {
+    /* each key as JSON once ("name":), not escaped again on every row */
+    slagg_buf keys[N_FIELDS];
+    memset(keys, 0, sizeof keys);
+    if (r->n_rows) row_fields(f, &r->rows[0], fs);
+    for (int k = 0; r->n_rows && k < N_FIELDS; k++) {
+        slagg_buf_json_str(&keys[k], fs[k].name, strlen(fs[k].name));
+        slagg_buf_put(&keys[k], ":", 1);
+        if (slagg_buf_failed(&keys[k])) out->failed = 1;
+    }
+    size_t at = out->len;
+    for (size_t i = 0; i < r->n_rows && !slagg_buf_failed(out); i++) {
+        if (i == ROWS_SAMPLE) reserve_like(out, at, i, r->n_rows);
         row_fields(f, &r->rows[i], fs);
         slagg_buf_put(out, "{", 1);
         for (int k = 0; k < N_FIELDS; k++) {
             size_t n;
             const char *s = fval(&fs[k], &n);
             if (k) slagg_buf_put(out, ",", 1);
-            slagg_buf_json_str(out, fs[k].name, strlen(fs[k].name));
-            slagg_buf_put(out, ":", 1);
+            slagg_buf_put(out, keys[k].data, keys[k].len);
             if (n == 0) slagg_buf_puts(out, "null");
             else if (fs[k].kind == K_STR) slagg_buf_json_str(out, s, n);
             else slagg_buf_put(out, s, n);
         }
         slagg_buf_put(out, "}\n", 2);
     }
+    for (int k = 0; k < N_FIELDS; k++) slagg_buf_free(&keys[k]);
 }
 
 /* A text field of the rejects file: control characters escaped (SPEC 6),
