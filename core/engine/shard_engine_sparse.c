@@ -98,19 +98,36 @@ static int split_block_ok(thr *th, const blk_ref *br)
     slagg_shard_head *h = th->head;
     if (slagg_shard_head_times(g->shards[br->shard], br->block, h, &th->err) != SLAGG_OK) return -1;
     const uint32_t *map = g->map[br->shard];
+    /* every day of the block inside [--from, --through]: every record is
+     * counted (in a period or uncontracted), so its windows are the
+     * cover's, as for a one-day block; else record by record */
+    const int64_t day_lo = slagg_floordiv(h->min_ts_ms + g->tz_ms, SLAGG_MS_PER_DAY);
+    const int64_t day_hi = slagg_floordiv(h->max_ts_ms + g->tz_ms, SLAGG_MS_PER_DAY);
+    const int all_in = (!g->o->has_from || day_lo >= g->o->from) && day_hi <= g->through;
+    if (all_in) {
+        const int64_t tz_w = g->tz_ms / W_MS;
+        for (uint32_t i = 0; i < h->nw; i++)
+            if (h->cover[i >> 3] & (1u << (i & 7))) slagg_cov_mark(&th->cov, h->w0 + i + tz_w);
+    }
     uint32_t e = 0;   /* the next exception */
     for (uint32_t r = 0, j = 0; r < h->n_runs; r++) {
         uint32_t a = map[h->run_account[r]], end = j + h->run_len[r];
         while (j < end) {
             int64_t day = slagg_floordiv(h->ts[j] + g->tz_ms, SLAGG_MS_PER_DAY);
             const int64_t day_end = (day + 1) * SLAGG_MS_PER_DAY - g->tz_ms;
-            uint32_t m = j + 1;
-            while (m < end && h->ts[m] < day_end) m++;   /* times are sorted within a run */
+            /* the run's first record at or after day_end: times are sorted within a run */
+            uint32_t lo = j + 1, hi = end;
+            while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                if (h->ts[mid] < day_end) lo = mid + 1;
+                else hi = mid;
+            }
+            const uint32_t m = lo;
             uint32_t nok = 0;
             while (e < h->n_exc && h->exc_index[e] < m) nok += h->exc_index[e++] >= j;
             int64_t p = gate(th, a, day, h->run_account[r], m - j);
             if (p == -4) goto nomem;
-            if (p != -1 && p != -2)
+            if (!all_in && p != -1 && p != -2)
                 for (uint32_t k = j; k < m; k++) slagg_cov_mark(&th->cov, window_of(g, h->ts[k]));
             if (p >= 0) th->ptot[(size_t)p * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK] += m - j - nok;
             j = m;
