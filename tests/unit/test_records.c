@@ -768,6 +768,36 @@ Test(records_ndjson, json_syntax_rejects)
     nd_rejected("{} \"x\"", "bad JSON at column 4: trailing characters after the object");
 }
 
+/* The string scan reads 8 bytes a step and the line's last (fewer than
+ * 8) bytes as one shifted word: a string ending, escaped or broken at
+ * every offset of a line's last bytes reads as it does anywhere else. */
+Test(records_ndjson, strings_ending_in_the_last_bytes_of_a_line)
+{
+    char line[256], name[32], want[64];
+    for (int k = 1; k <= 17; k++) {
+        memset(name, 'a' + k % 26, (size_t)k);
+        name[k] = '\0';
+        snprintf(line, sizeof line, "{\"ts\":1,\"status\":200,\"account\":\"%s\"}", name);
+        nd_accepted(line, 1000, name, 200, SLAGG_CAUSE_NONE);
+        /* an escaped quote as the name's last character */
+        snprintf(line, sizeof line, "{\"ts\":1,\"status\":200,\"account\":\"%s\\\"\"}", name);
+        snprintf(want, sizeof want, "%s\"", name);
+        nd_accepted(line, 1000, want, 200, SLAGG_CAUSE_NONE);
+        /* a tab inside the name, k bytes before the line's end */
+        snprintf(line, sizeof line, "{\"ts\":1,\"status\":200,\"account\":\"x\t%s\"}", name);
+        snprintf(want, sizeof want, "bad JSON at column %zu: control character in string",
+                 (size_t)(strchr(line, '\t') - line) + 1);
+        nd_rejected(line, want);
+        /* the line ends inside the name */
+        snprintf(line, sizeof line, "{\"ts\":1,\"status\":200,\"account\":\"%s", name);
+        snprintf(want, sizeof want, "bad JSON at column %zu: unterminated string", strlen(line) + 1);
+        nd_rejected(line, want);
+    }
+    /* lines shorter than one word */
+    nd_rejected("{\"a\"", "bad JSON at column 5: expected ':'");
+    nd_rejected("{\"a", "bad JSON at column 4: unterminated string");
+}
+
 Test(records_ndjson, not_an_object)
 {
     /* a first line that is not '{' makes the file CSV: test later lines */
