@@ -58,11 +58,9 @@ static void set_u64(field *f, const char *name, uint64_t v)
 
 static void set_date(field *f, const char *name, int64_t day)
 {
-    f->name = name;
-    f->kind = K_STR;
-    f->ptr = NULL;
-    slagg_format_date(day, f->text);   /* YYYY-MM-DD and its NUL */
-    f->len = 10;
+    char d[11];
+    slagg_format_date(day, d);
+    set_textn(f, name, K_STR, d, 10);   /* YYYY-MM-DD */
 }
 
 static void set_money(field *f, const char *name, int has, int64_t fen)

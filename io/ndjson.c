@@ -102,9 +102,17 @@ static size_t utf8_put(char *d, uint32_t cp)
     return 4;
 }
 
+/* jp_string scans a string's plain run a word at a time where words load
+ * as little-endian with GCC builtins; elsewhere a byte at a time. */
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define JP_WORD_SCAN 1
+#else
+#define JP_WORD_SCAN 0
+#endif
+
 /* 1 for the bytes a JSON string holds as themselves: 0x20-0x7F but '"' and '\\'
  * (the portable scan's; jp_string's word scan flags the others itself). */
-#if !(defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#if !JP_WORD_SCAN
 static const unsigned char jp_plain[256] = {
 #define JP_R4(x) x, x, x, x
 #define JP_R16(x) JP_R4(x), JP_R4(x), JP_R4(x), JP_R4(x)
@@ -119,6 +127,18 @@ static const unsigned char jp_plain[256] = {
 };
 #endif
 
+#if JP_WORD_SCAN
+/* The bytes of a little-endian word that end a string's plain run: bit 7
+ * of each byte below 0x20, '"', '\\' or from 0x80. A borrow only leaves
+ * a byte that is itself flagged, so the lowest flag is exact. */
+static inline uint64_t jp_word_flags(uint64_t v)
+{
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+    return (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v) & high;
+}
+#endif
+
 /* Parses the string at s[i] == '"', decoding it in place at s[i+1..).
  * Sets *out / *outn to the decoded bytes. */
 static int jp_string(json_parser *jp, const char **out, size_t *outn)
@@ -129,17 +149,12 @@ static int jp_string(json_parser *jp, const char **out, size_t *outn)
     /* Fast path: a run of printable ASCII other than '"' and '\\' decodes
      * to itself, in place, so it is only skipped (d follows i exactly until
      * the first escape); the loop below decides the byte that ends it. */
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* eight bytes at a time: a byte's flag (bit 7) is set for < 0x20, '"',
-     * '\\' and >= 0x80. A borrow only leaves a byte that is itself
-     * flagged, so the lowest flag is exact: it is the run's end. */
-    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+#if JP_WORD_SCAN
+    /* eight bytes at a time (jp_word_flags) */
     while (i + 8 <= jp->n) {
-        uint64_t v, q, b;
+        uint64_t v;
         memcpy(&v, s + i, 8);
-        q = v ^ (ones * '"');
-        b = v ^ (ones * '\\');
-        uint64_t m = (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v) & high;
+        uint64_t m = jp_word_flags(v);
         if (m) {
             i += (size_t)__builtin_ctzll(m) >> 3;
             goto run_end;
@@ -151,13 +166,10 @@ static int jp_string(json_parser *jp, const char **out, size_t *outn)
      * lowest flag is the run's end, or the line's (a byte loop here was a
      * quarter of this function: a line's last strings are near its end) */
     if (i < jp->n && jp->n >= 8) {
-        uint64_t v, q, b;
+        uint64_t v;
         memcpy(&v, s + jp->n - 8, 8);
         v >>= 8 * (8 - (jp->n - i));
-        q = v ^ (ones * '"');
-        b = v ^ (ones * '\\');
-        uint64_t m = (((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b) | v) & high;
-        i += (size_t)__builtin_ctzll(m) >> 3;   /* m != 0: byte n - i at the latest is 0 */
+        i += (size_t)__builtin_ctzll(jp_word_flags(v)) >> 3;   /* not 0: byte n - i at the latest is 0 */
     }
 run_end:   /* s[i] is the run's end, exactly: not plain, or i == n */
 #else

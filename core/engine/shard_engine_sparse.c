@@ -88,6 +88,40 @@ static int64_t gate(thr *th, uint32_t a, int64_t day, uint32_t local, uint64_t n
     return p;
 }
 
+/* An exception group of pass 1: run `run`'s records in window offset
+ * `win` of the block, cell (account, window), its V and E so far. */
+typedef struct sp_group {
+    uint32_t run, win, account;
+    int64_t window;
+    uint64_t v, e;
+} sp_group;
+
+/* The group into the thread's table, unless there is none (run NONE32)
+ * or it cannot matter: without an error, in a window this block alone
+ * covers (g->sp_cover), it is its cell's whole count. 0, or -1 when out
+ * of memory. */
+static int group_put(thr *th, const sp_group *x)
+{
+    const engine *g = th->g;
+    if (x->run == NONE32) return 0;
+    int64_t ci = x->window - g->sp_cover_lo;
+    if (!x->e && g->sp_cover && ci >= 0 && ci < g->sp_cover_span && g->sp_cover[ci] == 1) return 0;
+    ovf_ent *cell = slagg_shards_ovf_get(&th->ovf, x->account, x->window);
+    if (!cell) return -1;
+    cell->v += x->v;
+    cell->e += x->e;
+    return 0;
+}
+
+/* The windows of head h's cover bitmap into th's coverage: every record
+ * of the block is counted (in a period or uncontracted). */
+static void mark_cover(thr *th, const slagg_shard_head *h)
+{
+    const int64_t tz_w = th->g->tz_ms / W_MS;
+    for (uint32_t i = 0; i < h->nw; i++)
+        if (h->cover[i >> 3] & (1u << (i & 7))) slagg_cov_mark(&th->cov, h->w0 + i + tz_w);
+}
+
 /* A block spanning two or more service days: its times (frame 2 alone)
  * give each run's records per day; a (run, day) segment's OK records are
  * its length less its exceptions, as for a whole one-day run. The gates of
@@ -104,11 +138,7 @@ static int split_block_ok(thr *th, const blk_ref *br)
     const int64_t day_lo = slagg_floordiv(h->min_ts_ms + g->tz_ms, SLAGG_MS_PER_DAY);
     const int64_t day_hi = slagg_floordiv(h->max_ts_ms + g->tz_ms, SLAGG_MS_PER_DAY);
     const int all_in = (!g->o->has_from || day_lo >= g->o->from) && day_hi <= g->through;
-    if (all_in) {
-        const int64_t tz_w = g->tz_ms / W_MS;
-        for (uint32_t i = 0; i < h->nw; i++)
-            if (h->cover[i >> 3] & (1u << (i & 7))) slagg_cov_mark(&th->cov, h->w0 + i + tz_w);
-    }
+    if (all_in) mark_cover(th, h);
     uint32_t e = 0;   /* the next exception */
     for (uint32_t r = 0, j = 0; r < h->n_runs; r++) {
         uint32_t a = map[h->run_account[r]], end = j + h->run_len[r];
@@ -207,9 +237,7 @@ static int sparse_pass1(thr *th, const blk_ref *br)
             }
             e->ok += ok;
         }
-        if (counted)   /* every record counted (in a period or uncontracted): the block's windows are covered */
-            for (uint32_t i = 0; i < h->nw; i++)
-                if (h->cover[i >> 3] & (1u << (i & 7))) slagg_cov_mark(&th->cov, h->w0 + i + tz_w);
+        if (counted) mark_cover(th, h);
     } else if (split_block_ok(th, br) != 0) {
         return -1;
     }
@@ -219,23 +247,9 @@ static int sparse_pass1(thr *th, const blk_ref *br)
      * matters only with an error: those without are not kept (at the
      * standard fleet 4 of 5 groups, whose table entries had been most of
      * pass 1's cache misses and of the gather's work). */
-    uint64_t gv = 0, ge = 0;
-    int64_t gw = 0;
-    uint32_t g_run = NONE32, g_win = 0, g_acc = 0;
-    for (uint32_t k = 0; k <= h->n_exc; k++) {
-        uint32_t r = k < h->n_exc ? h->exc_run[k] : NONE32;
-        if (g_run != NONE32 && (k == h->n_exc || r != g_run || h->exc_win[k] != g_win)) {   /* the group ends */
-            int64_t ci = gw - g->sp_cover_lo;
-            if (ge || !g->sp_cover || ci < 0 || ci >= g->sp_cover_span || g->sp_cover[ci] != 1) {
-                ovf_ent *cell = slagg_shards_ovf_get(&th->ovf, g_acc, gw);
-                if (!cell) goto nomem;
-                cell->v += gv;
-                cell->e += ge;
-            }
-            g_run = NONE32;
-        }
-        if (k == h->n_exc) break;
-        uint32_t a = map[h->run_account[r]];
+    sp_group grp = {NONE32, 0, 0, 0, 0, 0};
+    for (uint32_t k = 0; k < h->n_exc; k++) {
+        uint32_t r = h->exc_run[k], a = map[h->run_account[r]];
         uint32_t p;
         if (one_day) {
             p = counted ? th->sp_acc[a != NONE32 ? a : g->n_accounts].p : NONE32;
@@ -248,18 +262,15 @@ static int sparse_pass1(thr *th, const blk_ref *br)
         unsigned c = exc_class(th, h, k, a);
         th->ptot[(size_t)p * SLAGG_CLASS_COUNT + c]++;
         if (one_day) th->ptot[(size_t)p * SLAGG_CLASS_COUNT + SLAGG_CLASS_OK]--;   /* its run counted it OK */
-        if (g_run == NONE32) {   /* a new group: its V is seg, less the invalid below */
-            g_run = r;
-            g_win = h->exc_win[k];
-            g_acc = a;
-            gw = h->w0 + g_win + tz_w;
-            gv = h->exc_seg[k];
-            ge = 0;
+        if (r != grp.run || h->exc_win[k] != grp.win) {   /* a new group: its V is seg, less the invalid below */
+            if (group_put(th, &grp) != 0) goto nomem;
+            grp = (sp_group){r, h->exc_win[k], a, h->w0 + h->exc_win[k] + tz_w, h->exc_seg[k], 0};
         }
         uint8_t fl = g->cls_flags[c];
-        gv -= !(fl & 1);
-        ge += fl >> 1;
+        grp.v -= !(fl & 1);
+        grp.e += fl >> 1;
     }
+    if (group_put(th, &grp) != 0) goto nomem;
     return 0;
 nomem:
     slagg_err_set(&th->err, SLAGG_E_NOMEM, "out of memory");
