@@ -297,8 +297,14 @@ static void remember(slagg_shard_writer *w, uint32_t id, const char *s, size_t n
 static slagg_status ht_grow(slagg_shard_writer *w)
 {
     size_t cap = (w->ht_mask + 1) * 2;
-    acc_slot *t = slagg_calloc(cap, sizeof *t);
+    /* malloc + memset, not calloc: a calloc'd fresh mapping is read first
+     * (the probe) as the shared zero page, then written: a copy-on-write
+     * fault and a TLB shootdown of every thread per page (perf: a quarter
+     * of a text fold whose pieces each open a writer, docs/DESIGN.md
+     * "Allocation") */
+    acc_slot *t = slagg_malloc(cap * sizeof *t);
     if (!t) return fail(w, SLAGG_E_NOMEM, "out of memory");
+    memset(t, 0, cap * sizeof *t);
     for (uint32_t id = 0; id < w->n_acc; id++) {
         const unsigned char *e = w->names + w->name_off[id];
         uint64_t h = acc_hash((const char *)e + 1, e[0]);
