@@ -65,6 +65,16 @@ int slagg_cli_engine_env(slagg_fold *job)
     slagg_fold_set_no_sparse(job, getenv("SLAGG_NO_SPARSE") != NULL);
     const char *tmp = getenv("TMPDIR");   /* text inputs' scratch shards (io/text_shards.h) */
     if (tmp && *tmp && slagg_fold_set_tmp_dir(job, tmp) != SLAGG_OK) return slagg_cli_job_error(job, SLAGG_E_NOMEM);
+    const char *split = getenv("SLAGG_SPLIT_BYTES");   /* tests and benchmarks: text pieces (io/pack.h) */
+    if (split && *split) {
+        char *end;
+        unsigned long long v = strtoull(split, &end, 10);
+        if (*end || v == 0) {
+            slagg_cli_error("SLAGG_SPLIT_BYTES must be a positive number of bytes, not '%s'", split);
+            return 1;
+        }
+        slagg_fold_set_split_bytes(job, (uint64_t)v);
+    }
     const char *lim = getenv("SLAGG_TEST_SPILL_LIMIT");
     if (lim) slagg_fold_set_spill_limit(job, strtoull(lim, NULL, 10));
     return 0;

@@ -37,6 +37,10 @@ struct slagg_csv {
     size_t fcap;
     uint64_t line;        /* line number of the next byte */
     char why[96];         /* a combined reason ("A, then B") */
+    /* a piece of a file (slagg_csv_set_range): the file offset of the first
+     * byte the source delivers, bytes it has delivered, the offset from
+     * which no record starts, and where the reader stopped */
+    uint64_t base, got, limit, stop_at;
 };
 
 enum csv_state {
@@ -61,6 +65,8 @@ slagg_status slagg_csv_from_source(slagg_source *src, slagg_csv **out, slagg_err
     }
     c->src = src;
     c->line = 1;
+    c->limit = UINT64_MAX;
+    c->stop_at = UINT64_MAX;
     c->ibuf = slagg_malloc(CSV_IBUF + 1);   /* + the fast path's sentinel */
     c->rec_cap = CSV_REC_INIT;
     c->rec = slagg_malloc(c->rec_cap);
@@ -100,8 +106,36 @@ static int csv_fill(slagg_csv *c, slagg_err *err)
         return 0;
     }
     c->ilen += (size_t)n;
+    c->got += (uint64_t)n;
     return 1;
 }
+
+/* The file offset of the next unread byte. */
+static uint64_t csv_offset(const slagg_csv *c) { return c->base + c->got - (c->ilen - c->ipos); }
+
+/* At a line start outside any record: 1 (the reader stops, done) when
+ * the line starts at or past the limit, so no record from there on is
+ * this piece's. */
+static int csv_at_limit(slagg_csv *c)
+{
+    if (c->limit == UINT64_MAX) return 0;
+    uint64_t at = csv_offset(c);
+    if (at < c->limit) return 0;
+    c->stop_at = at;
+    c->done = 1;
+    return 1;
+}
+
+void slagg_csv_set_range(slagg_csv *c, uint64_t base, uint64_t limit)
+{
+    c->base = base;
+    c->limit = limit;
+    if (base > 0) c->started = 1;   /* mid-file: no BOM there */
+}
+
+uint64_t slagg_csv_stopped_at(const slagg_csv *c) { return c->stop_at; }
+
+uint64_t slagg_csv_next_line(const slagg_csv *c) { return c->line; }
 
 /* Next input byte, -1 at end of input, -2 on error. */
 static inline int csv_byte(slagg_csv *c, slagg_err *err)
@@ -365,6 +399,7 @@ int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err)
 {
     if (!c->started && csv_start(c, err) < 0) return -1;
     if (c->done) return 0;
+    if (csv_at_limit(c)) return 0;
     if (c->ipos < c->ilen && csv_fast(c, row)) return 1;
 
     enum csv_state st = CSV_REC_START;
@@ -392,6 +427,7 @@ int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err)
             if (b == '\n') {   /* an empty line (LF or CRLF): not a record */
                 st = CSV_REC_START;
                 start_line = c->line;
+                if (csv_at_limit(c)) return 0;
                 continue;
             }
             if (st == CSV_REC_CR) {

@@ -76,6 +76,19 @@ slagg_status slagg_csv_from_source(slagg_source *src, slagg_csv **out, slagg_err
  * -1 = error (I/O or corrupt compression; err names the file). */
 int slagg_csv_next(slagg_csv *c, slagg_csv_row *row, slagg_err *err);
 
+/* Reads a piece of a plain file (io/pack.c splits big logs between
+ * threads): base is the file offset of the first byte the source delivers
+ * (a piece opened mid-file: no BOM is looked for there), and no record
+ * that starts on a line at or past offset limit is returned: at the first
+ * such line start met between records, slagg_csv_next returns 0 and
+ * slagg_csv_stopped_at tells the offset. */
+void slagg_csv_set_range(slagg_csv *c, uint64_t base, uint64_t limit);
+/* Where a reader with a limit stopped: the offset of that line start, or
+ * UINT64_MAX when it read to the end of the input (or has not stopped). */
+uint64_t slagg_csv_stopped_at(const slagg_csv *c);
+/* The number of the next line (1 + the LFs consumed so far). */
+uint64_t slagg_csv_next_line(const slagg_csv *c);
+
 const char *slagg_csv_name(const slagg_csv *c);
 /* A header row as "time,account,status" for a message about a missing
  * column (issue 15), cut with "..." to fit cap bytes; the caller's

@@ -1,11 +1,17 @@
 /*
- * pack.c - request logs to shards, one worker per input at a time.
+ * pack.c - request logs to shards, one worker per input at a time; in a
+ * fold's scratch pack, a big plain log is read in pieces by several
+ * workers (records.h "pieces"), each piece into a shard of its own.
  */
 #include "io/pack.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "io/records.h"
@@ -13,38 +19,58 @@
 #include "io/source.h"
 
 #define PACK_BATCH 256
+/* A file is read in at most this many pieces per thread (load balance
+ * without many small scratch shards), and never in more than PACK_PIECES_MAX. */
+#define PACK_PIECES_PER_THREAD 4
+#define PACK_PIECES_MAX 4096
+
+/* One unit of work: a whole input, or one piece of a big plain log
+ * (records.h "pieces"), packed into its own shard. */
+typedef struct pack_job {
+    size_t input;             /* index into the inputs */
+    size_t piece;             /* 0: the file's start (opened, sniffed, header read) */
+    uint64_t start, limit;    /* a piece's first line start (a guess but for
+                                 piece 0) and its limit; 0, UINT64_MAX: all */
+    const char *out;          /* the shard's path */
+    char *own_out;            /* out, when made here (pieces after the first) */
+    slagg_shard_writer *w;
+    uint64_t records;
+    slagg_reject_log log;
+    slagg_err err;
+    unsigned char wfail;      /* err came from the shard writer */
+    uint64_t stopped_at;      /* a piece: where its reader stopped (records.h) */
+    uint64_t lines;           /* a piece: physical lines it consumed */
+} pack_job;
 
 typedef struct pack_ctx {
     const char *const *inputs;
-    const char *const *outputs;
     size_t n;
     const slagg_pack_opts *o;
-    slagg_pack *p;
-    slagg_reject_log *logs;
-    slagg_err *errs;          /* one per input */
-    unsigned char *wfail;     /* one per input: errs[i] came from the shard writer */
+    pack_job *jobs;
+    size_t n_jobs;
+    slagg_record_layout *lay; /* [n]: the layout of split inputs */
     atomic_size_t next;
     atomic_int stop;
     atomic_uint_fast64_t raw_bytes;
 } pack_ctx;
 
-/* Input i is a shard (1.0 or 2.0): its records, block by block in their
- * stored order, into a shard of the writer's format (2.0 by default), so
- * `slagg pack old.shard` upgrades a 1.0 shard and `slagg cat` prints the
- * same records from both. Returns 0 or -1 with errs[i] set. */
-static int repack_one(pack_ctx *c, size_t i)
+/* Job j's input is a shard (1.0 or 2.0): its records, block by block in
+ * their stored order, into a shard of the writer's format (2.0 by
+ * default), so `slagg pack old.shard` upgrades a 1.0 shard and `slagg cat`
+ * prints the same records from both. Returns 0 or -1 with its err set. */
+static int repack_one(pack_ctx *c, pack_job *j)
 {
-    slagg_err *err = &c->errs[i];
+    slagg_err *err = &j->err;
     slagg_shard *s;
     slagg_shard_writer *w;
-    if (slagg_shard_open(c->inputs[i], &s, err) != SLAGG_OK) return -1;
-    if (slagg_shard_writer_open_err(c->outputs[i], &c->o->writer, &w, err) != SLAGG_OK) {
-        c->wfail[i] = 1;
+    if (slagg_shard_open(c->inputs[j->input], &s, err) != SLAGG_OK) return -1;
+    if (slagg_shard_writer_open_err(j->out, &c->o->writer, &w, err) != SLAGG_OK) {
+        j->wfail = 1;
         slagg_shard_close(s);
         return -1;
     }
     if (c->o->scratch) slagg_shard_writer_no_sync(w);
-    c->p->writers[i] = w;
+    j->w = w;
     slagg_shard_block b;
     memset(&b, 0, sizeof b);
     slagg_shard_record batch[PACK_BATCH];
@@ -54,18 +80,18 @@ static int repack_one(pack_ctx *c, size_t i)
             rc = -1;
             break;
         }
-        for (uint32_t j = 0; rc == 0 && j < b.n; j += PACK_BATCH) {
-            size_t nb = b.n - j < PACK_BATCH ? b.n - j : PACK_BATCH, done = 0;
+        for (uint32_t q0 = 0; rc == 0 && q0 < b.n; q0 += PACK_BATCH) {
+            size_t nb = b.n - q0 < PACK_BATCH ? b.n - q0 : PACK_BATCH, done = 0;
             for (size_t q = 0; q < nb; q++) {
                 size_t len;
-                const char *name = slagg_shard_account(s, b.account[j + q], &len);
-                batch[q] = (slagg_shard_record){b.ts_ms[j + q], name, len, b.status[j + q], (slagg_cause)b.cause[j + q]};
+                const char *name = slagg_shard_account(s, b.account[q0 + q], &len);
+                batch[q] = (slagg_shard_record){b.ts_ms[q0 + q], name, len, b.status[q0 + q], (slagg_cause)b.cause[q0 + q]};
             }
             slagg_status st = slagg_shard_writer_append_batch(w, batch, nb, &done);
-            c->p->records[i] += done;
+            j->records += done;
             if (st != SLAGG_OK) {
                 slagg_err_set(err, st, "%s", slagg_shard_writer_error(w));
-                c->wfail[i] = 1;
+                j->wfail = 1;
                 rc = -1;
             }
         }
@@ -75,30 +101,42 @@ static int repack_one(pack_ctx *c, size_t i)
     atomic_fetch_add(&c->raw_bytes, slagg_shard_file_size(s));
     slagg_shard_close(s);
     if (rc == 0 && !stopped && slagg_shard_writer_seal(w, err) != SLAGG_OK) {
-        c->wfail[i] = 1;
+        j->wfail = 1;
         rc = -1;
     }
     return rc;
 }
 
-/* Packs input i. Returns 0 or -1 with errs[i] set. */
-static int pack_one(pack_ctx *c, size_t i)
+/* Opens job j's reader: the file's start (piece 0, or a whole input), or
+ * a later piece at its start with the layout of the file's first. */
+static slagg_status pack_open(pack_ctx *c, pack_job *j, slagg_record_reader **rd)
 {
-    if (slagg_is_shard(c->inputs[i])) return repack_one(c, i);
-    slagg_err *err = &c->errs[i];
+    const char *path = c->inputs[j->input];
+    if (j->piece > 0)
+        return slagg_record_reader_open_piece(path, &c->lay[j->input], j->start, j->limit, rd, &j->err);
+    slagg_status st = slagg_record_reader_open(path, rd, &j->err);
+    if (st == SLAGG_OK && j->limit != UINT64_MAX) slagg_record_reader_set_limit(*rd, j->limit);
+    return st;
+}
+
+/* Packs job j. Returns 0 or -1 with its err set. */
+static int pack_one(pack_ctx *c, pack_job *j)
+{
+    if (j->piece == 0 && slagg_is_shard(c->inputs[j->input])) return repack_one(c, j);
+    slagg_err *err = &j->err;
     slagg_record_reader *rd;
     slagg_record rec;
     slagg_reject rej;
     slagg_shard_writer *w;
-    if (slagg_record_reader_open(c->inputs[i], &rd, err) != SLAGG_OK) return -1;
-    slagg_status st = slagg_shard_writer_open_err(c->outputs[i], &c->o->writer, &w, err);
+    if (pack_open(c, j, &rd) != SLAGG_OK) return -1;
+    slagg_status st = slagg_shard_writer_open_err(j->out, &c->o->writer, &w, err);
     if (st != SLAGG_OK) {
-        c->wfail[i] = 1;
+        j->wfail = 1;
         slagg_record_reader_close(rd);
         return -1;
     }
     if (c->o->scratch) slagg_shard_writer_no_sync(w);
-    c->p->writers[i] = w;
+    j->w = w;
     int r;
     uint64_t keep = c->o->max_rejects + SLAGG_REJECTS_KEEP;
     /* records go to the writer PACK_BATCH at a time (it overlaps their
@@ -114,7 +152,7 @@ static int pack_one(pack_ctx *c, size_t i)
             batch[nb] = (slagg_shard_record){rec.ts_ms, names[nb], rec.account_len, rec.status, rec.cause};
             if (++nb < PACK_BATCH) continue;
         } else if (r == SLAGG_RECORD_REJECTED) {
-            if (slagg_reject_log_add(&c->logs[i], (uint32_t)i, rej.line, rej.reason, keep) != 0) {
+            if (slagg_reject_log_add(&j->log, (uint32_t)j->input, rej.line, rej.reason, keep) != 0) {
                 slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
                 r = SLAGG_RECORD_FAILED;
                 break;
@@ -125,24 +163,25 @@ static int pack_one(pack_ctx *c, size_t i)
         }
         size_t done = 0;
         st = slagg_shard_writer_append_batch(w, batch, nb, &done);
-        c->p->records[i] += done;
+        j->records += done;
         nb = 0;
         if (st != SLAGG_OK) {
             slagg_err_set(err, st, "%s", slagg_shard_writer_error(w));
-            c->wfail[i] = 1;
+            j->wfail = 1;
             r = SLAGG_RECORD_FAILED;
             break;
         }
         if (r == SLAGG_RECORD_END) break;
-        if ((c->p->records[i] & 0xffff) < PACK_BATCH && atomic_load(&c->stop)) break;
+        if ((j->records & 0xffff) < PACK_BATCH && atomic_load(&c->stop)) break;
     }
+    slagg_record_reader_stop(rd, &j->stopped_at, &j->lines);
     atomic_fetch_add(&c->raw_bytes, slagg_record_reader_raw_bytes(rd));
     slagg_record_reader_close(rd);
     /* the input is done: its shard waits for the commit with no open
      * file, so any number of inputs packs under a small file limit
      * (SPEC 6) */
     if (r == SLAGG_RECORD_END && slagg_shard_writer_seal(w, err) != SLAGG_OK) {
-        c->wfail[i] = 1;
+        j->wfail = 1;
         r = SLAGG_RECORD_FAILED;
     }
     return r == SLAGG_RECORD_FAILED ? -1 : 0;
@@ -154,10 +193,133 @@ static void *pack_worker(void *arg)
     for (;;) {
         if (atomic_load(&c->stop)) break;
         size_t i = atomic_fetch_add(&c->next, 1);
-        if (i >= c->n) break;
-        if (pack_one(c, i) != 0) atomic_store(&c->stop, 1);
+        if (i >= c->n_jobs) break;
+        if (pack_one(c, &c->jobs[i]) != 0) atomic_store(&c->stop, 1);
     }
     return NULL;
+}
+
+/* The byte after the first LF at or after offset at-1 of fd (a line start
+ * at or after at), or size when there is none. */
+static uint64_t next_line_start(int fd, uint64_t at, uint64_t size)
+{
+    unsigned char buf[65536];
+    uint64_t pos = at - 1;
+    while (pos < size) {
+        ssize_t n = pread(fd, buf, sizeof buf, (off_t)pos);
+        if (n <= 0) return size;
+        unsigned char *lf = memchr(buf, '\n', (size_t)n);
+        if (lf) return pos + (uint64_t)(lf - buf) + 1;
+        pos += (uint64_t)n;
+    }
+    return size;
+}
+
+/* The size of input i when it is a regular text file that may be split
+ * (not "-", not a shard), else 0. */
+static uint64_t split_size(const char *path)
+{
+    struct stat sb;
+    if (strcmp(path, "-") == 0 || slagg_is_shard(path) || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0;
+    return (uint64_t)sb.st_size;
+}
+
+/* How many pieces input i is read in (1: whole), with their guessed
+ * starts in starts[0..K) (starts[0] = 0). Only plain files of a scratch
+ * pack with several threads are split, only those bigger than a thread's
+ * share of all the text (total bytes; several files about that size keep
+ * the threads busy whole, and each piece costs a shard), in pieces of at
+ * least split_bytes, and only when their start opens as a log (anything
+ * else is read whole, its errors reported so). */
+static size_t plan_pieces(pack_ctx *c, size_t i, unsigned nt, uint64_t total, uint64_t *starts,
+                          size_t cap)
+{
+    const slagg_pack_opts *o = c->o;
+    const char *path = c->inputs[i];
+    if (!o->scratch || nt < 2 || o->split_bytes == UINT64_MAX) return 1;
+    uint64_t size = split_size(path), share = total / nt;
+    uint64_t piece = o->split_bytes ? o->split_bytes : SLAGG_PACK_SPLIT_BYTES;
+    if (piece < total / ((uint64_t)nt * PACK_PIECES_PER_THREAD)) piece = total / ((uint64_t)nt * PACK_PIECES_PER_THREAD);
+    if (size <= share + share / 4 || size / 2 < piece) return 1;
+    size_t k = (size_t)((size + piece - 1) / piece);
+    if (k > (size_t)nt * PACK_PIECES_PER_THREAD) k = (size_t)nt * PACK_PIECES_PER_THREAD;
+    if (k > cap) k = cap;
+    if (k < 2) return 1;
+    slagg_record_reader *rd;
+    slagg_err e;
+    memset(&e, 0, sizeof e);
+    if (slagg_record_reader_open(path, &rd, &e) != SLAGG_OK) return 1;
+    int ok = slagg_record_reader_layout(rd, &c->lay[i]);
+    slagg_record_reader_close(rd);
+    if (!ok) return 1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 1;
+    size_t n = 1;
+    starts[0] = 0;
+    for (size_t q = 1; q < k; q++) {
+        uint64_t g = next_line_start(fd, size / k * q, size);
+        if (g > starts[n - 1] && g < size) starts[n++] = g;
+    }
+    close(fd);
+    return n;
+}
+
+/* Drops job j's shard and rejects (a piece read from a wrong guess, or
+ * one past the end of its file) so that nothing of it counts. */
+static void job_reset(pack_job *j)
+{
+    if (j->w) slagg_shard_writer_abort(j->w);
+    j->w = NULL;
+    slagg_reject_log_free(&j->log);
+    memset(&j->log, 0, sizeof j->log);
+    j->records = 0;
+    j->stopped_at = UINT64_MAX;
+    j->lines = 0;
+}
+
+/* After the workers: settles the pieces of every split input in order
+ * (records.h "pieces"). Piece 0 starts where the file does; each next
+ * piece counts only when the one before stopped exactly at its start,
+ * else it is read again from where that one stopped (nothing at all
+ * when that was the end of the file). Its rejects get their lines in the
+ * file, and at most keep of one input's rejects stay kept, as one reader
+ * keeps them. Returns 0 or -1 with the failing job's err set. */
+static int settle_pieces(pack_ctx *c, uint64_t keep)
+{
+    for (size_t a = 0; a < c->n_jobs;) {
+        size_t b = a + 1;
+        while (b < c->n_jobs && c->jobs[b].input == c->jobs[a].input) b++;
+        uint64_t at = 0, lines = 0, kept = 0;
+        for (size_t q = a; q < b && b - a > 1; q++) {
+            pack_job *j = &c->jobs[q];
+            if (j->start != at) {
+                job_reset(j);
+                if (at == UINT64_MAX) continue;   /* the file ended in an earlier piece */
+                j->start = at;
+                if (j->start >= j->limit) {       /* an earlier piece read past this one */
+                    j->stopped_at = at;
+                    continue;
+                }
+                if (pack_one(c, j) != 0) return -1;
+            }
+            size_t m = 0;
+            for (size_t r = 0; r < j->log.n; r++) {
+                if (kept < keep) {
+                    j->log.rows[m] = j->log.rows[r];
+                    j->log.rows[m++].line += lines;
+                    kept++;
+                } else {
+                    slagg_free(j->log.rows[r].reason);
+                }
+            }
+            j->log.n = m;
+            at = j->stopped_at;
+            lines += j->lines;
+        }
+        a = b;
+    }
+    return 0;
 }
 
 slagg_status slagg_pack_files(const char *const *inputs, const char *const *outputs, size_t n,
@@ -168,52 +330,136 @@ slagg_status slagg_pack_files(const char *const *inputs, const char *const *outp
     pthread_t tids[256];
     unsigned nt = o->threads ? o->threads : 1, started = 0;
     slagg_status st = SLAGG_OK;
-    if (nt > n) nt = n ? (unsigned)n : 1;
+    uint64_t *starts = NULL;
+    slagg_reject_log *logs = NULL;
     if (nt > 256) nt = 256;
+    memset(&c, 0, sizeof c);
+    memset(p, 0, sizeof *p);
+    memset(rej, 0, sizeof *rej);
+    c.inputs = inputs;
+    c.n = n;
+    c.o = o;
+    if (o->writer_failed) *o->writer_failed = 0;
+    p->n = n;
+    p->records = slagg_calloc(n ? n : 1, sizeof *p->records);
+    c.lay = slagg_calloc(n ? n : 1, sizeof *c.lay);
+    size_t cap = (size_t)nt * PACK_PIECES_PER_THREAD;
+    if (cap > PACK_PIECES_MAX) cap = PACK_PIECES_MAX;
+    starts = slagg_calloc(cap, sizeof *starts);
+    if (!p->records || !c.lay || !starts) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    /* the jobs: each input whole, or a big plain log in pieces, in input
+     * order (the rejects gather in job order) */
+    size_t jcap = n ? n : 1;
+    c.jobs = slagg_calloc(jcap, sizeof *c.jobs);
+    if (!c.jobs) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; o->scratch && nt > 1 && i < n; i++) total += split_size(inputs[i]);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = plan_pieces(&c, i, nt, total, starts, cap);
+        if (c.n_jobs + k > jcap) {
+            size_t ncap = jcap * 2 > c.n_jobs + k ? jcap * 2 : c.n_jobs + k;
+            pack_job *nj = slagg_reallocarray(c.jobs, ncap, sizeof *nj);
+            if (!nj) {
+                st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+                goto done;
+            }
+            memset(nj + jcap, 0, (ncap - jcap) * sizeof *nj);
+            c.jobs = nj;
+            jcap = ncap;
+        }
+        for (size_t q = 0; q < k; q++) {
+            pack_job *j = &c.jobs[c.n_jobs++];
+            j->input = i;
+            j->piece = q;
+            j->start = starts[q];
+            j->limit = q + 1 < k ? starts[q + 1] : UINT64_MAX;
+            j->stopped_at = UINT64_MAX;
+            j->out = outputs[i];
+            if (q > 0) {
+                size_t len = strlen(outputs[i]) + 24;
+                j->own_out = slagg_malloc(len);
+                if (!j->own_out) {
+                    st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+                    goto done;
+                }
+                snprintf(j->own_out, len, "%s.%zu", outputs[i], q);
+                j->out = j->own_out;
+            }
+        }
+    }
     /* a worker holds its input and its shard's temporary open; finished
      * shards hold none (sealed): the file limit bounds the workers, never
      * the inputs (SPEC 6) */
     unsigned fd_workers = slagg_input_fd_budget() / 2 ? slagg_input_fd_budget() / 2 : 1;
+    if (nt > c.n_jobs) nt = c.n_jobs ? (unsigned)c.n_jobs : 1;
     if (nt > fd_workers) nt = fd_workers;
-    memset(&c, 0, sizeof c);
-    memset(p, 0, sizeof *p);
-    memset(rej, 0, sizeof *rej);
-    p->n = n;
-    p->writers = slagg_calloc(n ? n : 1, sizeof *p->writers);
-    p->records = slagg_calloc(n ? n : 1, sizeof *p->records);
-    c.logs = slagg_calloc(n ? n : 1, sizeof *c.logs);
-    c.errs = slagg_calloc(n ? n : 1, sizeof *c.errs);
-    c.wfail = slagg_calloc(n ? n : 1, 1);
-    if (o->writer_failed) *o->writer_failed = 0;
-    if (!p->writers || !p->records || !c.logs || !c.errs || !c.wfail) {
-        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
-        goto done;
-    }
-    c.inputs = inputs;
-    c.outputs = outputs;
-    c.n = n;
-    c.o = o;
-    c.p = p;
     for (; started < nt; started++)
         if (pthread_create(&tids[started], NULL, pack_worker, &c) != 0) break;
     if (started == 0) pack_worker(&c);  /* no thread could start: do it here */
     for (unsigned i = 0; i < started; i++) pthread_join(tids[i], NULL);
-    p->raw_bytes = atomic_load(&c.raw_bytes);
-    for (size_t i = 0; i < n; i++) {
-        if (c.errs[i].code != SLAGG_OK) {
-            *err = c.errs[i];
+    for (size_t q = 0; q < c.n_jobs; q++) {
+        if (c.jobs[q].err.code != SLAGG_OK) {
+            *err = c.jobs[q].err;
             st = err->code;
-            if (o->writer_failed) *o->writer_failed = c.wfail[i];
+            if (o->writer_failed) *o->writer_failed = c.jobs[q].wfail;
             goto done;
         }
     }
-    st = slagg_rejects_gather(c.logs, n, rej, err);
+    if (settle_pieces(&c, o->max_rejects + SLAGG_REJECTS_KEEP) != 0) {
+        for (size_t q = 0; q < c.n_jobs; q++) {
+            if (c.jobs[q].err.code == SLAGG_OK) continue;
+            *err = c.jobs[q].err;
+            st = err->code;
+            if (o->writer_failed) *o->writer_failed = c.jobs[q].wfail;
+            break;
+        }
+        goto done;
+    }
+    p->raw_bytes = atomic_load(&c.raw_bytes);
+    /* the shards: one per job that holds one (a piece read again from
+     * past its end holds none) */
+    p->writers = slagg_calloc(c.n_jobs ? c.n_jobs : 1, sizeof *p->writers);
+    p->paths = slagg_calloc(c.n_jobs ? c.n_jobs : 1, sizeof *p->paths);
+    p->of = slagg_calloc(c.n_jobs ? c.n_jobs : 1, sizeof *p->of);
+    logs = slagg_calloc(c.n_jobs ? c.n_jobs : 1, sizeof *logs);
+    if (!p->writers || !p->paths || !p->of || !logs) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t q = 0; q < c.n_jobs; q++) {
+        pack_job *j = &c.jobs[q];
+        p->records[j->input] += j->records;
+        logs[q] = j->log;
+        memset(&j->log, 0, sizeof j->log);
+        if (!j->w) continue;
+        p->paths[p->n_out] = slagg_strndup(j->out, strlen(j->out));
+        if (!p->paths[p->n_out]) {
+            st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+            goto done;
+        }
+        p->of[p->n_out] = j->input;
+        p->writers[p->n_out++] = j->w;
+        j->w = NULL;
+    }
+    st = slagg_rejects_gather(logs, c.n_jobs, rej, err);
 done:
-    if (c.logs)
-        for (size_t i = 0; i < n; i++) slagg_reject_log_free(&c.logs[i]);
-    slagg_free(c.logs);
-    slagg_free(c.errs);
-    slagg_free(c.wfail);
+    for (size_t q = 0; c.jobs && q < c.n_jobs; q++) {
+        pack_job *j = &c.jobs[q];
+        if (j->w) slagg_shard_writer_abort(j->w);
+        slagg_reject_log_free(&j->log);
+        slagg_free(j->own_out);
+    }
+    for (size_t q = 0; logs && q < c.n_jobs; q++) slagg_reject_log_free(&logs[q]);
+    slagg_free(logs);
+    slagg_free(c.jobs);
+    slagg_free(c.lay);
+    slagg_free(starts);
     if (st != SLAGG_OK) {
         slagg_pack_discard(p);
         slagg_rejects_free(rej);
@@ -224,7 +470,7 @@ done:
 slagg_status slagg_pack_commit(slagg_pack *p, slagg_err *err)
 {
     slagg_status st = SLAGG_OK;
-    for (size_t i = 0; i < p->n; i++) {
+    for (size_t i = 0; i < p->n_out; i++) {
         slagg_shard_writer *w = p->writers[i];
         if (!w) continue;
         p->writers[i] = NULL;
@@ -239,8 +485,11 @@ slagg_status slagg_pack_commit(slagg_pack *p, slagg_err *err)
 
 void slagg_pack_discard(slagg_pack *p)
 {
-    for (size_t i = 0; p->writers && i < p->n; i++)
+    for (size_t i = 0; p->writers && i < p->n_out; i++)
         if (p->writers[i]) slagg_shard_writer_abort(p->writers[i]);
+    for (size_t i = 0; p->paths && i < p->n_out; i++) slagg_free(p->paths[i]);
+    slagg_free(p->paths);
+    slagg_free(p->of);
     slagg_free(p->writers);
     slagg_free(p->records);
     memset(p, 0, sizeof *p);

@@ -29,17 +29,33 @@ typedef struct slagg_pack_opts {
      * writer limit) rather than from reading the input, so a caller whose
      * shards are only a means can fall back to reading the inputs itself. */
     int *writer_failed;
+    /* With scratch and threads > 1: a plain log file of at least twice
+     * this many bytes is read in pieces of about this size by several
+     * workers (at most 4 per thread), each into a shard of its own
+     * (OUTPUT, OUTPUT.1, ...), with the same records, rejects and lines as
+     * one reader (io/records.h "pieces"). 0: SLAGG_PACK_SPLIT_BYTES;
+     * UINT64_MAX: never. */
+    uint64_t split_bytes;
 } slagg_pack_opts;
 
+/* The default piece of a big log read by several workers: small enough
+ * to balance 4 pieces a thread, big enough that a piece's shard and its
+ * last part-filled block cost nothing beside it. */
+#define SLAGG_PACK_SPLIT_BYTES (32ull << 20)
+
 typedef struct slagg_pack {
-    size_t n;
-    slagg_shard_writer **writers;     /* open until commit or discard */
+    size_t n;                         /* inputs */
     uint64_t *records;                /* records packed per input */
     uint64_t raw_bytes;               /* input bytes read (compressed size) */
+    size_t n_out;                     /* shards: one per input, more for a split log */
+    slagg_shard_writer **writers;     /* [n_out]: open until commit or discard */
+    char **paths;                     /* [n_out]: each shard's path, in input order */
+    size_t *of;                       /* [n_out]: the input whose records it holds */
 } slagg_pack;
 
-/* Packs inputs[i] into outputs[i]. On SLAGG_OK every shard is written but
- * not yet in place; rej lists the rejected rows. */
+/* Packs inputs[i] into outputs[i] (and, for a log read in pieces, into
+ * outputs[i].1 ...: p->paths lists them all). On SLAGG_OK every shard is
+ * written but not yet in place; rej lists the rejected rows. */
 slagg_status slagg_pack_files(const char *const *inputs, const char *const *outputs, size_t n,
                               const slagg_pack_opts *o, slagg_pack *p, slagg_rejects *rej,
                               slagg_err *err);

@@ -42,6 +42,12 @@ struct slagg_record_reader {
     size_t lcap;
     uint64_t line;       /* number of the next physical line */
     uint64_t last_line;  /* line of the row last returned */
+    /* bytes the sniff removed before the first delivered byte (a BOM, cut
+     * blank lines): the file offset of the stream's first byte */
+    uint64_t removed;
+    /* NDJSON pieces (records.h): file offset of ibuf's first delivered
+     * byte, bytes delivered, limit, where the reader stopped */
+    uint64_t base, got, limit, stop_at;
 };
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -146,7 +152,7 @@ const char *slagg_account_check(const char *s, size_t n)
  * dropped a whole line at a time and counted in *dropped_lines (*dropped
  * set). Returns SLAGG_OK and *first, or an error. */
 static slagg_status rec_sniff(slagg_source *src, unsigned char *first, uint64_t *dropped_lines,
-                              int *dropped, slagg_err *err)
+                              int *dropped, uint64_t *removed, slagg_err *err)
 {
     const char *name = slagg_source_name(src);
     size_t cap = REC_IBUF, len = 0, scan = 0;
@@ -155,6 +161,7 @@ static slagg_status rec_sniff(slagg_source *src, unsigned char *first, uint64_t 
     if (!pre) return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", name);
     *dropped_lines = 0;
     *dropped = 0;
+    *removed = 0;
     for (;;) {
         if (len == cap) {   /* everything so far is blank */
             if (cap < SLAGG_CSV_MAX_RECORD) {
@@ -184,6 +191,7 @@ static slagg_status rec_sniff(slagg_source *src, unsigned char *first, uint64_t 
                 len -= cut;
                 scan = len;
                 *dropped = 1;
+                *removed += cut;
             }
         }
         ssize_t n = slagg_source_read(src, pre + len, cap - len, err);
@@ -198,6 +206,7 @@ static slagg_status rec_sniff(slagg_source *src, unsigned char *first, uint64_t 
             if (len >= 3 && pre[0] == 0xEF && pre[1] == 0xBB && pre[2] == 0xBF) {
                 memmove(pre, pre + 3, len - 3);
                 len -= 3;
+                *removed += 3;
             }
             bom_done = 1;
         }
@@ -290,8 +299,10 @@ slagg_status slagg_record_reader_open(const char *path, slagg_record_reader **ou
     unsigned char first = 0;
     uint64_t dropped_lines = 0;
     int dropped = 0;
-    st = rec_sniff(r->src, &first, &dropped_lines, &dropped, err);
+    r->limit = r->stop_at = UINT64_MAX;
+    st = rec_sniff(r->src, &first, &dropped_lines, &dropped, &r->removed, err);
     if (st != SLAGG_OK) goto fail;
+    r->base = r->removed;
     if (first == '{') {
         r->fmt = SLAGG_FORMAT_NDJSON;
         r->line = 1 + dropped_lines;
@@ -390,10 +401,19 @@ static int rec_line(slagg_record_reader *r, char **p, size_t *n, uint64_t *linen
     size_t ll = 0;
     int got = 0, over = 0;
     *lineno = r->line;
+    if (r->limit != UINT64_MAX) {   /* a piece (records.h): at a line start */
+        if (r->stop_at != UINT64_MAX) return 0;
+        uint64_t at = r->base + r->got - (r->ilen - r->ipos);
+        if (at >= r->limit) {
+            r->stop_at = at;
+            return 0;
+        }
+    }
     for (;;) {
         if (r->ipos == r->ilen) {
             ssize_t k = r->eof ? 0 : slagg_source_read(r->src, r->ibuf, REC_IBUF, err);
             if (k < 0) return -1;
+            r->got += (uint64_t)k;
             if (k == 0) {
                 r->eof = 1;
                 if (!got) return 0;
@@ -555,6 +575,85 @@ slagg_record_next slagg_record_reader_next(slagg_record_reader *r, slagg_record 
         return SLAGG_RECORD_REJECTED;
     }
     return (slagg_record_next)got;
+}
+
+int slagg_record_reader_layout(const slagg_record_reader *r, slagg_record_layout *out)
+{
+    memset(out, 0, sizeof *out);
+    out->fmt = r->fmt;
+    out->ncols = r->ncols;
+    out->need = r->need;
+    out->col_ts = r->col_ts;
+    out->col_account = r->col_account;
+    out->col_status = r->col_status;
+    out->col_cause = r->col_cause;
+    out->ts_is_ms = r->ts_is_ms;
+    slagg_source *src = r->src;
+    return !slagg_source_is_zstd(src) && !slagg_source_is_stdin(src);
+}
+
+void slagg_record_reader_set_limit(slagg_record_reader *r, uint64_t limit)
+{
+    r->limit = limit;
+    if (r->csv) slagg_csv_set_range(r->csv, r->removed, limit);
+}
+
+slagg_status slagg_record_reader_open_piece(const char *path, const slagg_record_layout *lay,
+                                            uint64_t start, uint64_t limit,
+                                            slagg_record_reader **out, slagg_err *err)
+{
+    *out = NULL;
+    slagg_record_reader *r = slagg_calloc(1, sizeof *r);
+    if (!r) return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
+    slagg_status st = slagg_source_open_plain_at(path, start, &r->src, err);
+    if (st != SLAGG_OK) {
+        slagg_free(r);
+        return st;
+    }
+    r->fmt = lay->fmt;
+    r->ncols = lay->ncols;
+    r->need = lay->need;
+    r->col_ts = lay->col_ts;
+    r->col_account = lay->col_account;
+    r->col_status = lay->col_status;
+    r->col_cause = lay->col_cause;
+    r->ts_is_ms = lay->ts_is_ms;
+    r->line = 1;
+    r->base = r->removed = start;
+    r->limit = limit;
+    r->stop_at = UINT64_MAX;
+    if (r->fmt == SLAGG_FORMAT_NDJSON) {
+        r->ibuf = slagg_malloc(REC_IBUF);
+        r->lcap = REC_LBUF_INIT;
+        r->lbuf = slagg_malloc(r->lcap);
+        if (!r->ibuf || !r->lbuf) {
+            slagg_record_reader_close(r);
+            return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
+        }
+    } else {
+        slagg_source *src = r->src;
+        r->src = NULL;
+        st = slagg_csv_from_source(src, &r->csv, err);
+        if (st != SLAGG_OK) {
+            slagg_free(r);
+            return st;
+        }
+        r->src = src;
+        slagg_csv_set_range(r->csv, start, limit);
+    }
+    *out = r;
+    return SLAGG_OK;
+}
+
+void slagg_record_reader_stop(const slagg_record_reader *r, uint64_t *stopped_at, uint64_t *lines)
+{
+    if (r->csv) {
+        *stopped_at = slagg_csv_stopped_at(r->csv);
+        *lines = slagg_csv_next_line(r->csv) - 1;
+    } else {
+        *stopped_at = r->stop_at;
+        *lines = r->line - 1;
+    }
 }
 
 const char *slagg_record_reader_name(const slagg_record_reader *r)

@@ -63,6 +63,40 @@ typedef enum slagg_record_next {
 slagg_record_next slagg_record_reader_next(slagg_record_reader *r, slagg_record *rec,
                                            slagg_reject *rej, slagg_err *err);
 
+/* ---- pieces: one big plain file read by several threads (io/pack.c) ----
+ *
+ * The reader of a file's start (slagg_record_reader_open) tells the
+ * layout; each further piece opens at a line start with it and reads the
+ * records whose first line starts before its limit. A piece's start is
+ * only a guess (the byte after an LF, which in CSV may lie inside a quoted
+ * field), so the caller keeps a piece's records only once the piece
+ * before it, read from a start known to be true, stopped exactly there
+ * (slagg_record_reader_stop), and reads the piece again from there when
+ * not: no record or reject of a wrong guess ever counts (issue 13). */
+typedef struct slagg_record_layout {
+    slagg_record_format fmt;
+    size_t ncols, need, col_ts, col_account, col_status, col_cause;
+    int ts_is_ms;
+} slagg_record_layout;
+
+/* The layout of r (opened from the file's start), and 1 when the file can
+ * be read in pieces: a plain (not zstd) file, not standard input; else 0. */
+int slagg_record_reader_layout(const slagg_record_reader *r, slagg_record_layout *out);
+/* Sets the limit of a reader opened from the start of its file: no record
+ * whose first line starts at or past file offset limit is returned. */
+void slagg_record_reader_set_limit(slagg_record_reader *r, uint64_t limit);
+/* Opens path at file offset start (> 0, a line start) with the layout of
+ * its first piece, reading up to limit (UINT64_MAX: to the end). Its line
+ * numbers count from 1 at start: the caller adds the lines before it. */
+slagg_status slagg_record_reader_open_piece(const char *path, const slagg_record_layout *lay,
+                                            uint64_t start, uint64_t limit,
+                                            slagg_record_reader **out, slagg_err *err);
+/* After the reader returned SLAGG_RECORD_END: the offset of the line start
+ * at which it stopped (at or past its limit), or UINT64_MAX when it read
+ * to the end of the file (or skipped the rest of it as one reject), and the
+ * physical lines it consumed (LFs, from its start to where it stopped). */
+void slagg_record_reader_stop(const slagg_record_reader *r, uint64_t *stopped_at, uint64_t *lines);
+
 const char *slagg_record_reader_name(const slagg_record_reader *r);
 slagg_record_format slagg_record_reader_format(const slagg_record_reader *r);
 /* Compressed bytes consumed so far (for progress reports). */

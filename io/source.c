@@ -133,6 +133,33 @@ slagg_status slagg_source_open(const char *path, slagg_source **out, slagg_err *
     return SLAGG_OK;
 }
 
+slagg_status slagg_source_open_plain_at(const char *path, uint64_t offset, slagg_source **out,
+                                       slagg_err *err)
+{
+    *out = NULL;
+    slagg_source *s = slagg_calloc(1, sizeof *s);
+    if (!s) return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
+    s->fd = -1;
+    s->name = slagg_strndup(path, strlen(path));
+    s->raw_cap = SOURCE_MIN_RAW;
+    s->raw = slagg_malloc(s->raw_cap);
+    if (!s->name || !s->raw) {
+        slagg_source_close(s);
+        return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
+    }
+    do {
+        s->fd = open(path, O_RDONLY | O_CLOEXEC);
+    } while (s->fd < 0 && errno == EINTR);
+    if (s->fd < 0 || lseek(s->fd, (off_t)offset, SEEK_SET) < 0) {
+        slagg_status st = slagg_err_set(err, s->fd < 0 ? slagg_open_status(errno) : SLAGG_E_IO,
+                                        "%s: %s", path, strerror(errno));
+        slagg_source_close(s);
+        return st;
+    }
+    *out = s;
+    return SLAGG_OK;
+}
+
 /* Decompresses into buf until at least one byte is produced or the input
  * ends. A frame still open at end of input is a truncation. */
 static ssize_t source_read_zstd(slagg_source *s, void *buf, size_t cap, slagg_err *err)
@@ -227,6 +254,8 @@ slagg_status slagg_source_unread(slagg_source *s, const void *buf, size_t n, sla
 const char *slagg_source_name(const slagg_source *s) { return s->name; }
 
 int slagg_source_is_zstd(const slagg_source *s) { return s->zstd; }
+
+int slagg_source_is_stdin(const slagg_source *s) { return s->is_stdin; }
 
 uint64_t slagg_source_raw_bytes(const slagg_source *s) { return s->raw_bytes; }
 

@@ -25,6 +25,13 @@ typedef struct slagg_source slagg_source;
  * (message: "PATH: reason"), SLAGG_E_NOMEM. */
 slagg_status slagg_source_open(const char *path, slagg_source **out, slagg_err *err);
 
+/* Opens the plain (not compressed) regular file path at byte offset, for
+ * one piece of a file split between threads (io/pack.c): nothing is
+ * peeked and no compression is looked for (the caller has opened the file
+ * from its start first and knows it is plain). Errors as slagg_source_open. */
+slagg_status slagg_source_open_plain_at(const char *path, uint64_t offset, slagg_source **out,
+                                       slagg_err *err);
+
 /* Reads up to cap decompressed bytes into buf. Returns the count (> 0),
  * 0 at the end of the stream, or -1 with err set: SLAGG_E_IO for a read
  * failure, SLAGG_E_INPUT for corrupt or truncated zstd data ("PATH: corrupt
@@ -47,6 +54,8 @@ unsigned slagg_input_fd_budget(void);
 const char *slagg_source_name(const slagg_source *s);
 /* 1 when the stream is zstd-compressed (known after open). */
 int slagg_source_is_zstd(const slagg_source *s);
+/* 1 when the stream is standard input. */
+int slagg_source_is_stdin(const slagg_source *s);
 /* Compressed bytes consumed so far from the underlying file (for progress). */
 uint64_t slagg_source_raw_bytes(const slagg_source *s);
 

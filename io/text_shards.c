@@ -22,8 +22,11 @@
 struct slagg_text_shards {
     char *dir;                /* the private directory, or NULL */
     size_t n;                 /* inputs */
-    const char **paths;       /* [n]: an input's own path or its scratch shard */
-    char **scratch;           /* [n_text]: owned scratch shard paths */
+    const char **paths;       /* [n_paths]: a shard input's own path or a text
+                                 input's scratch shards, in input order */
+    size_t n_paths;
+    char **scratch;           /* [n_scratch]: owned scratch shard paths */
+    size_t n_scratch;
     size_t n_text;
 };
 
@@ -162,7 +165,7 @@ static void sweep_stale(const char *tmp)
 void slagg_text_shards_free(slagg_text_shards *ts)
 {
     if (!ts) return;
-    for (size_t i = 0; i < ts->n_text; i++) {
+    for (size_t i = 0; i < ts->n_scratch; i++) {
         if (ts->scratch[i]) unlink(ts->scratch[i]);
         slagg_free(ts->scratch[i]);
     }
@@ -184,31 +187,34 @@ const char *slagg_text_shards_dir(const slagg_text_shards *ts)
 }
 
 slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const slagg_text_shards_opts *o,
-                                    const char *const **paths_out, slagg_rejects *rej,
-                                    slagg_text_shards **out, int *scratch_failed, slagg_err *err)
+                                    const char *const **paths_out, size_t *n_paths,
+                                    slagg_rejects *rej, slagg_text_shards **out, int *scratch_failed,
+                                    slagg_err *err)
 {
     slagg_status st = SLAGG_OK;
     const char **text_in = NULL;
     size_t *text_at = NULL;   /* index into inputs of each text input */
+    char **names = NULL;      /* [n_text]: the scratch shard of each text input */
     int wfail = 0;
+    slagg_pack pk;
+    memset(&pk, 0, sizeof pk);
     *out = NULL;
     *paths_out = NULL;
+    *n_paths = 0;
     memset(rej, 0, sizeof *rej);
     if (scratch_failed) *scratch_failed = 0;
 
     slagg_text_shards *ts = slagg_calloc(1, sizeof *ts);
     if (!ts) return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
     ts->n = n;
-    ts->paths = slagg_calloc(n ? n : 1, sizeof *ts->paths);
-    ts->scratch = slagg_calloc(n ? n : 1, sizeof *ts->scratch);
     text_in = slagg_calloc(n ? n : 1, sizeof *text_in);
     text_at = slagg_calloc(n ? n : 1, sizeof *text_at);
-    if (!ts->paths || !ts->scratch || !text_in || !text_at) {
+    names = slagg_calloc(n ? n : 1, sizeof *names);
+    if (!text_in || !text_at || !names) {
         st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        ts->paths[i] = inputs[i];
         if (!slagg_is_shard(inputs[i])) {
             text_at[ts->n_text] = i;
             text_in[ts->n_text++] = inputs[i];
@@ -237,12 +243,12 @@ slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const s
         write_owner(ts->dir);
         for (size_t k = 0; k < ts->n_text; k++) {
             size_t plen = strlen(ts->dir) + 32;
-            ts->scratch[k] = slagg_malloc(plen);
-            if (!ts->scratch[k]) {
+            names[k] = slagg_malloc(plen);
+            if (!names[k]) {
                 st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
                 goto done;
             }
-            snprintf(ts->scratch[k], plen, "%s/%zu.shard", ts->dir, text_at[k]);
+            snprintf(names[k], plen, "%s/%zu.shard", ts->dir, text_at[k]);
         }
         slagg_pack_opts po;
         memset(&po, 0, sizeof po);
@@ -252,12 +258,16 @@ slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const s
         po.writer.block_records = o->block_records ? o->block_records : SLAGG_TEXT_SHARDS_BLOCK;
         po.scratch = 1;
         po.writer_failed = &wfail;
-        slagg_pack pk;
-        st = slagg_pack_files((const char *const *)text_in, (const char *const *)ts->scratch, ts->n_text, &po, &pk, rej, err);
+        po.split_bytes = o->split_bytes;
+        st = slagg_pack_files((const char *const *)text_in, (const char *const *)names, ts->n_text, &po, &pk, rej, err);
         if (st == SLAGG_OK) {
+            /* the scratch shards are ours from here, whatever the commit
+             * does: slagg_text_shards_free removes them */
+            ts->scratch = pk.paths;
+            ts->n_scratch = pk.n_out;
+            pk.paths = NULL;
             st = slagg_pack_commit(&pk, err);
             if (st != SLAGG_OK) wfail = 1;
-            slagg_pack_discard(&pk);
         }
         if (st != SLAGG_OK) {
             if (scratch_failed) *scratch_failed = wfail;
@@ -266,17 +276,35 @@ slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const s
         /* the rows name the text inputs by their index among them: give
          * them the index of the input they came from */
         for (size_t r = 0; r < rej->n; r++) rej->rows[r].file = (uint32_t)text_at[rej->rows[r].file];
-        for (size_t k = 0; k < ts->n_text; k++) ts->paths[text_at[k]] = ts->scratch[k];
+    }
+    /* every input in order: a shard as given, a text input as its
+     * scratch shards (more than one for a log read in pieces) */
+    ts->paths = slagg_calloc(n + ts->n_scratch + 1, sizeof *ts->paths);
+    if (!ts->paths) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0, k = 0, q = 0; i < n; i++) {
+        if (k < ts->n_text && text_at[k] == i) {
+            for (; q < ts->n_scratch && pk.of[q] == k; q++) ts->paths[ts->n_paths++] = ts->scratch[q];
+            k++;
+        } else {
+            ts->paths[ts->n_paths++] = inputs[i];
+        }
     }
 done:
+    for (size_t k = 0; names && k < ts->n_text; k++) slagg_free(names[k]);
+    slagg_free(names);
     slagg_free(text_in);
     slagg_free(text_at);
+    slagg_pack_discard(&pk);
     if (st != SLAGG_OK) {
         slagg_rejects_free(rej);
         slagg_text_shards_free(ts);
         return st;
     }
     *paths_out = (const char *const *)ts->paths;
+    *n_paths = ts->n_paths;
     *out = ts;
     return SLAGG_OK;
 }

@@ -42,14 +42,18 @@ typedef struct slagg_text_shards_opts {
     const char *tmp_dir;      /* where the private directory goes; NULL or "": /tmp */
     int level;                /* zstd level; 0: SLAGG_TEXT_SHARDS_LEVEL */
     uint32_t block_records;   /* records per block; 0: SLAGG_TEXT_SHARDS_BLOCK */
+    uint64_t split_bytes;     /* a big plain log read in pieces of this size by
+                                 several threads (io/pack.h); 0: the default,
+                                 UINT64_MAX: never */
 } slagg_text_shards_opts;
 
 typedef struct slagg_text_shards slagg_text_shards;
 
 /* Packs every text input among inputs[0..n). On SLAGG_OK, *paths_out has
- * n entries, paths_out[i] being inputs[i] for a shard input and the
- * scratch shard of inputs[i] for a text one (valid until
- * slagg_text_shards_free); *rej holds the rejected rows of the text inputs
+ * *n_paths entries, every input in order: a shard input as given, a text
+ * input as its scratch shard, or its shards (one per piece) when it was a
+ * big plain log read by several threads (io/pack.h split_bytes); valid
+ * until slagg_text_shards_free. *rej holds the rejected rows of the text inputs
  * as the fold reports them: file = the index i into inputs, line, reason,
  * in input order, at most max_rejects + SLAGG_REJECTS_KEEP kept per input,
  * all counted in rej->total; *out owns the scratch files.
@@ -61,8 +65,9 @@ typedef struct slagg_text_shards slagg_text_shards;
  * input's, so the caller may read the inputs another way (unless one of
  * them was "-": stdin was read). */
 slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const slagg_text_shards_opts *o,
-                                    const char *const **paths_out, slagg_rejects *rej,
-                                    slagg_text_shards **out, int *scratch_failed, slagg_err *err);
+                                    const char *const **paths_out, size_t *n_paths,
+                                    slagg_rejects *rej, slagg_text_shards **out, int *scratch_failed,
+                                    slagg_err *err);
 
 /* Number of text inputs packed (0: every input was a shard). */
 size_t slagg_text_shards_count(const slagg_text_shards *ts);

@@ -547,11 +547,13 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
     /* Text inputs become scratch shards (io/text_shards.h), so the shard
      * engine (core/engine/fold_shards.c) folds every input with bounded
      * memory; shard inputs pass through. */
-    slagg_text_shards_opts to = {o->threads, o->max_rejects, o->tmp_dir, 0, 0};
+    slagg_text_shards_opts to = {o->threads, o->max_rejects, o->tmp_dir, 0, 0, o->split_bytes};
     const char *const *paths;
+    size_t n_paths;
     slagg_rejects trej;
     slagg_text_shards *ts;
-    slagg_status st = slagg_text_shards_make(inputs, n_inputs, &to, &paths, &trej, &ts, &scratch_failed, err);
+    slagg_status st = slagg_text_shards_make(inputs, n_inputs, &to, &paths, &n_paths, &trej, &ts,
+                                             &scratch_failed, err);
     if (st != SLAGG_OK) {
         /* The scratch side failed (no writable TMPDIR, a full disk, a shard
          * writer limit: UINT32_MAX accounts in one shard), not an input:
@@ -563,7 +565,7 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
         memset(err, 0, sizeof *err);
         return fold_generic(t, inputs, n_inputs, o, f, rej, NULL, err);
     }
-    st = slagg_fold_shards(t, paths, n_inputs, o, f, &used, err);
+    st = slagg_fold_shards(t, paths, n_paths, o, f, &used, err);
     if (st == SLAGG_OK && used) {
         f->records_read += trej.total;
         f->rejected += trej.total;
@@ -573,7 +575,7 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
         /* the shard engine declined (no block at all, or a time span too
          * long for its day table): the generic scan folds the same
          * shards, which hold every accepted record of the text inputs */
-        st = fold_generic(t, paths, n_inputs, o, f, rej, &trej, err);
+        st = fold_generic(t, paths, n_paths, o, f, rej, &trej, err);
     }
     slagg_rejects_free(&trej);
     slagg_text_shards_free(ts);

@@ -34,6 +34,8 @@ typedef struct slagg_fold_opts {
     int no_sparse;            /* 1: 2.0 shards take the ring engine, not the sparse fold */
     uint64_t spill_limit;     /* test hook: records per ring before it spills; 0: default */
     const char *tmp_dir;      /* where text inputs become scratch shards (io/text_shards.h); NULL: /tmp */
+    uint64_t split_bytes;     /* a big plain log read in pieces of this size by several
+                                 threads (io/pack.h); 0: the default, UINT64_MAX: never */
 } slagg_fold_opts;
 
 #endif

@@ -339,6 +339,12 @@ slagg_status slagg_fold_set_no_sparse(slagg_fold *j, int no_sparse)
     return SLAGG_OK;
 }
 
+slagg_status slagg_fold_set_split_bytes(slagg_fold *j, uint64_t bytes)
+{
+    j->fo.split_bytes = bytes;
+    return SLAGG_OK;
+}
+
 void slagg_fold_set_commit_hook(slagg_fold *j, const slagg_commit_opts *co)
 {
     if (co) j->co = *co;
@@ -1162,13 +1168,14 @@ slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opt
      * them; when the scratch side fails, the generic scan reads them (no
      * stdin here: it can) */
     if (!fo->engine_generic && n) {
-        slagg_text_shards_opts to = {fo->threads, fo->max_rejects, fo->tmp_dir, 0, 0};
-        st = slagg_text_shards_make(inputs, n, &to, &paths, &trej, &ts, &scratch_failed, err);
+        slagg_text_shards_opts to = {fo->threads, fo->max_rejects, fo->tmp_dir, 0, 0, fo->split_bytes};
+        size_t n_paths = 0;
+        st = slagg_text_shards_make(inputs, n, &to, &paths, &n_paths, &trej, &ts, &scratch_failed, err);
         if (st != SLAGG_OK && scratch_failed) {
             memset(err, 0, sizeof *err);
             st = SLAGG_OK;
         } else if (st == SLAGG_OK) {
-            st = slagg_fold_shards_partial(t, paths, n, fo, &sink, &f, &map, &used, err);
+            st = slagg_fold_shards_partial(t, paths, n_paths, fo, &sink, &f, &map, &used, err);
         }
         if (st != SLAGG_OK) goto done;
     }

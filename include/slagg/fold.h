@@ -130,6 +130,12 @@ slagg_status slagg_fold_set_no_flat(slagg_fold *job, int no_flat);
  * 1.0 shards), not the sparse fold (docs/DESIGN.md "The sparse fold");
  * the outputs are the same bytes. */
 slagg_status slagg_fold_set_no_sparse(slagg_fold *job, int no_sparse);
+/* A plain CSV / NDJSON log of at least twice this many bytes is read in
+ * pieces of about this size by several threads (with --threads > 1; the
+ * same records, rejects and line numbers as one reader); 0: the default
+ * (32 MiB), UINT64_MAX: never. No output byte depends on it (the CLI sets
+ * it from SLAGG_SPLIT_BYTES, for tests and benchmarks). */
+slagg_status slagg_fold_set_split_bytes(slagg_fold *job, uint64_t bytes);
 
 /* ---- running --------------------------------------------------------------------- */
 
