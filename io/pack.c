@@ -10,8 +10,10 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "core/alloc.h"
 #include "io/records.h"
@@ -30,7 +32,9 @@ typedef struct pack_job {
     size_t input;             /* index into the inputs */
     size_t piece;             /* 0: the file's start (opened, sniffed, header read) */
     uint64_t start, limit;    /* a piece's first line start (a guess but for
-                                 piece 0) and its limit; 0, UINT64_MAX: all */
+                                 piece 0) and its limit, text offsets; 0,
+                                 UINT64_MAX: all */
+    slagg_record_at at;       /* where a piece after the first is read from */
     const char *out;          /* the shard's path */
     char *own_out;            /* out, when made here (pieces after the first) */
     slagg_shard_writer *w;
@@ -42,6 +46,8 @@ typedef struct pack_job {
     uint64_t lines;           /* a piece: physical lines it consumed */
 } pack_job;
 
+typedef struct pack_input pack_input;   /* a file to split (below) */
+
 typedef struct pack_ctx {
     const char *const *inputs;
     size_t n;
@@ -49,6 +55,7 @@ typedef struct pack_ctx {
     pack_job *jobs;
     size_t n_jobs;
     slagg_record_layout *lay; /* [n]: the layout of split inputs */
+    pack_input *in;           /* [n]: their files */
     atomic_size_t next;
     atomic_int stop;
     atomic_uint_fast64_t raw_bytes;
@@ -113,7 +120,7 @@ static slagg_status pack_open(pack_ctx *c, pack_job *j, slagg_record_reader **rd
 {
     const char *path = c->inputs[j->input];
     if (j->piece > 0)
-        return slagg_record_reader_open_piece(path, &c->lay[j->input], j->start, j->limit, rd, &j->err);
+        return slagg_record_reader_open_piece(path, &c->lay[j->input], &j->at, j->limit, rd, &j->err);
     slagg_status st = slagg_record_reader_open(path, rd, &j->err);
     if (st == SLAGG_OK && j->limit != UINT64_MAX) slagg_record_reader_set_limit(*rd, j->limit);
     return st;
@@ -215,30 +222,152 @@ static uint64_t next_line_start(int fd, uint64_t at, uint64_t size)
     return size;
 }
 
-/* The size of input i when it is a regular text file that may be split
- * (not "-", not a shard), else 0. */
-static uint64_t split_size(const char *path)
+/* What splitting an input needs to know of its file: its text size
+ * (decompressed, for a .zst), and for a .zst where each frame starts in
+ * the file and in the text (a piece starts at a frame). */
+struct pack_input {
+    uint64_t size;            /* 0: not to be split */
+    int zstd;
+    size_t n_frames;
+    uint64_t *raw, *dec;      /* [n_frames + 1]: file and text offset of each frame, then the ends */
+    const unsigned char *map; /* the file, mapped while the pieces are planned */
+    size_t map_len;
+};
+
+static void input_free(pack_input *pi)
 {
-    struct stat sb;
-    if (strcmp(path, "-") == 0 || slagg_is_shard(path) || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-        return 0;
-    return (uint64_t)sb.st_size;
+    if (pi->map) munmap((void *)pi->map, pi->map_len);
+    slagg_free(pi->raw);
+    slagg_free(pi->dec);
+    memset(pi, 0, sizeof *pi);
 }
 
-/* How many pieces input i is read in (1: whole), with their guessed
- * starts in starts[0..K) (starts[0] = 0). Only plain files of a scratch
- * pack with several threads are split, only those bigger than a thread's
- * share of all the text (total bytes; several files about that size keep
- * the threads busy whole, and each piece costs a shard), in pieces of at
- * least split_bytes, and only when their start opens as a log (anything
- * else is read whole, its errors reported so). */
+/* Walks the frames of the mapped .zst: each one's offsets, its content
+ * size from its header (a skippable frame holds none). 0 when it cannot be
+ * split: a frame without a content size (written by streaming), a
+ * damaged one (the reader of the whole file reports it). */
+static int walk_frames(pack_input *pi)
+{
+    size_t cap = 64, n = 0, off = 0;
+    uint64_t dec = 0;
+    pi->raw = slagg_malloc((cap + 1) * sizeof *pi->raw);
+    pi->dec = slagg_malloc((cap + 1) * sizeof *pi->dec);
+    if (!pi->raw || !pi->dec) return 0;
+    while (off < pi->map_len) {
+        const unsigned char *f = pi->map + off;
+        size_t left = pi->map_len - off;
+        size_t fs = ZSTD_findFrameCompressedSize(f, left);
+        if (ZSTD_isError(fs) || fs == 0 || left < 4) return 0;
+        unsigned long long cs = (f[0] & 0xF0) == 0x50 && f[1] == 0x2A && f[2] == 0x4D && f[3] == 0x18
+                                    ? 0 : ZSTD_getFrameContentSize(f, left);
+        if (cs == ZSTD_CONTENTSIZE_UNKNOWN || cs == ZSTD_CONTENTSIZE_ERROR) return 0;
+        if (n == cap) {
+            cap *= 2;
+            uint64_t *r = slagg_reallocarray(pi->raw, cap + 1, sizeof *r);
+            if (r) pi->raw = r;
+            uint64_t *d = r ? slagg_reallocarray(pi->dec, cap + 1, sizeof *d) : NULL;
+            if (!d) return 0;
+            pi->dec = d;
+        }
+        pi->raw[n] = off;
+        pi->dec[n++] = dec;
+        off += fs;
+        dec += cs;
+    }
+    pi->raw[n] = off;
+    pi->dec[n] = dec;
+    pi->n_frames = n;
+    pi->size = dec;
+    return n >= 2;
+}
+
+/* Input path's size and frames, when it is a regular text file that may be
+ * split (not "-", not a shard); else pi->size stays 0. */
+static void probe_input(const char *path, pack_input *pi)
+{
+    struct stat sb;
+    unsigned char m[4];
+    memset(pi, 0, sizeof *pi);
+    if (strcmp(path, "-") == 0 || slagg_is_shard(path)) return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size < 4 || pread(fd, m, 4, 0) != 4) {
+        close(fd);
+        return;
+    }
+    int zstd = (m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) ||
+               ((m[0] & 0xF0) == 0x50 && m[1] == 0x2A && m[2] == 0x4D && m[3] == 0x18);
+    if (!zstd) {
+        pi->size = (uint64_t)sb.st_size;
+        close(fd);
+        return;
+    }
+    void *map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED) return;
+    pi->zstd = 1;
+    pi->map = map;
+    pi->map_len = (size_t)sb.st_size;
+    if (!walk_frames(pi)) input_free(pi);
+}
+
+/* The text offset just past the first LF in frame f of a .zst (decoded
+ * from its start until one is met), or UINT64_MAX when the frame holds
+ * none or cannot be decoded. */
+static uint64_t frame_first_line_end(const pack_input *pi, size_t f)
+{
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    unsigned char buf[16384];
+    uint64_t got = 0, r = UINT64_MAX;
+    if (!d) return r;
+    ZSTD_inBuffer in = {pi->map + pi->raw[f], (size_t)(pi->raw[f + 1] - pi->raw[f]), 0};
+    for (;;) {
+        ZSTD_outBuffer out = {buf, sizeof buf, 0};
+        size_t ret = ZSTD_decompressStream(d, &out, &in);
+        if (ZSTD_isError(ret)) break;
+        unsigned char *lf = out.pos ? memchr(buf, '\n', out.pos) : NULL;
+        if (lf) {
+            r = pi->dec[f] + got + (uint64_t)(lf - buf) + 1;
+            break;
+        }
+        got += out.pos;
+        if (ret == 0 || (out.pos == 0 && in.pos == in.size)) break;
+    }
+    ZSTD_freeDCtx(d);
+    return r;
+}
+
+/* Where a piece whose first line starts at text offset at is read from:
+ * the offset itself in a plain file; in a .zst the start of the frame
+ * that holds it, and the bytes of that frame before it dropped. */
+static slagg_record_at piece_at(const pack_input *pi, uint64_t at)
+{
+    if (!pi->zstd) return (slagg_record_at){at, 0, at, 0};
+    size_t lo = 0, hi = pi->n_frames;   /* the last frame with dec <= at */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (pi->dec[mid] <= at) lo = mid;
+        else hi = mid;
+    }
+    return (slagg_record_at){pi->raw[lo], 1, pi->dec[lo], at - pi->dec[lo]};
+}
+
+/* How many pieces input i is read in (1: whole), with their guessed first
+ * line starts in starts[0..K) (starts[0] = 0, text offsets). Only files of
+ * a scratch pack with several threads are split, only those bigger than
+ * a thread's share of all the text (total bytes; several files about
+ * that size keep the threads busy whole, and each piece costs a shard), in
+ * pieces of at least split_bytes, a .zst only at its frames' starts, and
+ * only when their start opens as a log (anything else is read whole, its
+ * errors reported so). */
 static size_t plan_pieces(pack_ctx *c, size_t i, unsigned nt, uint64_t total, uint64_t *starts,
                           size_t cap)
 {
     const slagg_pack_opts *o = c->o;
+    const pack_input *pi = &c->in[i];
     const char *path = c->inputs[i];
     if (!o->scratch || nt < 2 || o->split_bytes == UINT64_MAX) return 1;
-    uint64_t size = split_size(path), share = total / nt;
+    uint64_t size = pi->size, share = total / nt;
     uint64_t piece = o->split_bytes ? o->split_bytes : SLAGG_PACK_SPLIT_BYTES;
     if (piece < total / ((uint64_t)nt * PACK_PIECES_PER_THREAD)) piece = total / ((uint64_t)nt * PACK_PIECES_PER_THREAD);
     if (size <= share + share / 4 || size / 2 < piece) return 1;
@@ -253,10 +382,24 @@ static size_t plan_pieces(pack_ctx *c, size_t i, unsigned nt, uint64_t total, ui
     int ok = slagg_record_reader_layout(rd, &c->lay[i]);
     slagg_record_reader_close(rd);
     if (!ok) return 1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 1;
     size_t n = 1;
     starts[0] = 0;
+    if (pi->zstd) {
+        /* each piece from the first frame at or past its share of the text */
+        size_t f = 1;
+        for (size_t q = 1; q < k; q++) {
+            uint64_t want = size / k * q;
+            while (f < pi->n_frames && pi->dec[f] < want) f++;
+            while (f < pi->n_frames && pi->dec[f + 1] == pi->dec[f]) f++;   /* empty, skippable */
+            if (f >= pi->n_frames) break;
+            uint64_t g = frame_first_line_end(pi, f);
+            if (g != UINT64_MAX && g > starts[n - 1] && g < size) starts[n++] = g;
+            f++;
+        }
+        return n;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 1;
     for (size_t q = 1; q < k; q++) {
         uint64_t g = next_line_start(fd, size / k * q, size);
         if (g > starts[n - 1] && g < size) starts[n++] = g;
@@ -297,6 +440,7 @@ static int settle_pieces(pack_ctx *c, uint64_t keep)
                 job_reset(j);
                 if (at == UINT64_MAX) continue;   /* the file ended in an earlier piece */
                 j->start = at;
+                j->at = piece_at(&c->in[j->input], at);
                 if (j->start >= j->limit) {       /* an earlier piece read past this one */
                     j->stopped_at = at;
                     continue;
@@ -359,7 +503,15 @@ slagg_status slagg_pack_files(const char *const *inputs, const char *const *outp
         goto done;
     }
     uint64_t total = 0;
-    for (size_t i = 0; o->scratch && nt > 1 && i < n; i++) total += split_size(inputs[i]);
+    c.in = slagg_calloc(n ? n : 1, sizeof *c.in);
+    if (!c.in) {
+        st = slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; o->scratch && nt > 1 && o->split_bytes != UINT64_MAX && i < n; i++) {
+        probe_input(inputs[i], &c.in[i]);
+        total += c.in[i].size;
+    }
     for (size_t i = 0; i < n; i++) {
         size_t k = plan_pieces(&c, i, nt, total, starts, cap);
         if (c.n_jobs + k > jcap) {
@@ -378,6 +530,7 @@ slagg_status slagg_pack_files(const char *const *inputs, const char *const *outp
             j->input = i;
             j->piece = q;
             j->start = starts[q];
+            j->at = piece_at(&c.in[i], starts[q]);
             j->limit = q + 1 < k ? starts[q + 1] : UINT64_MAX;
             j->stopped_at = UINT64_MAX;
             j->out = outputs[i];
@@ -459,6 +612,8 @@ done:
     slagg_free(logs);
     slagg_free(c.jobs);
     slagg_free(c.lay);
+    for (size_t i = 0; c.in && i < n; i++) input_free(&c.in[i]);
+    slagg_free(c.in);
     slagg_free(starts);
     if (st != SLAGG_OK) {
         slagg_pack_discard(p);

@@ -588,8 +588,7 @@ int slagg_record_reader_layout(const slagg_record_reader *r, slagg_record_layout
     out->col_status = r->col_status;
     out->col_cause = r->col_cause;
     out->ts_is_ms = r->ts_is_ms;
-    slagg_source *src = r->src;
-    return !slagg_source_is_zstd(src) && !slagg_source_is_stdin(src);
+    return !slagg_source_is_stdin(r->src);
 }
 
 void slagg_record_reader_set_limit(slagg_record_reader *r, uint64_t limit)
@@ -598,18 +597,34 @@ void slagg_record_reader_set_limit(slagg_record_reader *r, uint64_t limit)
     if (r->csv) slagg_csv_set_range(r->csv, r->removed, limit);
 }
 
+/* Reads and drops n bytes of src (a piece's partial first line). */
+static slagg_status rec_skip(slagg_source *src, uint64_t n, slagg_err *err)
+{
+    unsigned char buf[16384];
+    while (n > 0) {
+        ssize_t k = slagg_source_read(src, buf, n < sizeof buf ? (size_t)n : sizeof buf, err);
+        if (k < 0) return err->code;
+        if (k == 0) break;   /* the file shrank: the piece is empty */
+        n -= (uint64_t)k;
+    }
+    return SLAGG_OK;
+}
+
 slagg_status slagg_record_reader_open_piece(const char *path, const slagg_record_layout *lay,
-                                            uint64_t start, uint64_t limit,
+                                            const slagg_record_at *at, uint64_t limit,
                                             slagg_record_reader **out, slagg_err *err)
 {
     *out = NULL;
     slagg_record_reader *r = slagg_calloc(1, sizeof *r);
     if (!r) return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
-    slagg_status st = slagg_source_open_plain_at(path, start, &r->src, err);
+    slagg_status st = slagg_source_open_at(path, at->raw, at->zstd, &r->src, err);
+    if (st == SLAGG_OK) st = rec_skip(r->src, at->skip, err);
     if (st != SLAGG_OK) {
+        slagg_source_close(r->src);
         slagg_free(r);
         return st;
     }
+    uint64_t start = at->base + at->skip;
     r->fmt = lay->fmt;
     r->ncols = lay->ncols;
     r->need = lay->need;

@@ -80,16 +80,28 @@ typedef struct slagg_record_layout {
 } slagg_record_layout;
 
 /* The layout of r (opened from the file's start), and 1 when the file can
- * be read in pieces: a plain (not zstd) file, not standard input; else 0. */
+ * be read in pieces (a file, not standard input; a .zst one only at its
+ * frames' starts, io/pack.c), else 0. */
 int slagg_record_reader_layout(const slagg_record_reader *r, slagg_record_layout *out);
 /* Sets the limit of a reader opened from the start of its file: no record
  * whose first line starts at or past file offset limit is returned. */
 void slagg_record_reader_set_limit(slagg_record_reader *r, uint64_t limit);
-/* Opens path at file offset start (> 0, a line start) with the layout of
- * its first piece, reading up to limit (UINT64_MAX: to the end). Its line
- * numbers count from 1 at start: the caller adds the lines before it. */
+/* Where a piece starts. Offsets are of the text (the decompressed
+ * stream of a .zst): the file is read from byte raw of the file (a zstd
+ * frame's start when zstd), which is text offset base; skip bytes are
+ * dropped from there, so the piece's first line starts at base + skip. */
+typedef struct slagg_record_at {
+    uint64_t raw;
+    int zstd;
+    uint64_t base, skip;
+} slagg_record_at;
+
+/* Opens a piece of path (at: a line start past the file's start) with the
+ * layout of its first piece, reading up to text offset limit (UINT64_MAX:
+ * to the end). Its line numbers count from 1 at its start: the caller
+ * adds the lines before it. */
 slagg_status slagg_record_reader_open_piece(const char *path, const slagg_record_layout *lay,
-                                            uint64_t start, uint64_t limit,
+                                            const slagg_record_at *at, uint64_t limit,
                                             slagg_record_reader **out, slagg_err *err);
 /* After the reader returned SLAGG_RECORD_END: the offset of the line start
  * at which it stopped (at or past its limit), or UINT64_MAX when it read

@@ -133,15 +133,16 @@ slagg_status slagg_source_open(const char *path, slagg_source **out, slagg_err *
     return SLAGG_OK;
 }
 
-slagg_status slagg_source_open_plain_at(const char *path, uint64_t offset, slagg_source **out,
-                                       slagg_err *err)
+slagg_status slagg_source_open_at(const char *path, uint64_t offset, int zstd, slagg_source **out,
+                                 slagg_err *err)
 {
     *out = NULL;
     slagg_source *s = slagg_calloc(1, sizeof *s);
     if (!s) return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
     s->fd = -1;
     s->name = slagg_strndup(path, strlen(path));
-    s->raw_cap = SOURCE_MIN_RAW;
+    size_t in_size = ZSTD_DStreamInSize();
+    s->raw_cap = zstd && in_size > SOURCE_MIN_RAW ? in_size : SOURCE_MIN_RAW;
     s->raw = slagg_malloc(s->raw_cap);
     if (!s->name || !s->raw) {
         slagg_source_close(s);
@@ -155,6 +156,15 @@ slagg_status slagg_source_open_plain_at(const char *path, uint64_t offset, slagg
                                         "%s: %s", path, strerror(errno));
         slagg_source_close(s);
         return st;
+    }
+    if (zstd) {
+        s->zstd = 1;
+        ZSTD_customMem mem = {source_zstd_alloc, source_zstd_free, NULL};
+        s->dctx = ZSTD_createDCtx_advanced(mem);
+        if (!s->dctx) {
+            slagg_source_close(s);
+            return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
+        }
     }
     *out = s;
     return SLAGG_OK;

@@ -25,12 +25,13 @@ typedef struct slagg_source slagg_source;
  * (message: "PATH: reason"), SLAGG_E_NOMEM. */
 slagg_status slagg_source_open(const char *path, slagg_source **out, slagg_err *err);
 
-/* Opens the plain (not compressed) regular file path at byte offset, for
- * one piece of a file split between threads (io/pack.c): nothing is
- * peeked and no compression is looked for (the caller has opened the file
- * from its start first and knows it is plain). Errors as slagg_source_open. */
-slagg_status slagg_source_open_plain_at(const char *path, uint64_t offset, slagg_source **out,
-                                       slagg_err *err);
+/* Opens the regular file path at byte offset, for one piece of a file
+ * split between threads (io/pack.c): nothing is peeked; zstd = 1 when the
+ * offset is the start of a zstd frame (the stream decompresses from
+ * there), 0 for a plain file. The caller has opened the file from its
+ * start first and knows which. Errors as slagg_source_open. */
+slagg_status slagg_source_open_at(const char *path, uint64_t offset, int zstd, slagg_source **out,
+                                 slagg_err *err);
 
 /* Reads up to cap decompressed bytes into buf. Returns the count (> 0),
  * 0 at the end of the stream, or -1 with err set: SLAGG_E_IO for a read

@@ -40,10 +40,11 @@ slagg_status slagg_gen_out_open(slagg_gen_out *o, const char *dir, const char *n
     o->fd = -1;
     o->tmp = slagg_gen_path(dir, ".", name, ".tmp");
     o->final = slagg_gen_path(dir, "", name, "");
-    o->buf = slagg_malloc(SLAGG_GEN_OUT_BUF);
+    o->cap = compress ? SLAGG_GEN_OUT_FRAME : SLAGG_GEN_OUT_BUF;
+    o->buf = slagg_malloc(o->cap);
     if (compress) {
         o->cctx = ZSTD_createCCtx();
-        o->zcap = ZSTD_CStreamOutSize();
+        o->zcap = ZSTD_compressBound(o->cap);
         o->zbuf = slagg_malloc(o->zcap);
     }
     if (!o->tmp || !o->final || !o->buf || (compress && (!o->cctx || !o->zbuf))) {
@@ -84,30 +85,24 @@ static slagg_status write_all(slagg_gen_out *o, const char *p, size_t n, slagg_e
     return SLAGG_OK;
 }
 
-/* Each call compresses what is buffered with ZSTD_e_continue (the frame
- * spans every flush) and writes what zstd gives back at once, so memory
- * stays one buffer whatever the file's size. */
+/* Compressed, each call writes what is buffered as one frame, in one
+ * call, so the frame header holds its content size and a reader can
+ * start at any frame (io/pack.c reads such a file in pieces); memory
+ * stays two buffers whatever the file's size. */
 slagg_status slagg_gen_out_flush(slagg_gen_out *o, int end, slagg_err *err)
 {
+    (void)end;
     if (!o->cctx) {
         slagg_status st = write_all(o, o->buf, o->len, err);
         o->len = 0;
         return st;
     }
-    ZSTD_inBuffer in = {o->buf, o->len, 0};
-    ZSTD_EndDirective mode = end ? ZSTD_e_end : ZSTD_e_continue;
-    for (;;) {
-        ZSTD_outBuffer out = {o->zbuf, o->zcap, 0};
-        size_t rem = ZSTD_compressStream2(o->cctx, &out, &in, mode);
-        if (ZSTD_isError(rem))
-            return slagg_err_set(err, SLAGG_E_INTERNAL, "%s: zstd: %s", o->tmp,
-                                 ZSTD_getErrorName(rem));
-        slagg_status st = write_all(o, o->zbuf, out.pos, err);
-        if (st != SLAGG_OK) return st;
-        if (end ? rem == 0 : in.pos == in.size) break;
-    }
+    if (o->len == 0 && o->bytes > 0) return SLAGG_OK;   /* an empty file is one empty frame */
+    size_t z = ZSTD_compress2(o->cctx, o->zbuf, o->zcap, o->buf, o->len);
+    if (ZSTD_isError(z))
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "%s: zstd: %s", o->tmp, ZSTD_getErrorName(z));
     o->len = 0;
-    return SLAGG_OK;
+    return write_all(o, o->zbuf, z, err);
 }
 
 slagg_status slagg_gen_out_puts(slagg_gen_out *o, const char *s, slagg_err *err)

@@ -1,7 +1,9 @@
 /*
  * out_file.h - the generator's streaming output file (out_file.c): a
- * record log of any size written through a 1 MiB buffer, optionally as one
- * zstd frame (level 3, with checksum), to DIR/.NAME.tmp, then fsynced and
+ * record log of any size written through a 1 MiB buffer, optionally as
+ * zstd frames of 8 MiB of text each (level 3, with checksum and content
+ * size, as log shippers that compress each batch write them: a fold reads
+ * such a file in pieces, io/pack.c), to DIR/.NAME.tmp, then fsynced and
  * renamed to DIR/NAME, so a reader never sees half a file.
  *
  * The library has no streaming writer: its atomic writer (io/output.h)
@@ -19,12 +21,13 @@
 #include "core/error.h"
 
 #define SLAGG_GEN_OUT_BUF (1u << 20)
+#define SLAGG_GEN_OUT_FRAME (8u << 20)   /* text bytes per zstd frame */
 
 typedef struct slagg_gen_out {
     int fd;
     char *tmp, *final;
-    char *buf;          /* SLAGG_GEN_OUT_BUF bytes; callers format into buf + len */
-    size_t len;
+    char *buf;          /* cap bytes; callers format into buf + len */
+    size_t len, cap;    /* cap: SLAGG_GEN_OUT_BUF, or SLAGG_GEN_OUT_FRAME compressed */
     ZSTD_CCtx *cctx;    /* NULL: not compressed */
     char *zbuf;
     size_t zcap;
@@ -44,8 +47,8 @@ char *slagg_gen_path(const char *dir, const char *prefix, const char *name, cons
  * on failure o holds nothing to discard. */
 slagg_status slagg_gen_out_open(slagg_gen_out *o, const char *dir, const char *name, int compress,
                                 slagg_err *err);
-/* Pushes the buffer to the file (through zstd when compressing); end
- * finishes the zstd frame. */
+/* Pushes the buffer to the file (compressed: as one zstd frame); end is
+ * the last push. */
 slagg_status slagg_gen_out_flush(slagg_gen_out *o, int end, slagg_err *err);
 /* Flush, fsync, close, rename over the final name, add to *acc; discards
  * on failure. */
@@ -58,7 +61,7 @@ slagg_status slagg_gen_out_puts(slagg_gen_out *o, const char *s, slagg_err *err)
  * Inline: the record loops ask once per record. */
 static inline slagg_status slagg_gen_out_room(slagg_gen_out *o, size_t need, slagg_err *err)
 {
-    if (o->len + need <= SLAGG_GEN_OUT_BUF) return SLAGG_OK;
+    if (o->len + need <= o->cap) return SLAGG_OK;
     return slagg_gen_out_flush(o, 0, err);
 }
 

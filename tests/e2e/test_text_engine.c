@@ -416,15 +416,11 @@ static char *tricky_csv(size_t rows, const char *tail)
 /* The fold of name, its log read whole by the generic scan and in k
  * pieces (k = 2 ... 16 with 4 threads) by the shard engine: the same
  * outputs, rejects file, stdout and stderr every time. */
-static void pieces_agree(const char *d, const char *name)
+static void pieces_agree_text(const char *d, const char *name, long long text_bytes)
 {
-    char *p = h_path(d, name);
-    struct stat sb;
-    cr_assert_eq(stat(p, &sb), 0);
-    free(p);
     static const unsigned ks[] = {2, 3, 5, 7, 11, 16};
     for (size_t q = 0; q < sizeof ks / sizeof *ks; q++) {
-        char *split = h_fmt("%lld", (long long)sb.st_size / ks[q]);
+        char *split = h_fmt("%lld", text_bytes / ks[q]);
         char *tag = h_fmt("%s-%u", name, ks[q]), *rj = h_fmt("rj-%s.csv", tag);
         setenv("SLAGG_SPLIT_BYTES", split, 1);
         const char *a[] = {"--threads", "4", "--rejects", rj, name, NULL};
@@ -434,6 +430,55 @@ static void pieces_agree(const char *d, const char *name)
         free(tag);
         free(rj);
     }
+}
+
+static void pieces_agree(const char *d, const char *name)
+{
+    char *p = h_path(d, name);
+    struct stat sb;
+    cr_assert_eq(stat(p, &sb), 0);
+    free(p);
+    pieces_agree_text(d, name, (long long)sb.st_size);
+}
+
+/* dir/name.zst of dir/name as many zstd frames (each with its content
+ * size, as ZSTD_compress writes them), cut every few hundred to few
+ * thousand bytes, so frames start mid-line, inside quoted fields and at
+ * line starts, with a skippable frame and an empty frame among them.
+ * Returns the text size. */
+static long long zst_frames(const char *d, const char *name)
+{
+    char *p = h_path(d, name);
+    size_t n;
+    char *raw = h_read(p, &n);
+    static const size_t cuts[] = {1000, 333, 4096, 77, 2500, 1, 1777, 640};
+    size_t cap = ZSTD_compressBound(n) + n / 64 * 64 + 4096, zn = 0;
+    unsigned char *z = malloc(cap);
+    cr_assert_not_null(z);
+    for (size_t at = 0, k = 0; at < n; k++) {
+        size_t len = cuts[k % 8] < n - at ? cuts[k % 8] : n - at;
+        size_t c = ZSTD_compress(z + zn, cap - zn, raw + at, len, 1);
+        cr_assert(!ZSTD_isError(c));
+        zn += c;
+        at += len;
+        if (k == 3) {   /* a skippable frame: magic 0x184D2A50, size 4, payload */
+            static const unsigned char skip[] = {0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 'n', 'o', 'p', 'e'};
+            memcpy(z + zn, skip, sizeof skip);
+            zn += sizeof skip;
+        }
+        if (k == 5) {   /* an empty frame */
+            c = ZSTD_compress(z + zn, cap - zn, "", 0, 1);
+            cr_assert(!ZSTD_isError(c));
+            zn += c;
+        }
+    }
+    char *zname = h_fmt("%s.zst", name);
+    h_write_bytes(d, zname, z, zn);
+    free(zname);
+    free(z);
+    free(raw);
+    free(p);
+    return (long long)n;
 }
 
 Test(text_engine, csv_in_pieces_equals_one_reader)
@@ -482,5 +527,22 @@ Test(text_engine, ndjson_in_pieces_equals_one_reader)
     free(raw);
     free(s);
     pieces_agree(d, "big.ndjson");
+    h_rmtree(d);
+}
+
+/* A .zst of many frames is read in pieces too, each from a frame's start:
+ * the same records, rejects and lines as one reader. */
+Test(text_engine, zstd_frames_in_pieces_equal_one_reader)
+{
+    char *d = h_tmpdir();
+    fleet(d, "csv");
+    char *s = tricky_csv(6000, NULL);
+    h_write(d, "big.csv", s);
+    free(s);
+    long long n = zst_frames(d, "big.csv");
+    pieces_agree_text(d, "big.csv.zst", n);
+    char *sum = h_read_in(d, "big.csv.zst-16-shard/summary.json", NULL);
+    cr_assert_eq(h_json_int(sum, "records_read"), 6000, "%s", sum);
+    free(sum);
     h_rmtree(d);
 }
