@@ -11,18 +11,18 @@
 #include <sys/auxv.h>
 #endif
 
-/* One entry per instruction set: its run kernel, its flat kernel and its
- * code scans. Only a scalar flat kernel exists so far, so every entry
+/* One entry per instruction set: its run kernel, its flat kernel, its
+ * code scans and its NDJSON line pre-scan. Only a scalar flat kernel exists so far, so every entry
  * names it; a faster one replaces it in its entry (core/kernels/fold.h). */
 static const slagg_kernel kernels[] = {
 #if defined(SLAGG_HAVE_X86_KERNELS)
-    {"avx512", slagg_fold_run_avx512, slagg_fold_flat_scalar, slagg_scan8_avx512, slagg_scan16_avx512},
-    {"avx2", slagg_fold_run_avx2, slagg_fold_flat_scalar, slagg_scan8_avx2, slagg_scan16_avx2},
+    {"avx512", slagg_fold_run_avx512, slagg_fold_flat_scalar, slagg_scan8_avx512, slagg_scan16_avx512, slagg_json_plain_avx512},
+    {"avx2", slagg_fold_run_avx2, slagg_fold_flat_scalar, slagg_scan8_avx2, slagg_scan16_avx2, slagg_json_plain_avx2},
 #endif
 #if defined(SLAGG_HAVE_NEON_KERNELS)
-    {"neon", slagg_fold_run_neon, slagg_fold_flat_scalar, slagg_scan8_neon, slagg_scan16_neon},
+    {"neon", slagg_fold_run_neon, slagg_fold_flat_scalar, slagg_scan8_neon, slagg_scan16_neon, slagg_json_plain_neon},
 #endif
-    {"scalar", slagg_fold_run_scalar, slagg_fold_flat_scalar, slagg_scan8_scalar, slagg_scan16_scalar},
+    {"scalar", slagg_fold_run_scalar, slagg_fold_flat_scalar, slagg_scan8_scalar, slagg_scan16_scalar, slagg_json_plain_scalar},
 };
 
 const slagg_kernel *slagg_kernels_all(int *n)

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/kernels/fold.h"
 #include "core/kernels/scan.h"
+#include "core/kernels/text.h"
 
 /* The kernels of one instruction set (core/kernels/fold.h says which loop
  * is which). */
@@ -24,6 +25,7 @@ typedef struct slagg_kernel {
     slagg_fold_flat_fn flat; /* a window-major chunk inside one day (scalar in every entry for now) */
     slagg_scan8_fn scan8;    /* the non-OK codes of a 2.0 block (core/kernels/scan.h), u8 codes */
     slagg_scan16_fn scan16;  /* ... u16 codes */
+    slagg_json_plain_fn json_plain;  /* an NDJSON line's pre-scan (core/kernels/text.h) */
 } slagg_kernel;
 
 /* Every kernel compiled in, in priority order; *n gets the count. */

@@ -331,3 +331,70 @@ Test(kernels, every_code_scan_matches_scalar)
         }
     }
 }
+
+/* ---- the NDJSON line pre-scan (core/kernels/text.h) ---------------------- */
+
+/* The definition, a byte at a time. */
+static int plain_ref(const unsigned char *s, size_t n, uint64_t *q)
+{
+    memset(q, 0, ((n + 63) / 64) * sizeof *q);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x20 || s[i] >= 0x80 || s[i] == '\\') return 0;
+        if (s[i] == '"') q[i / 64] |= 1ULL << (i % 64);
+    }
+    return 1;
+}
+
+Test(kernels, json_plain_by_hand)
+{
+    uint64_t q[SLAGG_JSON_LINE_MAX / 64];
+    const char *line = "{\"ts\":\"2026-03-01T00:00:04.587+08:00\",\"account\":\"a\",\"status\":200}";
+    cr_assert_eq(slagg_json_plain_scalar((const unsigned char *)line, strlen(line), q), 1);
+    cr_assert_eq(q[0], (1ULL << 1) | (1ULL << 4) | (1ULL << 6) | (1ULL << 36) | (1ULL << 38) | (1ULL << 46) |
+                           (1ULL << 48) | (1ULL << 50) | (1ULL << 52) | (1ULL << 59));
+    cr_assert_eq(q[1], 0);
+    cr_assert_eq(slagg_json_plain_scalar((const unsigned char *)"{\"a\\n\":1}", 9, q), 0);   /* an escape */
+    cr_assert_eq(slagg_json_plain_scalar((const unsigned char *)"{\"\xc3\xa9\":1}", 8, q), 0); /* UTF-8 */
+    cr_assert_eq(slagg_json_plain_scalar((const unsigned char *)"{\t}", 3, q), 0);              /* a tab */
+    cr_assert_eq(slagg_json_plain_scalar((const unsigned char *)"", 0, q), 1);
+}
+
+/* Every supported kernel against the definition: random plain lines of
+ * every length up to 300 (every tail), a quote or a disqualifying byte
+ * planted at every position of some (chunk edges included), and the
+ * bytes next to the boundaries (0x1F 0x20 0x7F 0x80 0xFF). */
+Test(kernels, every_json_plain_matches_the_definition)
+{
+    int nk;
+    const slagg_kernel *ks = slagg_kernels_all(&nk);
+    static const unsigned char edge[] = {0x1F, 0x20, 0x7F, 0x80, 0xFF, '\\', '"', 0x00, 0x21, 0x5B, 0x5D};
+    unsigned char s[SLAGG_JSON_LINE_MAX];
+    uint64_t want[SLAGG_JSON_LINE_MAX / 64], got[SLAGG_JSON_LINE_MAX / 64];
+    uint32_t x = 12345;
+    for (int k = 0; k < nk; k++) {
+        if (!slagg_kernel_supported(&ks[k])) continue;
+        for (size_t n = 0; n <= 300; n++) {
+            for (size_t at = 0; at <= n; at++) {
+                for (size_t e = 0; e < sizeof edge; e++) {
+                    if (at == n && e > 0) break;   /* at == n: no plant, once */
+                    for (size_t i = 0; i < n; i++) {
+                        x = x * 1103515245u + 12345u;
+                        unsigned r = (x >> 16) % 97;
+                        s[i] = r < 8 ? '"' : (unsigned char)(0x21 + r % 0x5E);
+                        if (s[i] == '\\') s[i] = 'x';
+                    }
+                    if (at < n) s[at] = edge[e];
+                    int w = plain_ref(s, n, want), g = ks[k].json_plain(s, n, got);
+                    cr_assert_eq(g, w, "%s n=%zu at=%zu byte=0x%02x", ks[k].name, n, at, edge[e]);
+                    if (w)
+                        cr_assert(memcmp(want, got, ((n + 63) / 64) * sizeof *want) == 0, "%s quotes n=%zu at=%zu",
+                                  ks[k].name, n, at);
+                }
+            }
+        }
+        /* the longest line, all quotes */
+        memset(s, '"', sizeof s);
+        cr_assert_eq(ks[k].json_plain(s, sizeof s, got), 1);
+        for (size_t w = 0; w < SLAGG_JSON_LINE_MAX / 64; w++) cr_assert_eq(got[w], ~0ULL, "%s", ks[k].name);
+    }
+}
