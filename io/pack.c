@@ -401,8 +401,12 @@ static size_t plan_pieces(pack_ctx *c, size_t i, unsigned nt, uint64_t total, ui
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return 1;
     for (size_t q = 1; q < k; q++) {
-        uint64_t g = next_line_start(fd, size / k * q, size);
-        if (g > starts[n - 1] && g < size) starts[n++] = g;
+        /* from past the last guess: the scans cover the file once at most,
+         * whatever its line lengths */
+        uint64_t from = size / k * q > starts[n - 1] ? size / k * q : starts[n - 1] + 1;
+        uint64_t g = next_line_start(fd, from, size);
+        if (g >= size) break;   /* no line starts after it */
+        if (g > starts[n - 1]) starts[n++] = g;
     }
     close(fd);
     return n;
