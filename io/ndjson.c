@@ -466,10 +466,16 @@ static int jp_value(json_parser *jp, int depth, slagg_json_value *v)
 int slagg_ndjson_parse(char *line, size_t n, slagg_ndjson_record *rec, char *reason,
                        size_t cap)
 {
+    pthread_once(&jp_scan_once, jp_pick_scan);
+    return slagg_ndjson_parse_scan(line, n, jp_plain_scan, rec, reason, cap);
+}
+
+int slagg_ndjson_parse_scan(char *line, size_t n, slagg_json_plain_fn scan, slagg_ndjson_record *rec,
+                            char *reason, size_t cap)
+{
     uint64_t quotes[SLAGG_JSON_LINE_MAX / 64];
     json_parser jp = {line, n, 0, NULL, NULL};
-    pthread_once(&jp_scan_once, jp_pick_scan);
-    if (n <= SLAGG_JSON_LINE_MAX && jp_plain_scan((const unsigned char *)line, n, quotes)) jp.quotes = quotes;
+    if (scan && n <= SLAGG_JSON_LINE_MAX && scan((const unsigned char *)line, n, quotes)) jp.quotes = quotes;
     memset(rec, 0, sizeof *rec);
     jp_ws(&jp);
     if (jp.i >= n || line[jp.i] != '{') {

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/kernels/text.h"
 #include "core/error.h"
 
 /* Length (1-4) of the well-formed UTF-8 sequence at p[0..avail), with its
@@ -52,6 +53,11 @@ typedef struct slagg_ndjson_record {
  * JSON, not an object, a duplicate used key). */
 int slagg_ndjson_parse(char *line, size_t n, slagg_ndjson_record *rec, char *reason,
                        size_t cap);
+/* The same, with the line pre-scan scan (core/kernels/text.h: a kernel's
+ * json_plain; NULL: every line takes the byte path). slagg_ndjson_parse
+ * uses the best kernel this CPU runs; the result is the same for any. */
+int slagg_ndjson_parse_scan(char *line, size_t n, slagg_json_plain_fn scan, slagg_ndjson_record *rec,
+                            char *reason, size_t cap);
 
 #define SLAGG_JSON_MAX_DEPTH 256
 

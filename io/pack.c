@@ -119,11 +119,13 @@ static int repack_one(pack_ctx *c, pack_job *j)
 static slagg_status pack_open(pack_ctx *c, pack_job *j, slagg_record_reader **rd)
 {
     const char *path = c->inputs[j->input];
-    if (j->piece > 0)
-        return slagg_record_reader_open_piece(path, &c->lay[j->input], &j->at, j->limit, rd, &j->err);
-    slagg_status st = slagg_record_reader_open(path, rd, &j->err);
-    if (st == SLAGG_OK && j->limit != UINT64_MAX) slagg_record_reader_set_limit(*rd, j->limit);
-    return st;
+    slagg_status st = j->piece > 0
+                          ? slagg_record_reader_open_piece(path, &c->lay[j->input], &j->at, j->limit, rd, &j->err)
+                          : slagg_record_reader_open(path, rd, &j->err);
+    if (st != SLAGG_OK) return st;
+    if (j->piece == 0 && j->limit != UINT64_MAX) slagg_record_reader_set_limit(*rd, j->limit);
+    if (c->o->scan) slagg_record_reader_set_scan(*rd, c->o->scan);
+    return SLAGG_OK;
 }
 
 /* Packs job j. Returns 0 or -1 with its err set. */

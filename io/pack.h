@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/kernels/text.h"
 #include "core/rejects.h"
 #include "slagg/shard.h"
 
@@ -36,6 +37,9 @@ typedef struct slagg_pack_opts {
      * one reader (io/records.h "pieces"). 0: SLAGG_PACK_SPLIT_BYTES;
      * UINT64_MAX: never. */
     uint64_t split_bytes;
+    /* The NDJSON line pre-scan (a kernel's json_plain, core/cpu.h), so a
+     * forced ISA reaches the text path; NULL: the best this CPU runs. */
+    slagg_json_plain_fn scan;
 } slagg_pack_opts;
 
 /* The default piece of a big log read by several workers: small enough

@@ -48,6 +48,7 @@ struct slagg_record_reader {
     /* NDJSON pieces (records.h): file offset of ibuf's first delivered
      * byte, bytes delivered, limit, where the reader stopped */
     uint64_t base, got, limit, stop_at;
+    slagg_json_plain_fn scan;   /* NULL: slagg_ndjson_parse's own (the best) */
 };
 
 /* ---- helpers ---------------------------------------------------------------- */
@@ -510,7 +511,8 @@ static int rec_nd_next(slagg_record_reader *r, slagg_record *rec, slagg_reject *
         if (i == n) continue;   /* a blank line */
 
         slagg_ndjson_record j;
-        if (slagg_ndjson_parse(p, n, &j, rej->reason, sizeof rej->reason)) {
+        if (r->scan ? slagg_ndjson_parse_scan(p, n, r->scan, &j, rej->reason, sizeof rej->reason)
+                    : slagg_ndjson_parse(p, n, &j, rej->reason, sizeof rej->reason)) {
             rej->line = line;
             return SLAGG_RECORD_REJECTED;
         }
@@ -670,6 +672,8 @@ void slagg_record_reader_stop(const slagg_record_reader *r, uint64_t *stopped_at
         *lines = r->line - 1;
     }
 }
+
+void slagg_record_reader_set_scan(slagg_record_reader *r, slagg_json_plain_fn scan) { r->scan = scan; }
 
 const char *slagg_record_reader_name(const slagg_record_reader *r)
 {

@@ -16,6 +16,7 @@
 
 #include "core/classify.h"
 #include "core/error.h"
+#include "core/kernels/text.h"
 
 #define SLAGG_ACCOUNT_MAX 128
 /* Accepted record instants: [1970-01-01T00:00Z, 2100-01-01T00:00Z). */
@@ -108,6 +109,11 @@ slagg_status slagg_record_reader_open_piece(const char *path, const slagg_record
  * to the end of the file (or skipped the rest of it as one reject), and the
  * physical lines it consumed (LFs, from its start to where it stopped). */
 void slagg_record_reader_stop(const slagg_record_reader *r, uint64_t *stopped_at, uint64_t *lines);
+
+/* The NDJSON line pre-scan r uses (a kernel's json_plain, core/kernels/
+ * text.h), so a forced ISA (SLAGG_FORCE_ISA) reaches it too; by default the
+ * best this CPU runs. No record depends on it. */
+void slagg_record_reader_set_scan(slagg_record_reader *r, slagg_json_plain_fn scan);
 
 const char *slagg_record_reader_name(const slagg_record_reader *r);
 slagg_record_format slagg_record_reader_format(const slagg_record_reader *r);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/alloc.h"
+#include "core/cpu.h"
 #include "io/pack.h"
 #include "io/shard.h"
 
@@ -259,6 +260,11 @@ slagg_status slagg_text_shards_make(const char *const *inputs, size_t n, const s
         po.scratch = 1;
         po.writer_failed = &wfail;
         po.split_bytes = o->split_bytes;
+        if (o->isa && *o->isa) {
+            const slagg_kernel *k;
+            if ((st = slagg_kernel_pick(o->isa, &k, err)) != SLAGG_OK) goto done;
+            po.scan = k->json_plain;
+        }
         st = slagg_pack_files((const char *const *)text_in, (const char *const *)names, ts->n_text, &po, &pk, rej, err);
         if (st == SLAGG_OK) {
             /* the scratch shards are ours from here, whatever the commit

@@ -45,6 +45,8 @@ typedef struct slagg_text_shards_opts {
     uint64_t split_bytes;     /* a big plain log read in pieces of this size by
                                  several threads (io/pack.h); 0: the default,
                                  UINT64_MAX: never */
+    const char *isa;          /* the kernels' ISA for the NDJSON pre-scan (core/cpu.h
+                                 names; the fold's forced one); NULL: the best */
 } slagg_text_shards_opts;
 
 typedef struct slagg_text_shards slagg_text_shards;

@@ -547,7 +547,7 @@ slagg_status slagg_fold_logs(const slagg_tables *t, const char *const *inputs, s
     /* Text inputs become scratch shards (io/text_shards.h), so the shard
      * engine (core/engine/fold_shards.c) folds every input with bounded
      * memory; shard inputs pass through. */
-    slagg_text_shards_opts to = {o->threads, o->max_rejects, o->tmp_dir, 0, 0, o->split_bytes};
+    slagg_text_shards_opts to = {o->threads, o->max_rejects, o->tmp_dir, 0, 0, o->split_bytes, o->isa};
     const char *const *paths;
     size_t n_paths;
     slagg_rejects trej;

@@ -27,7 +27,7 @@ typedef struct slagg_fold_opts {
     void *progress_ctx;
     /* Engine settings (the job's options, set by the CLI from the
      * environment; none changes an output byte, docs/DESIGN.md). */
-    const char *isa;          /* the shard engine's kernel; NULL: the best (core/cpu.h) */
+    const char *isa;          /* the kernels (the shard engine's, the NDJSON pre-scan); NULL: the best (core/cpu.h) */
     int engine_generic;       /* 1: the generic scan even when every input is a shard */
     int ring_layout;          /* 0: from the blocks' spans, 1: window-major, 2: account-major */
     int no_flat;              /* 1: window-major chunks take the run path, not the flat loop */

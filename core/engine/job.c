@@ -1168,7 +1168,7 @@ slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opt
      * them; when the scratch side fails, the generic scan reads them (no
      * stdin here: it can) */
     if (!fo->engine_generic && n) {
-        slagg_text_shards_opts to = {fo->threads, fo->max_rejects, fo->tmp_dir, 0, 0, fo->split_bytes};
+        slagg_text_shards_opts to = {fo->threads, fo->max_rejects, fo->tmp_dir, 0, 0, fo->split_bytes, fo->isa};
         size_t n_paths = 0;
         st = slagg_text_shards_make(inputs, n, &to, &paths, &n_paths, &trej, &ts, &scratch_failed, err);
         if (st != SLAGG_OK && scratch_failed) {
