@@ -17,6 +17,9 @@
  *      does (streamed, bounded) and writes what one process writes; its
  *      exit code is shared. Every rank removes its temporary files.
  */
+#ifdef __linux__
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT: rank 0's tail on its node's cores */
+#endif
 #include "cli/mpi.h"
 
 #include <limits.h>
@@ -50,10 +53,14 @@ int slagg_mpi_launched(int *rank)
 
 #include <errno.h>
 #include <mpi.h>
+#ifdef __linux__
+#include <sched.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/msg.h"
@@ -77,6 +84,11 @@ typedef struct blob {
 
 typedef struct job {
     int rank, k;
+    int node_k;                   /* ranks on rank 0's node, itself included */
+#ifdef __linux__
+    cpu_set_t node_cpus;          /* rank 0: the CPUs its node's ranks may run on */
+    int have_node_cpus;
+#endif
     const slagg_fold_args *a;
     uint64_t *sn, *rn;            /* bytes to / from each peer */
     int *sc, *sd, *rc, *rd;       /* one round's counts and displacements */
@@ -273,13 +285,130 @@ static double now_s(void) { return MPI_Wtime(); }
 
 #define KEY_BYTES 12   /* LE64 window, LE32 account */
 
+/* Rank 0's exit code to every rank, waited for without spinning: Open MPI
+ * busy-polls a blocking collective, and while rank 0 merges and writes
+ * alone (step E) the cores of the ranks beside it run its threads
+ * (node_k). Every rank calls it: a nonblocking collective matches only
+ * nonblocking ones. */
+static void bcast_rc_sleeping(int *rc)
+{
+    MPI_Request rq;
+    int done = 0;
+    MPI_Ibcast(rc, 1, MPI_INT, 0, MPI_COMM_WORLD, &rq);
+    MPI_Test(&rq, &done, MPI_STATUS_IGNORE);
+    while (!done) {
+        struct timespec ts = {0, 250000}; /* 0.25 ms: nothing to a merge of 0.1 s or more */
+        nanosleep(&ts, NULL);
+        MPI_Test(&rq, &done, MPI_STATUS_IGNORE);
+    }
+}
+
+/* How many ranks share rank 0's node (MPI-3 shared-memory split), told to
+ * every rank (1 where that cannot be known), and on Linux the union of
+ * their CPU affinities, kept by rank 0: mpirun binds each rank to its
+ * cores, and rank 0's tail runs on all of them (tail_on_node_cpus).
+ * Collective. */
+static void ranks_beside_rank0(job *j)
+{
+    MPI_Comm node;
+    int n = 0;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+        if (j->rank == 0) MPI_Comm_size(node, &n);
+#ifdef __linux__
+        /* ordered by world rank (key 0): world rank 0 is the node's rank 0 */
+        cpu_set_t mine;
+        int ok = sched_getaffinity(0, sizeof mine, &mine) == 0, all_ok = 0;
+        if (!ok) CPU_ZERO(&mine);
+        MPI_Reduce(&ok, &all_ok, 1, MPI_INT, MPI_LAND, 0, node);
+        MPI_Reduce(&mine, &j->node_cpus, (int)sizeof mine, MPI_BYTE, MPI_BOR, 0, node);
+        j->have_node_cpus = j->rank == 0 && all_ok;
+#endif
+        MPI_Comm_free(&node);
+    }
+    MPI_Bcast(&n, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    j->node_k = n > 0 ? n : 1;
+}
+
+/* Rank 0's threads for the merge and the outputs: those of every rank on
+ * its node (per_rank each), at most their CPUs. */
+static unsigned tail_thread_count(const job *j, unsigned per_rank)
+{
+    uint64_t n = (uint64_t)per_rank * (uint64_t)(j->node_k < 1 ? 1 : j->node_k);
+#ifdef __linux__
+    if (j->have_node_cpus && CPU_COUNT(&j->node_cpus) > 0 && n > (uint64_t)CPU_COUNT(&j->node_cpus))
+        n = (uint64_t)CPU_COUNT(&j->node_cpus);
+#endif
+    if (n < 1) n = 1;
+    return n > 1024 ? 1024 : (unsigned)n;
+}
+
+/* Rank 0, before the merge: its thread, and the threads it starts, may run
+ * on every CPU of its node's ranks, which wait asleep meanwhile. */
+static void tail_on_node_cpus(job *j)
+{
+#ifdef __linux__
+    if (j->have_node_cpus) (void)sched_setaffinity(0, sizeof j->node_cpus, &j->node_cpus);
+#else
+    (void)j;
+#endif
+}
+
 typedef struct kx {
     job *j;
-    int called;
+    int covered, called; /* the cover step, the keys' step began */
     int agreed_rc;       /* another rank failed before the exchange: the job's exit code */
     uint64_t mine, all;  /* keys: this rank's, the union */
+    int64_t cover_span;  /* windows in the summed cover (0: some rank could not tell) */
     double seconds;
 } kx;
+
+/* The most windows the summed cover spans (4 bytes each): 20 years. Wider,
+ * the ranks keep every group, as without it. */
+#define COVER_SPAN_MAX ((int64_t)20 * 366 * 288)
+
+/* The cover step (core/cell.h): the window range of every rank (MPI_MAX
+ * of -lo and hi, and of "cannot tell"), then the counts summed over it. */
+static slagg_status cover_exchange(void *ctx, const uint32_t *cover, int64_t lo, int64_t span, uint32_t **sum,
+                                   int64_t *sum_lo, int64_t *sum_span, slagg_err *err)
+{
+    kx *x = ctx;
+    job *j = x->j;
+    double t0 = now_s();
+    x->covered = 1;
+    *sum = NULL;
+    *sum_lo = *sum_span = 0;
+    int rc = agree(j, 0, NULL);
+    if (rc) {
+        x->agreed_rc = rc;
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "another rank failed");
+    }
+    /* a rank with nothing to cover (span 0) adds nothing, and can tell */
+    int64_t r[3] = {cover && span > 0 ? -lo : INT64_MIN, cover && span > 0 ? lo + span : INT64_MIN, cover ? 0 : 1};
+    MPI_Allreduce(MPI_IN_PLACE, r, 3, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+    if (r[2] || r[0] == INT64_MIN) {
+        x->seconds += now_s() - t0;
+        return SLAGG_OK;
+    }
+    const int64_t glo = -r[0], gspan = r[1] - glo;
+    if (gspan <= 0 || gspan > COVER_SPAN_MAX) {
+        x->seconds += now_s() - t0;
+        return SLAGG_OK;
+    }
+    uint32_t *all = slagg_calloc((size_t)gspan + 1, sizeof *all);
+    if ((rc = agree(j, all ? 0 : 3, "out of memory"))) {
+        slagg_free(all);
+        x->agreed_rc = rc;
+        return slagg_err_set(err, SLAGG_E_INTERNAL, "a rank failed");
+    }
+    for (int64_t w = 0; cover && w < span; w++) all[lo - glo + w] = cover[w];
+    MPI_Allreduce(MPI_IN_PLACE, all, (int)gspan, MPI_UINT32_T, MPI_SUM, MPI_COMM_WORLD);
+    *sum = all;
+    *sum_lo = glo;
+    *sum_span = gspan;
+    x->cover_span = gspan;
+    x->seconds += now_s() - t0;
+    return SLAGG_OK;
+}
 
 /* Rank s's keys in j->recv[s] as they stand at *at: 1 and *key, or 0
  * when they are used up. */
@@ -301,10 +430,17 @@ static slagg_status key_exchange(void *ctx, const slagg_cell_key *mine, size_t n
 {
     kx *x = ctx;
     job *j = x->j;
-    double t0 = now_s();
-    x->called = 1;
     *all = NULL;
     *n_all = 0;
+    if (!x->covered) {   /* the steps in order: this rank "cannot tell" */
+        uint32_t *sum = NULL;
+        int64_t slo, sspan;
+        slagg_status cs = cover_exchange(x, NULL, 0, 0, &sum, &slo, &sspan, err);
+        slagg_free(sum);
+        if (cs != SLAGG_OK) return cs;
+    }
+    double t0 = now_s();
+    x->called = 1;
     int rc = agree(j, 0, NULL);
     if (rc) {
         x->agreed_rc = rc;
@@ -449,12 +585,13 @@ static int run(job *j)
     char msg[1024] = "";
     int rc, lrc = 0;
     double t_start = now_s(), t_fold = 0, t_send = 0;
-    kx kxs = {j, 0, 0, 0, 0, 0};
-    const slagg_cell_exchange kex = {key_exchange, &kxs};
+    kx kxs = {j, 0, 0, 0, 0, 0, 0, 0};
+    const slagg_cell_exchange kex = {key_exchange, cover_exchange, &kxs};
     uint64_t part_bytes = 0, moved = 0;
 
     if (job_alloc(j) != 0) lrc = 3;
     if ((rc = agree(j, lrc, "out of memory"))) goto done;
+    ranks_beside_rank0(j);
 
     /* A: rank 0 takes DIR's lock, expands the inputs, and has the job take
      * the manifest's provenance and load the tables (slagg_fold_begin) */
@@ -557,7 +694,9 @@ static int run(job *j)
     }
     /* the exchange's agreement: made in it by every rank that got there;
      * a rank that failed before makes it here, with its message */
-    if (!kxs.called && (rc = agree(j, lrc ? lrc : 3, lrc ? msg : "the fold ended without the exchange")))
+    /* (a rank that failed in the cover step made its agreement there) */
+    if (!kxs.called && !kxs.agreed_rc &&
+        (rc = agree(j, lrc ? lrc : 3, lrc ? msg : "the fold ended without the exchange")))
         goto done;
     if (kxs.agreed_rc) {
         rc = kxs.agreed_rc;
@@ -621,22 +760,32 @@ static int run(job *j)
             if (j->stats[2 * r + 1] > 0) rate += j->stats[2 * r] / j->stats[2 * r + 1];
         }
         double t_merge = now_s();
-        slagg_status ps = slagg_fold_adopt_partials(a->job, (const char *const *)paths, (size_t)k,
+        /* the merge and the outputs have rank 0's node to themselves: the
+         * ranks beside it wait asleep (bcast_rc_sleeping), so their
+         * threads are its own (the outputs are formatted on all of them) */
+        tail_on_node_cpus(j);
+        unsigned tail_threads = tail_thread_count(j, slagg_fold_options(a->job)->threads);
+        slagg_status ps = slagg_fold_set_threads(a->job, tail_threads);
+        if (ps == SLAGG_OK) ps = slagg_fold_adopt_partials(a->job, (const char *const *)paths, (size_t)k,
                                                     (const size_t *const *)input_of);
         if (ps == SLAGG_OK) ps = slagg_fold_run(a->job);
         snprintf(extra, sizeof extra,
                  "  mpi: %d rank%s; fold %.2f s (slowest rank), %.2f M records/s per rank;\n"
-                 "       error cells exchanged: %llu keys from the ranks, %llu in their union, %.2f s;\n"
-                 "       partials %s (%.2f B per record), %s moved to rank 0 in %.2f s; merge %.2f s;\n"
+                 "       error cells exchanged: %llu keys from the ranks, %llu in their union, %.2f s%s;\n"
+                 "       partials %s (%.2f B per record), %s moved to rank 0 in %.2f s; merge %.2f s;"
+                 " outputs on %u thread%s;\n"
                  "       peak RSS %s (the largest rank's fold), %s (rank 0 after the merge)\n",
                  k, k == 1 ? "" : "s", slowest, rate / k / 1e6, (unsigned long long)keys_sent,
-                 (unsigned long long)kxs.all, kx_s, human_bytes(gb, b1),
+                 (unsigned long long)kxs.all, kx_s,
+                 kxs.cover_span ? " (with the ranks' block cover)" : " (no block cover: every group kept)",
+                 human_bytes(gb, b1),
                  recs > 0 ? (double)gb / recs : 0.0, human_bytes(moved, b2), t_send - t_fold, now_s() - t_merge,
+                 tail_threads, tail_threads == 1 ? "" : "s",
                  human_bytes(max_rss, b3), human_bytes(getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss * 1024 : 0, b4));
         (void)t_start;
         lrc = slagg_cli_job_finish("fold", a->job, ps, a->out, a->rejects != NULL, a->quiet, extra);
     }
-    MPI_Bcast(&lrc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    bcast_rc_sleeping(&lrc);
     rc = lrc;
 done:
     if (paths) {
@@ -665,6 +814,12 @@ int slagg_mpi_fold(const slagg_fold_args *a)
     job j;
     memset(&j, 0, sizeof j);
     j.a = a;
+    /* Open MPI's cm PML probes the PSM, PSM2 and OFI fabrics in MPI_Init:
+     * 0.2 s of every job on a machine without them (docs/DISTRIBUTED.md
+     * "Start-up"). Megabytes cross between slagg's ranks, which ob1 or
+     * UCX carry as well; a PML the user names (mpirun --mca pml X, or
+     * OMPI_MCA_pml in the environment) wins. */
+    setenv("OMPI_MCA_pml", "^cm", 0);
     if (MPI_Init(NULL, NULL) != MPI_SUCCESS) {
         fputs("slagg: MPI_Init failed\n", stderr);
         return 3;

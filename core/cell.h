@@ -50,6 +50,17 @@ static inline int slagg_cell_key_cmp(const void *pa, const void *pb)
 typedef struct slagg_cell_exchange {
     slagg_status (*fn)(void *ctx, const slagg_cell_key *mine, size_t n, slagg_cell_key **all, size_t *n_all,
                        slagg_err *err);
+    /* Before fn, once: how many blocks of every process cover each window
+     * (docs/DISTRIBUTED.md "The cover"), so that a rank's pass 1 can drop,
+     * as one process's does, the error-free cells of a window that one
+     * block covers in the whole job. In: this process's counts of the
+     * windows [lo, lo + span), or cover NULL when it cannot tell (not the
+     * sparse fold). Out: the sums over every process in *sum (span + 1
+     * entries, slagg_free) for [*sum_lo, *sum_lo + *sum_span), or *sum NULL
+     * when some process could not tell. Collective, as fn; a process that
+     * failed before calls its own failure in its place. NULL: no such step. */
+    slagg_status (*cover)(void *ctx, const uint32_t *cover, int64_t lo, int64_t span, uint32_t **sum,
+                          int64_t *sum_lo, int64_t *sum_span, slagg_err *err);
     void *ctx;
 } slagg_cell_exchange;
 

@@ -290,6 +290,16 @@ uint32_t slagg_tables_account_count(const slagg_tables *t)
     return n;
 }
 
+uint64_t slagg_tables_hash(const slagg_tables *t, int *ok)
+{
+    slagg_buf b = {0};
+    slagg_tables_encode(t, &b);
+    *ok = !slagg_buf_failed(&b);
+    uint64_t h = *ok ? (uint64_t)XXH64(b.data, b.len, 0) : 0;
+    slagg_buf_free(&b);
+    return h;
+}
+
 /* ---- input fingerprints -------------------------------------------------- */
 
 slagg_status slagg_input_fingerprint(const char *path, uint64_t *size, uint64_t *fp, slagg_err *err)

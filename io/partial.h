@@ -71,6 +71,10 @@ slagg_status slagg_tables_decode(const void *p, size_t len, slagg_tables *t, con
  * under t uses are 0 .. n-1. */
 uint32_t slagg_tables_account_count(const slagg_tables *t);
 
+/* XXH64 of t's encoding (slagg_tables_encode), as a partial's meta
+ * section stores it: 0 and *ok 0 when out of memory. */
+uint64_t slagg_tables_hash(const slagg_tables *t, int *ok);
+
 /* ---- input fingerprints -------------------------------------------------- */
 
 /* XXH64 (seed 0) over the first 64 KiB of the file, then the last 64 KiB
@@ -110,6 +114,7 @@ typedef struct slagg_partial {
     uint64_t max_rejects;
     uint64_t tables_hash;              /* XXH64 of the encoded tables */
     slagg_tables tables;
+    uint32_t n_accounts;               /* distinct accounts of tables' contracts (the reader's) */
     slagg_partial_input *inputs;
     size_t n_inputs;
     uint64_t records_read, rejected;
@@ -158,6 +163,14 @@ typedef struct slagg_partial_reader slagg_partial_reader;
 
 slagg_status slagg_partial_reader_open(const char *path, slagg_partial *p, slagg_cov_acc *cov_into,
                                        slagg_partial_reader **r, slagg_err *err);
+/* The same, for a partial whose tables the caller holds (an MPI rank's,
+ * written under rank 0's tables): when the file's tables hash is
+ * known_hash, they are checked against it but not decoded (p->tables stays
+ * empty; p->n_accounts is n_accounts, the tables' account count); else
+ * they are decoded, as above. */
+slagg_status slagg_partial_reader_open_known(const char *path, uint64_t known_hash, uint32_t n_accounts,
+                                             slagg_partial *p, slagg_cov_acc *cov_into, slagg_partial_reader **r,
+                                             slagg_err *err);
 /* The next cell of the main stream (tail = 0) or of the tail (tail = 1,
  * after the main stream's end): 1; 0 at its end; -1 with err set. */
 int slagg_partial_reader_next(slagg_partial_reader *r, int tail, slagg_cell *c, slagg_err *err);

@@ -361,8 +361,10 @@ static int pread_all(int fd, void *buf, size_t n, uint64_t off)
     return 0;
 }
 
+/* known: the tables hash and account count of tables the caller holds
+ * (NULL: none), which are then not decoded when they match */
 static slagg_status parse_meta(const char *path, slagg_rd *r, slagg_partial *p, slagg_cov_acc *cov_into,
-                               slagg_err *err)
+                               const uint64_t *known, uint32_t known_accounts, slagg_err *err)
 {
     slagg_status st;
     p->tz_s = (int32_t)slagg_rd_u32(r);
@@ -378,10 +380,15 @@ static slagg_status parse_meta(const char *path, slagg_rd *r, slagg_partial *p, 
     uint64_t tlen = slagg_rd_u64(r);
     if (r->bad || tlen > r->left) return corrupt(err, path, "bad tables size");
     if ((uint64_t)XXH64(r->p, (size_t)tlen, 0) != p->tables_hash) return corrupt(err, path, "tables hash mismatch");
-    if ((st = slagg_tables_decode(r->p, (size_t)tlen, &p->tables, path, err)) != SLAGG_OK) return st;
+    if (known && *known == p->tables_hash) {
+        p->n_accounts = known_accounts;
+    } else {
+        if ((st = slagg_tables_decode(r->p, (size_t)tlen, &p->tables, path, err)) != SLAGG_OK) return st;
+        p->n_accounts = slagg_tables_account_count(&p->tables);
+    }
     r->p += tlen;
     r->left -= (size_t)tlen;
-    uint32_t n_accounts = slagg_tables_account_count(&p->tables);
+    const uint32_t n_accounts = p->n_accounts;
 
     uint64_t ni = slagg_rd_count(r, 4 + 16);
     if (r->bad) return corrupt(err, path, "bad input count");
@@ -475,8 +482,24 @@ static slagg_status parse_meta(const char *path, slagg_rd *r, slagg_partial *p, 
     return SLAGG_OK;
 }
 
+static slagg_status reader_open(const char *path, const uint64_t *known, uint32_t known_accounts, slagg_partial *p,
+                                slagg_cov_acc *cov_into, slagg_partial_reader **rp, slagg_err *err);
+
 slagg_status slagg_partial_reader_open(const char *path, slagg_partial *p, slagg_cov_acc *cov_into,
                                        slagg_partial_reader **rp, slagg_err *err)
+{
+    return reader_open(path, NULL, 0, p, cov_into, rp, err);
+}
+
+slagg_status slagg_partial_reader_open_known(const char *path, uint64_t known_hash, uint32_t n_accounts,
+                                             slagg_partial *p, slagg_cov_acc *cov_into, slagg_partial_reader **rp,
+                                             slagg_err *err)
+{
+    return reader_open(path, &known_hash, n_accounts, p, cov_into, rp, err);
+}
+
+static slagg_status reader_open(const char *path, const uint64_t *known, uint32_t known_accounts, slagg_partial *p,
+                                slagg_cov_acc *cov_into, slagg_partial_reader **rp, slagg_err *err)
 {
     *rp = NULL;
     memset(p, 0, sizeof *p);
@@ -554,8 +577,8 @@ slagg_status slagg_partial_reader_open(const char *path, slagg_partial *p, slagg
     }
     if ((st = slagg_zstd_bounded(path, "partial", meta, (size_t)comp_size, raw_size, &raw, err)) != SLAGG_OK) goto done;
     slagg_rd rd = {raw, (size_t)raw_size, 0};
-    if ((st = parse_meta(path, &rd, p, cov_into, err)) != SLAGG_OK) goto done;
-    r->n_accounts = slagg_tables_account_count(&p->tables);
+    if ((st = parse_meta(path, &rd, p, cov_into, known, known_accounts, err)) != SLAGG_OK) goto done;
+    r->n_accounts = p->n_accounts;   /* counted once, by parse_meta */
     r->n_cells = p->n_cells;
     r->n_tail = p->n_tail;
     r->dctx = ZSTD_createDCtx();

@@ -197,7 +197,7 @@ static slagg_status fold_sparse(engine *g, slagg_err *err)
 {
     const slagg_fold_opts *o = g->o;
     slagg_status st = slagg_shards_sparse_rev(g, err);
-    if (st == SLAGG_OK && !g->sink) st = slagg_shards_sparse_cover(g, err);
+    if (st == SLAGG_OK) st = g->sink ? slagg_shards_cover_exchange(g, 1, err) : slagg_shards_sparse_cover(g, err);
     uint64_t total_bytes = 0;
     for (size_t i = 0; i < g->n_blocks; i++)
         total_bytes += slagg_shard_block_at(g->shards[g->blocks[i].shard], g->blocks[i].block)->comp_size;
@@ -249,6 +249,7 @@ static slagg_status fold_shards(const slagg_tables *t, const char *const *inputs
         g.ring = RING_FLOOR;
         g.ring_mask = RING_FLOOR - 1;
     }
+    if (st == SLAGG_OK && planned && !sparse) st = slagg_shards_cover_exchange(&g, 0, err);
     if (st == SLAGG_OK && planned) st = slagg_shards_threads_new(&g, err);
     if (st == SLAGG_OK && planned) st = sparse ? fold_sparse(&g, err) : fold_epochs(&g, err);
     if (st == SLAGG_OK && planned && sink) st = emit_tail(&g, err);

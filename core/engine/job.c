@@ -988,7 +988,7 @@ typedef struct part_sink {
     slagg_partial_writer *w;
     const slagg_cell_exchange *ex;
     slagg_cell_exchange wrap;   /* ex, noting that it was called */
-    int exchanged;
+    int covered, exchanged;
     slagg_cell_key *keys;
     size_t n_keys, cap_keys;
     int keys_failed;
@@ -1026,11 +1026,36 @@ static slagg_status sink_tail(void *ctx, slagg_cell *c, size_t n, slagg_err *err
     return slagg_partial_writer_tail(ps->w, c, n, err);
 }
 
+static slagg_status sink_cover(void *ctx, const uint32_t *cover, int64_t lo, int64_t span, uint32_t **sum,
+                               int64_t *sum_lo, int64_t *sum_span, slagg_err *err)
+{
+    part_sink *ps = ctx;
+    ps->covered = 1;
+    *sum = NULL;
+    return ps->ex->cover ? ps->ex->cover(ps->ex->ctx, cover, lo, span, sum, sum_lo, sum_span, err) : SLAGG_OK;
+}
+
+/* A rank that does not take the sparse fold: "cannot tell" to the cover
+ * step, before its scan (so that the sparse ranks need not wait for it);
+ * one without inputs (more ranks than inputs) covers nothing, and says so. */
+static slagg_status cover_unknown(part_sink *ps, int no_inputs, slagg_err *err)
+{
+    if (!ps->ex || ps->covered) return SLAGG_OK;
+    static const uint32_t nothing[1] = {0};
+    uint32_t *sum = NULL;
+    int64_t lo = 0, span = 0;
+    slagg_status st = sink_cover(ps, no_inputs ? nothing : NULL, 0, 0, &sum, &lo, &span, err);
+    slagg_free(sum);
+    return st;
+}
+
 static slagg_status sink_exchange(void *ctx, const slagg_cell_key *mine, size_t n, slagg_cell_key **all,
                                   size_t *n_all, slagg_err *err)
 {
     part_sink *ps = ctx;
+    slagg_status st = cover_unknown(ps, 0, err);   /* the steps in order, whatever the engine did */
     ps->exchanged = 1;
+    if (st != SLAGG_OK) return st;
     return ps->ex->fn(ps->ex->ctx, mine, n, all, n_all, err);
 }
 
@@ -1161,7 +1186,7 @@ slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opt
      * them (bounded memory); else the generic scan */
     psink.w = w;
     psink.ex = ex;
-    psink.wrap = (slagg_cell_exchange){sink_exchange, &psink};
+    psink.wrap = (slagg_cell_exchange){sink_exchange, sink_cover, &psink};
     const slagg_cell_sink sink = {sink_cells, sink_tail, &psink, ex ? &psink.wrap : NULL};
     int used = 0, scratch_failed = 0;
     /* text inputs as scratch shards (io/text_shards.h), as a fold makes
@@ -1188,7 +1213,8 @@ slagg_status slagg_fold_partial_file(const slagg_tables *t, const slagg_fold_opt
         p.max_ms = f.cov.last_ms;
         p.before_from = f.before_from;
     } else {
-        st = slagg_fold_scan(t, inputs, n, fo, &s, err);
+        st = cover_unknown(&psink, n == 0, err);
+        if (st == SLAGG_OK) st = slagg_fold_scan(t, inputs, n, fo, &s, err);
         if (st == SLAGG_OK) {
             p.records_read = s.records_read;
             p.rejected = s.rejected;
@@ -1269,9 +1295,16 @@ slagg_status slagg_fold_adopt_partials(slagg_fold *j, const char *const *paths, 
     j->readers = slagg_calloc(n ? n : 1, sizeof *j->readers);
     if (!j->parts || !j->readers || slagg_cov_acc_init(&j->mcov) != 0) return nomem(j);
     slagg_rejects *rj = &j->state.rejects;
+    /* the ranks wrote their partials under this job's tables (rank 0's):
+     * checked by hash, not decoded again from each (io/partial.h) */
+    int hash_ok = 0;
+    const uint64_t th = slagg_tables_hash(slagg_fold_tables(j), &hash_ok);
+    if (!hash_ok) return nomem(j);
+    const uint32_t n_accounts = slagg_tables_account_count(slagg_fold_tables(j));
     for (size_t i = 0; i < n; i++) {
         if (slagg_strv_push(&j->mpaths, paths[i]) != 0) return nomem(j);
-        st = slagg_partial_reader_open(paths[i], &j->parts[i], &j->mcov, &j->readers[i], &j->err);
+        st = slagg_partial_reader_open_known(paths[i], th, n_accounts, &j->parts[i], &j->mcov, &j->readers[i],
+                                             &j->err);
         if (st != SLAGG_OK) return st;
         j->n_read++;
         slagg_partial *p = &j->parts[i];

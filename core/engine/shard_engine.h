@@ -310,9 +310,16 @@ slagg_status slagg_shards_sparse_rev(engine *g, slagg_err *err);
 int slagg_shards_sparse_block(thr *th, const blk_ref *br, int pass);
 /* Before pass 1 of a fold in one process: how many blocks cover each
  * window (g->sp_cover), so that pass 1 keeps no cell of a window one
- * block covers alone unless it has an error. An MPI rank does not call
- * it: another rank's error window needs every cell's V. */
+ * block covers alone unless it has an error. An MPI rank calls
+ * slagg_shards_cover_exchange instead: another rank's blocks may cover
+ * the window too, and its error there needs this rank's V. */
 slagg_status slagg_shards_sparse_cover(engine *g, slagg_err *err);
+/* An MPI rank (a sink with an exchange), before pass 1 of the sparse fold
+ * (sparse 1) or before the ring engine's fold (0): the cover step of the
+ * exchange (core/cell.h). The sparse fold gets every rank's cover summed
+ * into g->sp_cover, so its pass 1 drops what one process's does; or none,
+ * when some rank cannot tell (then it keeps every group, as before). */
+slagg_status slagg_shards_cover_exchange(engine *g, int sparse, slagg_err *err);
 /* After pass 1: the cells summed, the complete ones into th[0].out, the
  * shared ones kept for pass 2. */
 slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err);

@@ -506,6 +506,30 @@ slagg_status slagg_shards_sparse_cover(engine *g, slagg_err *err)
     return SLAGG_OK;
 }
 
+slagg_status slagg_shards_cover_exchange(engine *g, int sparse, slagg_err *err)
+{
+    const slagg_cell_exchange *x = g->sink ? g->sink->exchange : NULL;
+    if (!x || !x->cover) return SLAGG_OK;
+    int64_t wlo = 0, span = 0, slo = 0, sspan = 0;
+    uint32_t *mine = NULL, *sum = NULL;
+    if (sparse && !(mine = block_cover(g, &wlo, &span)))
+        return slagg_err_set(err, SLAGG_E_NOMEM, "out of memory");
+    slagg_status st = x->cover(x->ctx, mine, wlo, span, &sum, &slo, &sspan, err);
+    slagg_free(mine);
+    if (st != SLAGG_OK) {
+        slagg_free(sum);
+        return st;
+    }
+    if (sparse && sum) {
+        g->sp_cover = sum;
+        g->sp_cover_lo = slo;
+        g->sp_cover_span = sspan;
+    } else {
+        slagg_free(sum);
+    }
+    return SLAGG_OK;
+}
+
 slagg_status slagg_shards_sparse_cells(engine *g, slagg_err *err)
 {
     size_t k;

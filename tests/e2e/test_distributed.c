@@ -143,10 +143,10 @@ Test(distributed, mpirun_1_2_3_ranks_write_the_same_bytes, .timeout = 280)
     h_rmtree(d);
 }
 
-/* The two-phase exchange (docs/DISTRIBUTED.md "The two-phase exchange"):
- * two halves of one log, alternate lines, so nearly every busy window has
- * records on both ranks, and an error window of one rank needs the other
- * rank's V of it. Then the second half as a 1.0 shard, which its rank
+/* The two-phase exchange (docs/DISTRIBUTED.md "The two-phase exchange"
+ * and "The cover"): two halves of one log, alternate lines, so nearly
+ * every busy window has records on both ranks, and an error window of one
+ * rank needs the other rank's V of it. Then the second half as a 1.0 shard, which its rank
  * folds with the ring engine: that rank writes every cell, and the keys of
  * its error cells still go out, for the other rank's sparse fold. */
 Test(distributed, mpirun_ranks_sharing_windows_exchange_their_error_cells, .timeout = 280)
@@ -177,6 +177,11 @@ Test(distributed, mpirun_ranks_sharing_windows_exchange_their_error_cells, .time
         r = mpirun_fold(d, m, "2", args);
         h_assert_code(r, 0);
         cr_assert(h_contains(r.out, "error cells exchanged: "), "the mpi line says what was exchanged:\n%s", r.out);
+        /* two sparse ranks sum their block covers (each alone covers no
+         * window: a cover kept to one rank drops the V the other's error
+         * windows need, and the bytes differ); a ring rank cannot tell */
+        cr_assert(h_contains(r.out, i == 0 ? "(with the ranks' block cover)" : "(no block cover: every group kept)"),
+                  "the mpi line says whether the ranks' cover was used:\n%s", r.out);
         h_result_free(&r);
         assert_same_outputs(d, "one", "mpi");
         char *one = h_path(d, "one"), *mpi = h_path(d, "mpi");
@@ -185,6 +190,39 @@ Test(distributed, mpirun_ranks_sharing_windows_exchange_their_error_cells, .time
         free(one);
         free(mpi);
     }
+    free(m);
+    h_rmtree(d);
+}
+
+/* The cover (docs/DISTRIBUTED.md "The cover"): in one window of one
+ * account, rank 0 holds only an excluded 5xx (valid, no error: an
+ * exception group a process drops where one block covers the window) and
+ * rank 1 the error. The window's rate is 1/2 only with rank 0's record,
+ * which rank 0 keeps because the ranks' summed cover is 2 there (its own
+ * block alone would say 1): availability 1 - (1/2) / 8928. */
+Test(distributed, mpirun_keeps_an_exception_another_ranks_error_needs, .timeout = 120)
+{
+    char *m = need_mpirun();
+    mpi_env();
+    char *d = h_tmpdir();
+    h_write(d, "contracts.csv", "account,start,end\nacct-x,2026-03-01,2026-03-31\n");
+    h_write(d, "a.csv", "ts,account,status,cause,request_id\n2026-03-10T02:01:00Z,acct-x,503,attack,r1\n");
+    h_write(d, "b.csv", "ts,account,status,cause,request_id\n2026-03-10T02:02:00Z,acct-x,503,,r2\n");
+    const char *args[] = {"--out", "mpi", "--threads", "1", "--contracts", "contracts.csv", "--through",
+                          "2026-03-31", "a.csv", "b.csv", NULL};
+    h_result r = mpirun_fold(d, m, "2", args);
+    h_assert_code(r, 0);
+    cr_assert(h_contains(r.out, "(with the ranks' block cover)"), "the ranks summed their cover:\n%s", r.out);
+    h_result_free(&r);
+    r = h_slagg(d, NULL, "fold", "--quiet", "--out", "one", "--contracts", "contracts.csv", "--through",
+                "2026-03-31", "a.csv", "b.csv", NULL);
+    h_assert_code(r, 0);
+    h_result_free(&r);
+    char *fin = h_read_in(d, "mpi/finance.csv", NULL);
+    cr_assert(h_contains(fin, ",99.9943,"), "availability 1 - 0.5 / 8928 (99.9887 without rank 0's record):\n%s",
+              fin);
+    free(fin);
+    assert_same_outputs(d, "one", "mpi");
     free(m);
     h_rmtree(d);
 }
