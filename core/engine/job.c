@@ -746,7 +746,8 @@ static slagg_status prepare_merge(slagg_fold *j)
     j->fo.max_rejects = p0->max_rejects;
     j->fo.gap_min = p0->gap_min;
     j->fo.strict = p0->strict;
-    j->fo.threads = 1;
+    /* j->fo.threads stays the job's (every core unless set): the merge
+     * streams on one, the outputs are formatted on all (same bytes) */
     j->used = &p0->tables;
     j->n_inputs = nr;
     /* the tables come from the partials: their paths, no SHA-256 */
