@@ -79,33 +79,63 @@ static int source_is_zstd_magic(const unsigned char *p)
     return (p[0] & 0xF0) == 0x50 && p[1] == 0x2A && p[2] == 0x4D && p[3] == 0x18;
 }
 
+/* A source named name with a raw buffer of raw_cap bytes and no file yet;
+ * NULL (err set) when out of memory. */
+static slagg_source *source_new(const char *path, const char *name, size_t raw_cap, slagg_err *err)
+{
+    slagg_source *s = slagg_calloc(1, sizeof *s);
+    if (!s) {
+        slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    s->fd = -1;
+    s->name = slagg_strndup(name, strlen(name));
+    s->raw_cap = raw_cap;
+    s->raw = slagg_malloc(s->raw_cap);
+    if (!s->name || !s->raw) {
+        slagg_source_close(s);
+        slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    return s;
+}
+
+/* path opened read-only (EINTR retried): the descriptor, or -1 and errno. */
+static int source_open_fd(const char *path)
+{
+    int fd;
+    do {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    return fd;
+}
+
+/* s decompresses what it reads from now on; closes s when out of memory. */
+static slagg_status source_use_zstd(slagg_source *s, const char *path, slagg_err *err)
+{
+    s->zstd = 1;
+    ZSTD_customMem mem = {source_zstd_alloc, source_zstd_free, NULL};
+    s->dctx = ZSTD_createDCtx_advanced(mem);
+    if (s->dctx) return SLAGG_OK;
+    slagg_source_close(s);
+    return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
+}
+
 slagg_status slagg_source_open(const char *path, slagg_source **out, slagg_err *err)
 {
     *out = NULL;
     int is_stdin = strcmp(path, "-") == 0;
-    slagg_source *s = slagg_calloc(1, sizeof *s);
-    if (!s) return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
-    s->fd = -1;
-    s->is_stdin = is_stdin;
-    s->name = slagg_strndup(is_stdin ? "<stdin>" : path, strlen(is_stdin ? "<stdin>" : path));
     size_t in_size = ZSTD_DStreamInSize();
-    s->raw_cap = in_size > SOURCE_MIN_RAW ? in_size : SOURCE_MIN_RAW;
-    s->raw = slagg_malloc(s->raw_cap);
-    if (!s->name || !s->raw) {
-        slagg_source_close(s);
-        return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
-    }
+    slagg_source *s = source_new(path, is_stdin ? "<stdin>" : path,
+                                 in_size > SOURCE_MIN_RAW ? in_size : SOURCE_MIN_RAW, err);
+    if (!s) return SLAGG_E_NOMEM;
+    s->is_stdin = is_stdin;
     if (is_stdin) {
         s->fd = STDIN_FILENO;
-    } else {
-        do {
-            s->fd = open(path, O_RDONLY | O_CLOEXEC);
-        } while (s->fd < 0 && errno == EINTR);
-        if (s->fd < 0) {
-            slagg_status st = slagg_err_set(err, slagg_open_status(errno), "%s: %s", path, strerror(errno));
-            slagg_source_close(s);
-            return st;
-        }
+    } else if ((s->fd = source_open_fd(path)) < 0) {
+        slagg_status st = slagg_err_set(err, slagg_open_status(errno), "%s: %s", path, strerror(errno));
+        slagg_source_close(s);
+        return st;
     }
     struct stat sb;
     if (fstat(s->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -121,13 +151,8 @@ slagg_status slagg_source_open(const char *path, slagg_source **out, slagg_err *
         }
     }
     if (s->raw_len >= 4 && source_is_zstd_magic(s->raw)) {
-        s->zstd = 1;
-        ZSTD_customMem mem = {source_zstd_alloc, source_zstd_free, NULL};
-        s->dctx = ZSTD_createDCtx_advanced(mem);
-        if (!s->dctx) {
-            slagg_source_close(s);
-            return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
-        }
+        slagg_status st = source_use_zstd(s, path, err);
+        if (st != SLAGG_OK) return st;
     }
     *out = s;
     return SLAGG_OK;
@@ -137,34 +162,18 @@ slagg_status slagg_source_open_at(const char *path, uint64_t offset, int zstd, s
                                  slagg_err *err)
 {
     *out = NULL;
-    slagg_source *s = slagg_calloc(1, sizeof *s);
-    if (!s) return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
-    s->fd = -1;
-    s->name = slagg_strndup(path, strlen(path));
     size_t in_size = ZSTD_DStreamInSize();
-    s->raw_cap = zstd && in_size > SOURCE_MIN_RAW ? in_size : SOURCE_MIN_RAW;
-    s->raw = slagg_malloc(s->raw_cap);
-    if (!s->name || !s->raw) {
-        slagg_source_close(s);
-        return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
-    }
-    do {
-        s->fd = open(path, O_RDONLY | O_CLOEXEC);
-    } while (s->fd < 0 && errno == EINTR);
-    if (s->fd < 0 || lseek(s->fd, (off_t)offset, SEEK_SET) < 0) {
+    slagg_source *s = source_new(path, path, zstd && in_size > SOURCE_MIN_RAW ? in_size : SOURCE_MIN_RAW, err);
+    if (!s) return SLAGG_E_NOMEM;
+    if ((s->fd = source_open_fd(path)) < 0 || lseek(s->fd, (off_t)offset, SEEK_SET) < 0) {
         slagg_status st = slagg_err_set(err, s->fd < 0 ? slagg_open_status(errno) : SLAGG_E_IO,
                                         "%s: %s", path, strerror(errno));
         slagg_source_close(s);
         return st;
     }
     if (zstd) {
-        s->zstd = 1;
-        ZSTD_customMem mem = {source_zstd_alloc, source_zstd_free, NULL};
-        s->dctx = ZSTD_createDCtx_advanced(mem);
-        if (!s->dctx) {
-            slagg_source_close(s);
-            return slagg_err_set(err, SLAGG_E_NOMEM, "%s: out of memory", path);
-        }
+        slagg_status st = source_use_zstd(s, path, err);
+        if (st != SLAGG_OK) return st;
     }
     *out = s;
     return SLAGG_OK;
