@@ -362,6 +362,16 @@ typedef struct kx {
     double seconds;
 } kx;
 
+/* The agreement that opens a step of the exchange: SLAGG_OK, or (some
+ * rank failed before it) the job's exit code in x->agreed_rc and an error. */
+static slagg_status kx_agree(kx *x, slagg_err *err)
+{
+    int rc = agree(x->j, 0, NULL);
+    if (!rc) return SLAGG_OK;
+    x->agreed_rc = rc;
+    return slagg_err_set(err, SLAGG_E_INTERNAL, "another rank failed");
+}
+
 /* The most windows the summed cover spans (4 bytes each): 20 years. Wider,
  * the ranks keep every group, as without it. */
 #define COVER_SPAN_MAX ((int64_t)20 * 366 * 288)
@@ -377,37 +387,31 @@ static slagg_status cover_exchange(void *ctx, const uint32_t *cover, int64_t lo,
     x->covered = 1;
     *sum = NULL;
     *sum_lo = *sum_span = 0;
-    int rc = agree(j, 0, NULL);
-    if (rc) {
-        x->agreed_rc = rc;
-        return slagg_err_set(err, SLAGG_E_INTERNAL, "another rank failed");
-    }
+    slagg_status st = kx_agree(x, err);
+    if (st != SLAGG_OK) return st;
     /* a rank with nothing to cover (span 0) adds nothing, and can tell */
     int64_t r[3] = {cover && span > 0 ? -lo : INT64_MIN, cover && span > 0 ? lo + span : INT64_MIN, cover ? 0 : 1};
     MPI_Allreduce(MPI_IN_PLACE, r, 3, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
-    if (r[2] || r[0] == INT64_MIN) {
-        x->seconds += now_s() - t0;
-        return SLAGG_OK;
-    }
     const int64_t glo = -r[0], gspan = r[1] - glo;
-    if (gspan <= 0 || gspan > COVER_SPAN_MAX) {
-        x->seconds += now_s() - t0;
-        return SLAGG_OK;
+    /* someone cannot tell, nobody covers anything, or too wide: no cover */
+    if (!r[2] && r[0] != INT64_MIN && gspan > 0 && gspan <= COVER_SPAN_MAX) {
+        uint32_t *all = slagg_calloc((size_t)gspan + 1, sizeof *all);
+        int rc = agree(j, all ? 0 : 3, "out of memory");
+        if (rc) {
+            slagg_free(all);
+            x->agreed_rc = rc;
+            st = slagg_err_set(err, SLAGG_E_INTERNAL, "a rank failed");
+        } else {
+            for (int64_t w = 0; cover && w < span; w++) all[lo - glo + w] = cover[w];
+            MPI_Allreduce(MPI_IN_PLACE, all, (int)gspan, MPI_UINT32_T, MPI_SUM, MPI_COMM_WORLD);
+            *sum = all;
+            *sum_lo = glo;
+            *sum_span = gspan;
+            x->cover_span = gspan;
+        }
     }
-    uint32_t *all = slagg_calloc((size_t)gspan + 1, sizeof *all);
-    if ((rc = agree(j, all ? 0 : 3, "out of memory"))) {
-        slagg_free(all);
-        x->agreed_rc = rc;
-        return slagg_err_set(err, SLAGG_E_INTERNAL, "a rank failed");
-    }
-    for (int64_t w = 0; cover && w < span; w++) all[lo - glo + w] = cover[w];
-    MPI_Allreduce(MPI_IN_PLACE, all, (int)gspan, MPI_UINT32_T, MPI_SUM, MPI_COMM_WORLD);
-    *sum = all;
-    *sum_lo = glo;
-    *sum_span = gspan;
-    x->cover_span = gspan;
     x->seconds += now_s() - t0;
-    return SLAGG_OK;
+    return st;
 }
 
 /* Rank s's keys in j->recv[s] as they stand at *at: 1 and *key, or 0
@@ -441,11 +445,8 @@ static slagg_status key_exchange(void *ctx, const slagg_cell_key *mine, size_t n
     }
     double t0 = now_s();
     x->called = 1;
-    int rc = agree(j, 0, NULL);
-    if (rc) {
-        x->agreed_rc = rc;
-        return slagg_err_set(err, SLAGG_E_INTERNAL, "another rank failed");
-    }
+    slagg_status ast = kx_agree(x, err);
+    if (ast != SLAGG_OK) return ast;
     slagg_buf b = {0};
     for (size_t i = 0; i < n; i++) {
         slagg_buf_le64(&b, (uint64_t)mine[i].window);

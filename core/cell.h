@@ -58,7 +58,8 @@ typedef struct slagg_cell_exchange {
      * sparse fold). Out: the sums over every process in *sum (span + 1
      * entries, slagg_free) for [*sum_lo, *sum_lo + *sum_span), or *sum NULL
      * when some process could not tell. Collective, as fn; a process that
-     * failed before calls its own failure in its place. NULL: no such step. */
+     * failed before calls its own failure in its place. fn makes this step
+     * itself, as "cannot tell", when no one did. NULL: no such step. */
     slagg_status (*cover)(void *ctx, const uint32_t *cover, int64_t lo, int64_t span, uint32_t **sum,
                           int64_t *sum_lo, int64_t *sum_span, slagg_err *err);
     void *ctx;

@@ -1054,9 +1054,7 @@ static slagg_status sink_exchange(void *ctx, const slagg_cell_key *mine, size_t 
                                   size_t *n_all, slagg_err *err)
 {
     part_sink *ps = ctx;
-    slagg_status st = cover_unknown(ps, 0, err);   /* the steps in order, whatever the engine did */
-    ps->exchanged = 1;
-    if (st != SLAGG_OK) return st;
+    ps->exchanged = 1;   /* (fn itself makes the cover step first when no one did: core/cell.h) */
     return ps->ex->fn(ps->ex->ctx, mine, n, all, n_all, err);
 }
 
